@@ -1,0 +1,52 @@
+//! The `wsbench` command-line tool, as a library so that tests can call it.
+//!
+//! One module per verb; `main.rs` only parses the command line and maps errors
+//! to exit codes (see [`error`]).
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod factor_cmd;
+pub mod report;
+pub mod run;
+pub mod topology_cmd;
+pub mod workload_cmd;
+
+use clap::{Parser, Subcommand};
+
+/// wsbench: work-stealing scheduling experiments.
+#[derive(Debug, Parser)]
+#[command(name = "wsbench", version, about)]
+pub struct Cli {
+    /// The verb to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs of `wsbench`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate or describe a deterministic number set.
+    Workload(workload_cmd::WorkloadArgs),
+    /// Factorize numbers (arguments, or stdin one a line).
+    Factor(factor_cmd::FactorArgs),
+    /// Show the machine's topology and where a placement puts workers.
+    Topology(topology_cmd::TopologyArgs),
+    /// Run an experiment sweep (the embedded default without a config).
+    Run(run::RunArgs),
+    /// Merge shard result folders into one.
+    Merge(run::MergeArgs),
+    /// Write tables and SVG figures for a results folder.
+    Report(report::ReportArgs),
+}
+
+/// Runs one parsed command line.
+pub fn dispatch(cli: Cli) -> error::CliResult {
+    match cli.command {
+        Command::Workload(a) => workload_cmd::main(a),
+        Command::Factor(a) => factor_cmd::main(a),
+        Command::Topology(a) => topology_cmd::main(a),
+        Command::Run(a) => run::main(a),
+        Command::Merge(a) => run::merge_main(a),
+        Command::Report(a) => report::main(a),
+    }
+}

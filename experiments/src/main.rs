@@ -1,0 +1,14 @@
+//! The `wsbench` binary: parse, dispatch, map errors to exit codes.
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = experiments::Cli::parse();
+    match experiments::dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wsbench: {e}");
+            e.exit_code()
+        }
+    }
+}

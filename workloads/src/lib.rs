@@ -1,0 +1,2 @@
+//! Deterministic uneven workloads for scheduling experiments.
+#![deny(missing_docs)]
