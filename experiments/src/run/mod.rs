@@ -1,20 +1,79 @@
 //! `wsbench run` and `wsbench merge`: experiment sweeps.
-use crate::error::{CliError, CliResult};
+//!
+//! One module per concern:
+//! * [`config`] — the TOML file, checked into an [`config::Experiment`];
+//! * [`strategy`] — what a cell runs (the scheduler's schedules, rayon, serial);
+//! * [`build`] — workloads from their specs;
+//! * [`plan`] — cells, interleaved rounds, shards;
+//! * [`execute`] — one run of one cell;
+//! * [`record`] — per-worker latency histograms and the clock;
+//! * [`output`] — the files and how they are written (append + flush, or temp + rename);
+//! * [`meta`] — `meta.json`;
+//! * [`resume`] — what a folder already holds;
+//! * [`sweep`] — the loop that ties them together;
+//! * [`merge`] — joining shard folders;
+//! * [`summary`] — the table printed at the end.
+
+pub mod build;
+pub mod config;
+pub mod execute;
+pub mod merge;
+pub mod meta;
+pub mod output;
+pub mod plan;
+pub mod record;
+pub mod resume;
+pub mod strategy;
+pub mod summary;
+pub mod sweep;
+
+use std::path::PathBuf;
+
+use crate::error::CliResult;
 
 /// Arguments of `wsbench run`.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// Experiment file (TOML). Without it, the embedded default experiment runs
+    /// (experiments/configs/default.toml).
+    pub config: Option<PathBuf>,
+    /// Output folder (default: results/<name>/<UTC timestamp>/). Must not hold results yet.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Finish an interrupted sweep in DIR (the config must be the one it was started with).
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+    /// Shrink the experiment for a smoke test: at most 2 repetitions, no warmup, a tenth of the tasks.
+    #[arg(long)]
+    pub quick: bool,
+    /// Run only every n-th cell starting at i (0 ≤ i < n), e.g. 0/4; join the folders with `wsbench merge`.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<String>,
+    /// Print the experiment as it would run (defaults filled in) and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Testing aid: behave as if Ctrl-C came after this many runs (warmup included).
+    #[arg(long, hide = true)]
+    pub stop_after: Option<usize>,
+}
 
 /// Arguments of `wsbench merge`.
 #[derive(Debug, clap::Args)]
-pub struct MergeArgs {}
+pub struct MergeArgs {
+    /// The shard folders (one per shard of the same sweep).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The merged folder (must not exist or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
 
 /// Runs `wsbench run`.
-pub fn main(_args: RunArgs) -> CliResult {
-    Err(CliError::usage("wsbench run: not implemented yet"))
+pub fn main(args: RunArgs) -> CliResult {
+    sweep::run(args)
 }
 
 /// Runs `wsbench merge`.
-pub fn merge_main(_args: MergeArgs) -> CliResult {
-    Err(CliError::usage("wsbench merge: not implemented yet"))
+pub fn merge_main(args: MergeArgs) -> CliResult {
+    merge::merge(args)
 }

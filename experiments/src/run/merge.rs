@@ -1,0 +1,133 @@
+//! `wsbench merge DIR... --out DIR`: join the folders of a sharded sweep into one.
+//!
+//! The shards must come from the same experiment (identical configs) split the same way,
+//! one folder per shard index. Each cell's rows and histogram files are taken from the
+//! shard that owns it (see [`super::plan`]): every shard also ran the serial baselines of
+//! its workloads, and only the owner's copy is kept. `meta.json` lists every shard's
+//! machine, times and status.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::meta::{self, Meta};
+use super::output::{read_rows, write_rows_atomic, LatencyRow, RunRow, WorkerRow};
+use super::plan::{Cell, Plan, Shard};
+use super::resume::cell_of;
+use super::MergeArgs;
+use crate::error::{CliError, CliResult};
+
+fn keep_owned<T: Clone>(rows: Vec<T>, plan: &Plan, shard: Shard, key: impl Fn(&T) -> Cell) -> Vec<T> {
+    rows.into_iter().filter(|r| plan.owner(&key(r), shard.count) == Some(shard.index)).collect()
+}
+
+/// `wsbench merge`.
+pub fn merge(args: MergeArgs) -> CliResult {
+    let mut shards: Vec<(PathBuf, Meta)> = Vec::new();
+    for d in &args.dirs {
+        shards.push((d.clone(), Meta::read(d).map_err(CliError::Usage)?));
+    }
+    let first = shards[0].1.clone();
+    for (d, m) in &shards[1..] {
+        if m.config != first.config {
+            return Err(CliError::usage(format!(
+                "{}: its config differs from {}'s; only shards of one experiment can be merged",
+                d.display(),
+                shards[0].0.display()
+            )));
+        }
+        if m.shard.count != first.shard.count {
+            return Err(CliError::usage(format!(
+                "{} is shard {}/{} but {} is shard {}/{}; all shards must split the sweep the same way",
+                d.display(),
+                m.shard.index,
+                m.shard.count,
+                shards[0].0.display(),
+                first.shard.index,
+                first.shard.count
+            )));
+        }
+    }
+    let n = first.shard.count;
+    let mut seen = vec![None::<&Path>; n];
+    for (d, m) in &shards {
+        if let Some(other) = seen[m.shard.index] {
+            return Err(CliError::usage(format!(
+                "{} and {} are both shard {}/{n}",
+                other.display(),
+                d.display(),
+                m.shard.index
+            )));
+        }
+        seen[m.shard.index] = Some(d);
+    }
+    let missing: Vec<String> = (0..n).filter(|i| seen[*i].is_none()).map(|i| format!("{i}/{n}")).collect();
+    if !missing.is_empty() {
+        return Err(CliError::usage(format!("shards missing: {} (pass every shard's folder)", missing.join(", "))));
+    }
+    let out = &args.out;
+    if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(CliError::usage(format!("output folder {} already exists and is not empty", out.display())));
+    }
+    std::fs::create_dir_all(out.join("hgrm"))
+        .map_err(|e| CliError::usage(format!("cannot create output folder {}: {e}", out.display())))?;
+
+    let plan = Plan::new(&first.config, Shard::WHOLE);
+    let (mut runs, mut lat, mut lat_cells, mut workers) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut merged_from = Vec::new();
+    let mut all_complete = true;
+    for (d, m) in &shards {
+        let rows: Vec<RunRow> = read_rows(&d.join("runs.csv"))?;
+        runs.extend(keep_owned(rows, &plan, m.shard, |r| cell_of(&r.workload, &r.strategy, r.workers, &r.placement)));
+        let rows: Vec<LatencyRow> = read_rows(&d.join("latency.csv"))?;
+        lat.extend(keep_owned(rows, &plan, m.shard, |r| cell_of(&r.workload, &r.strategy, r.workers, &r.placement)));
+        let rows: Vec<LatencyRow> = read_rows(&d.join("latency_cells.csv"))?;
+        lat_cells.extend(keep_owned(rows, &plan, m.shard, |r| cell_of(&r.workload, &r.strategy, r.workers, &r.placement)));
+        let rows: Vec<WorkerRow> = read_rows(&d.join("workers.csv"))?;
+        workers.extend(keep_owned(rows, &plan, m.shard, |r| cell_of(&r.workload, &r.strategy, r.workers, &r.placement)));
+        for cell in &plan.all_cells {
+            if plan.owner(cell, n) != Some(m.shard.index) {
+                continue;
+            }
+            let stem = cell.file_stem();
+            let names = [format!("{stem}.hlog"), format!("{stem}.wait.hgrm"), format!("{stem}.service.hgrm"), format!("{stem}.response.hgrm")];
+            for name in names {
+                let from = d.join("hgrm").join(&name);
+                if from.exists() {
+                    let bytes = std::fs::read(&from)?;
+                    super::output::write_atomic(&out.join("hgrm").join(&name), &bytes)?;
+                }
+            }
+        }
+        all_complete &= m.status == "complete";
+        merged_from.push(json!({
+            "folder": d.display().to_string(),
+            "shard": m.shard,
+            "status": m.status,
+            "started": m.started,
+            "ended": m.ended,
+            "command_lines": m.command_lines,
+            "machine": m.machine,
+        }));
+    }
+    write_rows_atomic(&out.join("runs.csv"), &runs)?;
+    write_rows_atomic(&out.join("latency.csv"), &lat)?;
+    write_rows_atomic(&out.join("latency_cells.csv"), &lat_cells)?;
+    write_rows_atomic(&out.join("workers.csv"), &workers)?;
+    let meta = Meta {
+        status: if all_complete { "complete".into() } else { "interrupted".into() },
+        config: first.config.clone(),
+        shard: Shard::WHOLE,
+        merged_from,
+        command_lines: vec![std::env::args().collect()],
+        wsbench_version: env!("CARGO_PKG_VERSION").into(),
+        started: vec![meta::utc_now()],
+        ended: Some(meta::utc_now()),
+        runs_recorded: runs.len(),
+        error: None,
+        machine: first.machine.clone(),
+    };
+    meta.write(out)?;
+    println!("merged {} shards into {} ({} runs, status {})", n, out.display(), runs.len(), meta.status);
+    Ok(())
+}

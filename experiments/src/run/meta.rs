@@ -1,0 +1,145 @@
+//! `meta.json`: everything a reviewer needs to trust and rerun a results folder.
+//!
+//! Machine facts are read from the places Linux keeps them; anything unreadable is the
+//! string `"unknown"` rather than a guess.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Command;
+
+use super::config::Experiment;
+use super::plan::Shard;
+
+/// The contents of `meta.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Meta {
+    /// `running`, `complete`, `interrupted` or `failed` (a checksum mismatch or an error).
+    pub status: String,
+    /// The experiment as run (defaults filled in, sweeps expanded, `--quick` applied).
+    pub config: Experiment,
+    /// This folder's shard of the sweep (`0/1` for a whole sweep).
+    pub shard: Shard,
+    /// Folders merged into this one (`wsbench merge`), else empty.
+    #[serde(default)]
+    pub merged_from: Vec<Value>,
+    /// Every command line that wrote into this folder (the first run, then each `--resume`).
+    pub command_lines: Vec<Vec<String>>,
+    /// wsbench's version.
+    pub wsbench_version: String,
+    /// Start (UTC, RFC 3339) of the first command, and of each resume.
+    pub started: Vec<String>,
+    /// End (UTC, RFC 3339) of the last command, or null while running.
+    pub ended: Option<String>,
+    /// Counted runs recorded in `runs.csv`.
+    pub runs_recorded: usize,
+    /// Why the sweep stopped early, if it did.
+    pub error: Option<String>,
+    /// The build and the machine (see [`machine`]).
+    pub machine: Value,
+}
+
+/// Now, UTC, RFC 3339 with seconds.
+pub fn utc_now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| "unknown".into())
+}
+
+/// A folder-name timestamp: `2026-11-22T18-42-11Z`.
+pub fn folder_timestamp() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]-[minute]-[second]Z");
+    now.format(&fmt).unwrap_or_else(|_| "unknown-time".into())
+}
+
+fn read_trim(path: &str) -> String {
+    std::fs::read_to_string(path).map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into())
+}
+
+fn command_output(program: &str, args: &[&str], dir: Option<&Path>) -> Option<String> {
+    let mut c = Command::new(program);
+    c.args(args);
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    let out = c.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The git commit and dirty flag of the source tree this binary was built from.
+fn git() -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let commit = command_output("git", &["rev-parse", "HEAD"], Some(dir));
+    let dirty = command_output("git", &["status", "--porcelain", "--untracked-files=no"], Some(dir)).map(|s| !s.is_empty());
+    json!({
+        "commit": commit.unwrap_or_else(|| "unknown".into()),
+        "dirty": dirty.map_or(json!("unknown"), Value::Bool),
+    })
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name") || l.starts_with("Processor") || l.starts_with("cpu model"))
+                .and_then(|l| l.split_once(':').map(|(_, v)| v.trim().to_string()))
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Turbo/boost state: `cpufreq/boost` (1 = on) or intel_pstate's `no_turbo` (0 = on).
+fn boost() -> String {
+    let b = read_trim("/sys/devices/system/cpu/cpufreq/boost");
+    if b != "unknown" {
+        return if b == "1" { "on".into() } else { "off".into() };
+    }
+    match read_trim("/sys/devices/system/cpu/intel_pstate/no_turbo").as_str() {
+        "0" => "on".into(),
+        "1" => "off".into(),
+        _ => "unknown".into(),
+    }
+}
+
+/// The build and the machine: rustc, profile, CPU, kernel, SMT, governor, boost, topology,
+/// where each placement puts its workers, and the clock costs.
+pub fn machine(placements: Value, topology: Value, clock: Value) -> Value {
+    let smt = match read_trim("/sys/devices/system/cpu/smt/active").as_str() {
+        "1" => "on".to_string(),
+        "0" => "off".to_string(),
+        _ => "unknown".to_string(),
+    };
+    json!({
+        "rustc": command_output("rustc", &["-V"], None).unwrap_or_else(|| "unknown".into()),
+        "profile": if cfg!(debug_assertions) { "debug" } else { "release" },
+        "git": git(),
+        "hostname": read_trim("/proc/sys/kernel/hostname"),
+        "cpu_model": cpu_model(),
+        "kernel": read_trim("/proc/sys/kernel/osrelease"),
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+        "smt": smt,
+        "governor": read_trim("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+        "boost": boost(),
+        "allowed_cpus": scheduler::affinity::allowed_cpus(),
+        "topology": topology,
+        "placements": placements,
+        "clock": clock,
+    })
+}
+
+impl Meta {
+    /// Reads a folder's `meta.json`.
+    pub fn read(dir: &Path) -> Result<Meta, String> {
+        let path = dir.join("meta.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: cannot read ({e}); is this a wsbench results folder?", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a wsbench meta.json ({e})", path.display()))
+    }
+
+    /// Writes `meta.json` atomically.
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(self)?;
+        super::output::write_atomic(&dir.join("meta.json"), text.as_bytes())
+    }
+}

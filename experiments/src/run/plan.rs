@@ -1,0 +1,253 @@
+//! The plan of a sweep: which cells exist, in which order runs happen, which shard runs what.
+//!
+//! A cell is (workload, strategy, workers, placement). The serial baseline is one cell per
+//! workload (workers 1, the first placement). Runs are interleaved by rounds: round `k` runs
+//! every cell once (A B C A B C ...), so that drift on a noisy machine spreads evenly over the
+//! cells instead of landing on whichever ran last. The first `warmup` rounds are not counted.
+//! Within a round, each workload's serial cell comes first: the parallel runs of repetition
+//! `r` are compared with the serial run of the same round.
+//!
+//! Shards: `--shard i/n` runs the cells whose index in the plan is `i mod n`, plus the serial
+//! cells of the workloads they use (speedups are only ever against a serial run on the same
+//! machine). `merge` keeps each serial cell's rows from the shard that owns it.
+
+use super::config::Experiment;
+use super::strategy::Strategy;
+use std::fmt;
+use std::str::FromStr;
+
+/// One cell of the sweep.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cell {
+    /// Workload name.
+    pub workload: String,
+    /// Canonical strategy name.
+    pub strategy: String,
+    /// Worker count (1 for serial).
+    pub workers: usize,
+    /// Canonical placement.
+    pub placement: String,
+}
+
+impl Cell {
+    /// The cell's file stem: `<workload>__<strategy>__w<workers>__<placement>`, with `:` → `-`
+    /// and any other character outside `[A-Za-z0-9._-]` → `_`.
+    pub fn file_stem(&self) -> String {
+        let raw = format!("{}__{}__w{}__{}", self.workload, self.strategy, self.workers, self.placement);
+        raw.chars()
+            .map(|c| match c {
+                ':' => '-',
+                c if c.is_ascii_alphanumeric() || "._-".contains(c) => c,
+                _ => '_',
+            })
+            .collect()
+    }
+
+    /// Whether this is a serial baseline cell.
+    pub fn is_serial(&self) -> bool {
+        self.strategy == "serial"
+    }
+
+    /// The parsed strategy (names in a plan were checked when the config was read).
+    pub fn strategy(&self) -> Strategy {
+        self.strategy.parse().expect("strategy names are checked when the config is read")
+    }
+}
+
+impl fmt::Display for Cell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} · {} · {}w · {}", self.workload, self.strategy, self.workers, self.placement)
+    }
+}
+
+/// `--shard i/n`: this process runs every n-th cell starting at i (0 ≤ i < n).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// This shard's index, 0-based.
+    pub index: usize,
+    /// How many shards the sweep is split into.
+    pub count: usize,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("--shard {s:?}: expected i/n with 0 ≤ i < n, e.g. 0/4 (a Slurm array's $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// The whole sweep (no sharding).
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+}
+
+/// The cells of an experiment and the order they run in.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Every cell of the experiment, in plan order (the order within a round).
+    pub all_cells: Vec<Cell>,
+    /// The cells this shard runs, in plan order.
+    pub cells: Vec<Cell>,
+    /// Uncounted rounds.
+    pub warmup: usize,
+    /// Counted rounds.
+    pub repetitions: usize,
+}
+
+/// One scheduled run: a cell, and its round (`repetition` is `None` for warmup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step<'a> {
+    /// The cell.
+    pub cell: &'a Cell,
+    /// Counted repetition number, or `None` for a warmup run.
+    pub repetition: Option<usize>,
+}
+
+impl Plan {
+    /// All cells, in plan order: for each workload, its serial cell, then for each placement,
+    /// worker count and parallel strategy.
+    pub fn new(exp: &Experiment, shard: Shard) -> Plan {
+        let mut all_cells = Vec::new();
+        for w in &exp.workloads {
+            all_cells.push(Cell {
+                workload: w.name.clone(),
+                strategy: "serial".into(),
+                workers: 1,
+                placement: exp.placements[0].clone(),
+            });
+            for p in &exp.placements {
+                for &n in &exp.workers {
+                    for s in exp.parallel_strategies() {
+                        all_cells.push(Cell { workload: w.name.clone(), strategy: s.clone(), workers: n, placement: p.clone() });
+                    }
+                }
+            }
+        }
+        let mine: Vec<bool> = (0..all_cells.len()).map(|i| i % shard.count == shard.index).collect();
+        let cells = all_cells
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                mine[*i]
+                    || (c.is_serial()
+                        && all_cells.iter().enumerate().any(|(j, o)| mine[j] && o.workload == c.workload))
+            })
+            .map(|(_, c)| c.clone())
+            .collect();
+        Plan { all_cells, cells, warmup: exp.warmup, repetitions: exp.repetitions }
+    }
+
+    /// The shard that owns a cell (its rows are the ones `merge` keeps).
+    pub fn owner(&self, cell: &Cell, shards: usize) -> Option<usize> {
+        self.all_cells.iter().position(|c| c == cell).map(|i| i % shards)
+    }
+
+    /// Every run in order, rounds interleaved; `done(cell, repetition)` says a counted run
+    /// is already recorded (resume), and cells with nothing left to do get no warmup either.
+    pub fn steps(&self, done: impl Fn(&Cell, usize) -> bool) -> Vec<Step<'_>> {
+        let pending: Vec<bool> =
+            self.cells.iter().map(|c| (0..self.repetitions).any(|r| !done(c, r))).collect();
+        let mut steps = Vec::new();
+        for round in 0..self.warmup + self.repetitions {
+            for (cell, &pending) in self.cells.iter().zip(&pending) {
+                if !pending {
+                    continue;
+                }
+                if round < self.warmup {
+                    steps.push(Step { cell, repetition: None });
+                } else {
+                    let r = round - self.warmup;
+                    if !done(cell, r) {
+                        steps.push(Step { cell, repetition: Some(r) });
+                    }
+                }
+            }
+        }
+        steps
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::config::Experiment;
+
+    fn exp() -> Experiment {
+        Experiment::parse(
+            "t.toml",
+            r#"
+name = "t"
+repetitions = 2
+warmup = 1
+workers = [1, 2]
+placements = ["none"]
+strategies = ["static", "dynamic:2"]
+[[workload]]
+name = "a"
+kind = "factorial"
+n = 10
+[[workload]]
+name = "b"
+kind = "factorial"
+n = 12
+"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rounds_interleave_and_serial_comes_first() {
+        let plan = Plan::new(&exp(), Shard::WHOLE);
+        assert_eq!(plan.cells.len(), 2 * (1 + 2 * 2));
+        let steps = plan.steps(|_, _| false);
+        assert_eq!(steps.len(), plan.cells.len() * 3);
+        assert!(steps[0].cell.is_serial() && steps[0].repetition.is_none());
+        let n = plan.cells.len();
+        assert_eq!(steps[n].cell, steps[0].cell);
+        assert_eq!(steps[n].repetition, Some(0));
+        assert_eq!(steps[2 * n + 1].repetition, Some(1));
+    }
+
+    #[test]
+    fn done_runs_are_skipped_and_finished_cells_lose_their_warmup() {
+        let plan = Plan::new(&exp(), Shard::WHOLE);
+        let first = plan.cells[1].clone();
+        let steps = plan.steps(|c, r| *c == first || r == 0);
+        assert!(steps.iter().all(|s| *s.cell != first));
+        assert!(steps.iter().all(|s| s.repetition != Some(0)));
+    }
+
+    #[test]
+    fn shards_cover_every_cell_once_plus_their_serial_baselines() {
+        let e = exp();
+        let whole = Plan::new(&e, Shard::WHOLE);
+        let mut owned = 0;
+        for i in 0..3 {
+            let p = Plan::new(&e, Shard { index: i, count: 3 });
+            for c in &p.cells {
+                assert!(c.is_serial() || p.owner(c, 3) == Some(i));
+                if p.owner(c, 3) == Some(i) {
+                    owned += 1;
+                }
+                if !c.is_serial() {
+                    assert!(p.cells.iter().any(|s| s.is_serial() && s.workload == c.workload));
+                }
+            }
+        }
+        assert_eq!(owned, whole.cells.len());
+        assert!("3/3".parse::<Shard>().is_err() && "1/3".parse::<Shard>().is_ok());
+    }
+
+    #[test]
+    fn file_stem_replaces_odd_characters() {
+        let c = Cell { workload: "w".into(), strategy: "dynamic:16".into(), workers: 2, placement: "cores:0,1".into() };
+        assert_eq!(c.file_stem(), "w__dynamic-16__w2__cores-0_1");
+    }
+}

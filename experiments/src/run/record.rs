@@ -1,0 +1,316 @@
+//! Per-task latency recording: one slot per worker, merged after the batch.
+//!
+//! The hot path touches only the running worker's own slot (cache-padded, indexed by the
+//! worker index the scheduler or rayon hands the task), so workers never share a cache line
+//! while recording. The slot sits behind an uncontended `Mutex` rather than an `UnsafeCell`:
+//! it costs one uncontended lock per task (tens of nanoseconds against tasks of microseconds
+//! and more) and stays sound even if some task were ever run by a thread outside the pool.
+//! With recording off, a task adds only one relaxed `fetch_add` (its checksum digest) to its
+//! worker's padded counter.
+//!
+//! Times come from [`TaskClock`]: the TSC through `quanta` where it is usable, otherwise
+//! `Instant` (see [`ClockCosts`] for the numbers `meta.json` records on every run).
+
+use crossbeam_utils::CachePadded;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Which clock task timestamps use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClockKind {
+    /// `quanta::Clock::raw()` (rdtsc), scaled to ns after the fact.
+    Tsc,
+    /// `std::time::Instant` (clock_gettime through the vDSO on Linux).
+    Instant,
+}
+
+/// A cheap monotonic clock for task timestamps (raw ticks in, nanoseconds out).
+pub struct TaskClock {
+    kind: ClockKind,
+    tsc: quanta::Clock,
+    origin: Instant,
+}
+
+impl TaskClock {
+    /// A clock of the given kind.
+    pub fn new(kind: ClockKind) -> TaskClock {
+        TaskClock { kind, tsc: quanta::Clock::new(), origin: Instant::now() }
+    }
+
+    /// Which clock this is.
+    pub fn kind(&self) -> ClockKind {
+        self.kind
+    }
+
+    /// A raw timestamp (ticks; only differences mean anything).
+    #[inline]
+    pub fn now(&self) -> u64 {
+        match self.kind {
+            ClockKind::Tsc => self.tsc.raw(),
+            ClockKind::Instant => self.origin.elapsed().as_nanos() as u64,
+        }
+    }
+
+    /// Nanoseconds from `start` to `end` (0 if `end` is earlier).
+    #[inline]
+    pub fn ns(&self, start: u64, end: u64) -> u64 {
+        if end <= start {
+            return 0;
+        }
+        match self.kind {
+            ClockKind::Tsc => self.tsc.delta_as_nanos(start, end),
+            ClockKind::Instant => end - start,
+        }
+    }
+}
+
+/// What reading each clock costs on this machine, measured at start-up.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockCosts {
+    /// ns per `Instant::now()` call (median of 9 batches of 200,000).
+    pub instant_ns: f64,
+    /// ns per `quanta::Clock::raw()` call, same method.
+    pub tsc_ns: f64,
+    /// ns per `sched_getcpu()` (the migration check), same method.
+    pub current_cpu_ns: f64,
+    /// The clock picked: the TSC when it is cheaper than `Instant`, else `Instant`.
+    pub chosen: ClockKind,
+}
+
+fn per_call_ns(mut f: impl FnMut() -> u64) -> f64 {
+    const CALLS: u32 = 200_000;
+    let mut samples: Vec<f64> = (0..9)
+        .map(|_| {
+            let t = Instant::now();
+            let mut acc = 0u64;
+            for _ in 0..CALLS {
+                acc = acc.wrapping_add(f());
+            }
+            std::hint::black_box(acc);
+            t.elapsed().as_nanos() as f64 / f64::from(CALLS)
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+impl ClockCosts {
+    /// Measures both clocks (about 50 ms) and picks the cheaper.
+    pub fn measure() -> ClockCosts {
+        let origin = Instant::now();
+        let instant_ns = per_call_ns(|| origin.elapsed().as_nanos() as u64);
+        let q = quanta::Clock::new();
+        let tsc_ns = per_call_ns(|| q.raw());
+        let current_cpu_ns = per_call_ns(|| scheduler::affinity::current_cpu().unwrap_or(0) as u64);
+        let chosen = if tsc_ns < instant_ns { ClockKind::Tsc } else { ClockKind::Instant };
+        ClockCosts { instant_ns, tsc_ns, current_cpu_ns, chosen }
+    }
+}
+
+/// The three latency metrics, in the order files list them.
+pub const METRICS: [&str; 3] = ["wait", "service", "response"];
+
+/// Histogram range: 1 ns to one hour at 3 significant digits (larger values saturate).
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("constant bounds are valid")
+}
+
+/// Latency histograms of one run or one cell: wait, service, response (ns).
+#[derive(Debug, Clone)]
+pub struct Latency {
+    /// Batch start → task start.
+    pub wait: Histogram<u64>,
+    /// Task start → task end.
+    pub service: Histogram<u64>,
+    /// Batch start → task end.
+    pub response: Histogram<u64>,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency { wait: new_histogram(), service: new_histogram(), response: new_histogram() }
+    }
+}
+
+impl Latency {
+    /// The histograms with their metric names, in [`METRICS`] order.
+    pub fn by_metric(&self) -> [(&'static str, &Histogram<u64>); 3] {
+        [("wait", &self.wait), ("service", &self.service), ("response", &self.response)]
+    }
+
+    /// The histogram of a metric, mutable.
+    pub fn metric_mut(&mut self, metric: &str) -> Option<&mut Histogram<u64>> {
+        match metric {
+            "wait" => Some(&mut self.wait),
+            "service" => Some(&mut self.service),
+            "response" => Some(&mut self.response),
+            _ => None,
+        }
+    }
+
+    /// Adds another set into this one.
+    pub fn add(&mut self, other: &Latency) {
+        // Same bounds everywhere, so addition cannot fail.
+        self.wait.add(&other.wait).expect("same bounds");
+        self.service.add(&other.service).expect("same bounds");
+        self.response.add(&other.response).expect("same bounds");
+    }
+
+    fn reset(&mut self) {
+        self.wait.reset();
+        self.service.reset();
+        self.response.reset();
+    }
+}
+
+/// What one worker recorded during one batch.
+#[derive(Debug, Default)]
+pub struct WorkerRecord {
+    /// Latency histograms.
+    pub latency: Latency,
+    /// Tasks this worker ran.
+    pub tasks: u64,
+    /// Σ service time (ns).
+    pub busy_ns: u64,
+    /// Tasks that started on a CPU other than the worker's pinned one.
+    pub migrations: u64,
+    /// Wrapping sum of this worker's task digests.
+    pub checksum: u64,
+}
+
+/// One slot per worker, reused from run to run (histograms keep their memory, so the timed
+/// region never page-faults on fresh counters).
+pub struct Recorders {
+    slots: Vec<CachePadded<Mutex<WorkerRecord>>>,
+    sums: Vec<CachePadded<AtomicU64>>,
+    pinned: Vec<Option<usize>>,
+    batch_start: u64,
+}
+
+impl Recorders {
+    /// Slots for `workers` workers.
+    pub fn new(workers: usize) -> Recorders {
+        Recorders {
+            slots: (0..workers).map(|_| CachePadded::new(Mutex::new(WorkerRecord::default()))).collect(),
+            sums: (0..workers).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
+            pinned: vec![None; workers],
+            batch_start: 0,
+        }
+    }
+
+    /// Number of slots.
+    pub fn workers(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Clears every slot and sets where each worker is pinned (for the migration count).
+    pub fn reset(&mut self, pinned: &[Option<usize>]) {
+        for s in &mut self.slots {
+            let mut r = s.lock().unwrap_or_else(|p| p.into_inner());
+            r.latency.reset();
+            r.tasks = 0;
+            r.busy_ns = 0;
+            r.migrations = 0;
+            r.checksum = 0;
+        }
+        for s in &self.sums {
+            s.store(0, Ordering::Relaxed);
+        }
+        self.pinned = (0..self.slots.len()).map(|w| pinned.get(w).copied().flatten()).collect();
+    }
+
+    /// Sets the batch start (the timed region's start), before any task runs.
+    pub fn set_batch_start(&mut self, t: u64) {
+        self.batch_start = t;
+    }
+
+    /// Hot path with recording on: one finished task.
+    #[inline]
+    pub fn record(&self, clock: &TaskClock, worker: usize, start: u64, end: u64, cpu: Option<usize>, digest: u64) {
+        let wait = clock.ns(self.batch_start, start);
+        let service = clock.ns(start, end);
+        let response = clock.ns(self.batch_start, end);
+        let migrated = match (self.pinned[worker], cpu) {
+            (Some(p), Some(c)) => u64::from(p != c),
+            _ => 0,
+        };
+        let mut r = self.slots[worker].lock().unwrap_or_else(|p| p.into_inner());
+        r.latency.wait.saturating_record(wait);
+        r.latency.service.saturating_record(service);
+        r.latency.response.saturating_record(response);
+        r.tasks += 1;
+        r.busy_ns += service;
+        r.migrations += migrated;
+        r.checksum = r.checksum.wrapping_add(digest);
+    }
+
+    /// Hot path with recording off: only the checksum.
+    #[inline]
+    pub fn add_digest(&self, worker: usize, digest: u64) {
+        self.sums[worker].fetch_add(digest, Ordering::Relaxed);
+    }
+
+    /// The run's checksum: every worker's partial sum added up.
+    pub fn checksum(&self) -> u64 {
+        let mut sum = self.sums.iter().fold(0u64, |a, s| a.wrapping_add(s.load(Ordering::Relaxed)));
+        for s in &self.slots {
+            sum = sum.wrapping_add(s.lock().unwrap_or_else(|p| p.into_inner()).checksum);
+        }
+        sum
+    }
+
+    /// Calls `f` with each worker's record, in worker order.
+    pub fn for_each(&self, mut f: impl FnMut(usize, &WorkerRecord)) {
+        for (w, s) in self.slots.iter().enumerate() {
+            f(w, &s.lock().unwrap_or_else(|p| p.into_inner()));
+        }
+    }
+
+    /// All workers' histograms merged.
+    pub fn merged(&self) -> Latency {
+        let mut all = Latency::default();
+        self.for_each(|_, r| all.add(&r.latency));
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_merge_and_count_migrations() {
+        let clock = TaskClock::new(ClockKind::Instant);
+        let mut rec = Recorders::new(2);
+        rec.reset(&[Some(0), None]);
+        rec.set_batch_start(100);
+        rec.record(&clock, 0, 150, 400, Some(1), 5);
+        rec.record(&clock, 1, 120, 130, Some(1), 7);
+        rec.add_digest(1, 1);
+        assert_eq!(rec.checksum(), 13);
+        let m = rec.merged();
+        assert_eq!(m.response.len(), 2);
+        assert_eq!(m.response.max(), m.response.highest_equivalent(300));
+        let mut migrations = 0;
+        rec.for_each(|_, r| migrations += r.migrations);
+        assert_eq!(migrations, 1);
+        rec.reset(&[None, None]);
+        assert_eq!(rec.checksum(), 0);
+        assert_eq!(rec.merged().wait.len(), 0);
+    }
+
+    #[test]
+    fn clocks_measure_positive_costs() {
+        let c = ClockCosts::measure();
+        assert!(c.instant_ns > 0.0 && c.tsc_ns > 0.0);
+        let clock = TaskClock::new(c.chosen);
+        let a = clock.now();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = clock.now();
+        assert!(clock.ns(a, b) >= 1_000_000);
+    }
+}

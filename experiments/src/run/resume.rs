@@ -1,0 +1,111 @@
+//! What a results folder already holds: for `--resume`, and for the summary at the end.
+//!
+//! `runs.csv` is the record of completed runs (its row is written last). Rows of
+//! `latency.csv` and `workers.csv` whose run has no `runs.csv` row (a kill between the
+//! writes of one run) are dropped when a sweep resumes, so nothing is duplicated.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use super::output::{read_hlog, read_rows, write_rows_atomic, LatencyRow, RunRow, WorkerRow};
+use super::plan::{Cell, Plan};
+use super::record::Latency;
+
+/// The serial run of one round: what the parallel runs of that round are compared with.
+#[derive(Debug, Clone, Copy)]
+pub struct SerialRef {
+    /// Serial makespan.
+    pub makespan_ns: u64,
+    /// Σ task time.
+    pub task_sum_ns: u64,
+    /// Longest task.
+    pub task_max_ns: u64,
+}
+
+/// The cell of a row.
+pub fn cell_of(workload: &str, strategy: &str, workers: usize, placement: &str) -> Cell {
+    Cell { workload: workload.into(), strategy: strategy.into(), workers, placement: placement.into() }
+}
+
+/// Everything recorded so far in a results folder.
+#[derive(Default)]
+pub struct State {
+    /// Counted runs done.
+    pub done: HashSet<(Cell, usize)>,
+    /// All `runs.csv` rows.
+    pub rows: Vec<RunRow>,
+    /// Serial reference per (workload, repetition).
+    pub serial: HashMap<(String, usize), SerialRef>,
+    /// Reference checksum per workload (its serial runs').
+    pub checksums: HashMap<String, u64>,
+    /// Per cell: every recorded run's histograms, merged.
+    pub cell_latency: HashMap<Cell, Latency>,
+}
+
+impl State {
+    /// Records a finished counted run.
+    pub fn add(&mut self, row: RunRow) {
+        let cell = cell_of(&row.workload, &row.strategy, row.workers, &row.placement);
+        if cell.is_serial() {
+            self.serial.insert(
+                (row.workload.clone(), row.repetition),
+                SerialRef {
+                    makespan_ns: row.makespan_ns,
+                    task_sum_ns: row.task_sum_ns.unwrap_or(row.makespan_ns),
+                    task_max_ns: row.task_max_ns.unwrap_or(0),
+                },
+            );
+            if let Ok(c) = u64::from_str_radix(&row.checksum, 16) {
+                self.checksums.entry(row.workload.clone()).or_insert(c);
+            }
+        }
+        self.done.insert((cell, row.repetition));
+        self.rows.push(row);
+    }
+
+    /// Reads a folder's state, dropping orphan rows (see the module documentation).
+    pub fn load(dir: &Path, plan: &Plan) -> anyhow::Result<State> {
+        let mut state = State::default();
+        for row in read_rows::<RunRow>(&dir.join("runs.csv"))? {
+            state.add(row);
+        }
+        let done = |w: &str, s: &str, n: usize, p: &str, r: &str| {
+            r.parse::<usize>().is_ok_and(|r| state.done.contains(&(cell_of(w, s, n, p), r)))
+        };
+        let lat: Vec<LatencyRow> = read_rows(&dir.join("latency.csv"))?;
+        let keep: Vec<LatencyRow> =
+            lat.iter().filter(|l| done(&l.workload, &l.strategy, l.workers, &l.placement, &l.repetition)).cloned().collect();
+        if keep.len() != lat.len() {
+            write_rows_atomic(&dir.join("latency.csv"), &keep)?;
+        }
+        let workers: Vec<WorkerRow> = read_rows(&dir.join("workers.csv"))?;
+        let keep: Vec<WorkerRow> = workers
+            .iter()
+            .filter(|l| done(&l.workload, &l.strategy, l.workers, &l.placement, &l.repetition.to_string()))
+            .cloned()
+            .collect();
+        if keep.len() != workers.len() {
+            write_rows_atomic(&dir.join("workers.csv"), &keep)?;
+        }
+        for cell in &plan.cells {
+            let path = dir.join("hgrm").join(format!("{}.hlog", cell.file_stem()));
+            if !path.exists() {
+                continue;
+            }
+            // The last interval of a repetition is the one whose row was written (an
+            // earlier one would be from a run killed before its row).
+            let mut by_rep: HashMap<usize, Latency> = HashMap::new();
+            for (rep, lat) in read_hlog(&path)? {
+                if state.done.contains(&(cell.clone(), rep)) {
+                    by_rep.insert(rep, lat);
+                }
+            }
+            let mut merged = Latency::default();
+            for lat in by_rep.values() {
+                merged.add(lat);
+            }
+            state.cell_latency.insert(cell.clone(), merged);
+        }
+        Ok(state)
+    }
+}

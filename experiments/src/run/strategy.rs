@@ -1,0 +1,69 @@
+//! The strategies a cell can run: the scheduler's schedules, rayon, and the serial baseline.
+
+use std::fmt;
+use std::str::FromStr;
+
+use scheduler::placement::Placement;
+use scheduler::Schedule;
+
+/// How one run spreads a workload's tasks over workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Every task in order on one thread: the baseline for speedup, lower bound and checksum.
+    Serial,
+    /// Our pool's `for_each_index` with this schedule.
+    Pool(Schedule),
+    /// rayon's `par_iter` on a rayon pool of the same size, pinned the same way.
+    Rayon,
+    /// As [`Strategy::Rayon`] with `with_max_len(1)`: one task per rayon job.
+    RayonFine,
+}
+
+/// Every spelling accepted, for error messages.
+pub const ALLOWED: &str = "serial, static, static-cyclic, dynamic, dynamic:K, guided, guided:K, \
+work-stealing, work-stealing:G, adaptive, rayon, rayon-fine (K, G ≥ 1)";
+
+impl FromStr for Strategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "serial" => Ok(Strategy::Serial),
+            "rayon" => Ok(Strategy::Rayon),
+            "rayon-fine" => Ok(Strategy::RayonFine),
+            other => other
+                .parse::<Schedule>()
+                .map(Strategy::Pool)
+                .map_err(|e| format!("{s:?} is not a strategy ({e}); allowed: {ALLOWED}")),
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Strategy::Serial => f.write_str("serial"),
+            Strategy::Pool(s) => write!(f, "{s}"),
+            Strategy::Rayon => f.write_str("rayon"),
+            Strategy::RayonFine => f.write_str("rayon-fine"),
+        }
+    }
+}
+
+/// The canonical spelling of a placement, or the topology part's message listing the syntax.
+pub fn canonical_placement(s: &str) -> Result<String, String> {
+    s.parse::<Placement>().map(|p| p.to_string()).map_err(|e| format!("{s:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for name in ["serial", "static", "static-cyclic", "dynamic:16", "guided", "work-stealing:1", "adaptive", "rayon", "rayon-fine"] {
+            let s: Strategy = name.parse().unwrap();
+            assert_eq!(s.to_string().parse::<Strategy>().unwrap(), s);
+        }
+        assert!("fastest".parse::<Strategy>().unwrap_err().contains("rayon-fine"));
+    }
+}

@@ -1,0 +1,446 @@
+//! The sweep: check everything, make the folder, run the plan, write as we go.
+//!
+//! Order of events, and why:
+//! 1. Read and check the config, the shard, every placement at every worker count, and
+//!    build every workload (numbers generated, files read). Bad input stops here: exit 2,
+//!    and no folder has been made.
+//! 2. Make the output folder and write `meta.json` (status `running`): an unwritable
+//!    folder fails here, before any work.
+//! 3. Run the plan's steps (interleaved rounds). After each counted run its rows are
+//!    appended and flushed (`runs.csv` last), and the cell's `.hgrm` files rewritten.
+//! 4. Ctrl-C (or a checksum mismatch, or an error) ends the loop after the current run;
+//!    `latency_cells.csv` and `meta.json` are written in every case, then the summary.
+
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant, SystemTime};
+
+use scheduler::topology::Topology;
+use workloads::workload::Workload;
+
+use super::build;
+use super::config::{Experiment, DEFAULT_TOML};
+use super::execute::{resolve, Executor, Outcome};
+use super::meta::{self, Meta};
+use super::output::{
+    append_hlog, latency_rows, percentile_distribution, write_rows_atomic, Appender, LatencyRow, RunRow, WorkerRow,
+    HGRM_UNIT_RATIO,
+};
+use super::plan::{Cell, Plan, Shard};
+use super::record::{ClockCosts, Latency, TaskClock};
+use super::resume::State;
+use super::summary;
+use super::RunArgs;
+use crate::error::{CliError, CliResult};
+
+/// Set by the Ctrl-C handler; the sweep stops after the current run.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn install_ctrlc() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // A second Ctrl-C exits at once (rows already written stay: each was flushed).
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nwsbench: Ctrl-C: stopping after the current run (again to quit now)");
+        });
+    });
+}
+
+/// The experiment, where it came from, and the folder relative workload paths start from.
+fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
+    let (mut exp, base) = match &args.config {
+        None => (Experiment::parse("<embedded default>", DEFAULT_TOML).map_err(CliError::Usage)?, PathBuf::from(".")),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::usage(format!("cannot read experiment file {}: {e}", path.display())))?;
+            let exp = Experiment::parse(&path.display().to_string(), &text).map_err(CliError::Usage)?;
+            let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+            (exp, base)
+        }
+    };
+    if args.quick {
+        exp.make_quick();
+    }
+    Ok((exp, base))
+}
+
+fn topology_json(topo: &Topology) -> Value {
+    let cpus: Vec<Value> = topo
+        .cpus()
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id, "online": c.online, "allowed": c.allowed, "core": c.core,
+                "package": c.package, "numa_node": c.numa_node, "llc": c.llc, "siblings": c.siblings,
+            })
+        })
+        .collect();
+    json!({
+        "cpu_model": topo.cpu_model().unwrap_or_else(|| "unknown".into()),
+        "smt": topo.smt().map_or(json!("unknown"), Value::Bool),
+        "cpus": cpus,
+    })
+}
+
+/// Checks every placement at every worker count it is used with; returns the worker→CPU maps.
+fn check_placements(exp: &Experiment, topo: &Topology, source: &str) -> CliResult<Value> {
+    let mut map = serde_json::Map::new();
+    for (k, p) in exp.placements.iter().enumerate() {
+        let mut per = serde_json::Map::new();
+        let counts: Vec<usize> = if k == 0 { std::iter::once(1).chain(exp.workers.iter().copied()).collect() } else { exp.workers.clone() };
+        for n in counts {
+            let cpus = resolve(topo, p, n).map_err(|e| {
+                CliError::usage(format!("{source}: key `placements`: {e} (with workers = {n}; allowed CPUs: {:?})", topo_allowed(topo)))
+            })?;
+            per.insert(n.to_string(), json!(cpus));
+        }
+        map.insert(p.clone(), Value::Object(per));
+    }
+    Ok(Value::Object(map))
+}
+
+fn topo_allowed(topo: &Topology) -> Vec<usize> {
+    topo.cpus().iter().filter(|c| c.allowed).map(|c| c.id).collect()
+}
+
+/// Makes (or checks, for `--resume`) the output folder. Returns it and whether we made it.
+fn prepare_folder(args: &RunArgs, exp: &Experiment) -> CliResult<(PathBuf, bool)> {
+    if let Some(dir) = &args.resume {
+        return Ok((dir.clone(), false));
+    }
+    let dir = match &args.out {
+        Some(d) => d.clone(),
+        None => PathBuf::from("results").join(&exp.name).join(meta::folder_timestamp()),
+    };
+    if dir.exists() {
+        let empty = std::fs::read_dir(&dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !empty {
+            return Err(CliError::usage(format!(
+                "output folder {} already exists and is not empty; use `--resume {}` to finish it, or another --out",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        return Ok((dir, false));
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::usage(format!("cannot create output folder {}: {e}", dir.display())))?;
+    Ok((dir, true))
+}
+
+/// What differs between two configs, by top-level key.
+fn config_diff(a: &Experiment, b: &Experiment) -> Vec<String> {
+    let (a, b) = (serde_json::to_value(a).unwrap_or_default(), serde_json::to_value(b).unwrap_or_default());
+    let (Value::Object(a), Value::Object(b)) = (a, b) else { return vec!["<config>".into()] };
+    a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).cloned().collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+}
+
+/// One counted run's rows.
+struct Rows {
+    run: RunRow,
+    latency: Vec<LatencyRow>,
+    workers: Vec<WorkerRow>,
+}
+
+fn rows_for(cell: &Cell, rep: usize, out: &Outcome, exp: &Experiment, state: &State, reference: u64, size: usize, sweep: &str) -> Rows {
+    let key = [cell.workload.clone(), cell.strategy.clone(), cell.workers.to_string(), cell.placement.clone()];
+    let (lower_bound_ns, serial_ns) = match state.serial.get(&(cell.workload.clone(), rep)) {
+        Some(s) if !cell.is_serial() => {
+            let p = cell.workers as u64;
+            (s.task_sum_ns.div_ceil(p).max(s.task_max_ns), s.makespan_ns)
+        }
+        _ => (out.task_sum_ns.unwrap_or(out.makespan_ns).max(out.task_max_ns.unwrap_or(0)), out.makespan_ns),
+    };
+    let makespan = out.makespan_ns.max(1);
+    let run = RunRow {
+        workload: cell.workload.clone(),
+        strategy: cell.strategy.clone(),
+        workers: cell.workers,
+        placement: cell.placement.clone(),
+        repetition: rep,
+        makespan_ns: out.makespan_ns,
+        lower_bound_ns,
+        serial_ns,
+        speedup: serial_ns as f64 / makespan as f64,
+        lb_ratio: makespan as f64 / lower_bound_ns.max(1) as f64,
+        steals: out.steals,
+        migrations: out.migrations,
+        checksum_ok: out.checksum == reference,
+        failed_steals: out.failed_steals,
+        parks: out.parks,
+        busy_ns: out.busy_ns,
+        idle_ns: out.idle_ns,
+        tasks: out.tasks,
+        size,
+        pool_in_timing: exp.pool_in_timing,
+        latency: exp.latency,
+        checksum: format!("{:016x}", out.checksum),
+        task_sum_ns: out.task_sum_ns,
+        task_max_ns: out.task_max_ns,
+        sweep: sweep.to_string(),
+    };
+    let latency = out.latency.as_ref().map(|l| latency_rows(&key, &rep.to_string(), l)).unwrap_or_default();
+    let workers = out
+        .workers
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WorkerRow {
+            workload: cell.workload.clone(),
+            strategy: cell.strategy.clone(),
+            workers: cell.workers,
+            placement: cell.placement.clone(),
+            repetition: rep,
+            worker: i,
+            cpu: w.cpu,
+            busy_ns: w.busy_ns,
+            idle_ns: w.idle_ns,
+            tasks: w.tasks,
+            steals: w.steals,
+            parks: w.parks,
+        })
+        .collect();
+    Rows { run, latency, workers }
+}
+
+fn write_hgrm(dir: &Path, cell: &Cell, lat: &Latency) -> anyhow::Result<()> {
+    for (metric, h) in lat.by_metric() {
+        let path = dir.join("hgrm").join(format!("{}.{metric}.hgrm", cell.file_stem()));
+        super::output::write_atomic(&path, percentile_distribution(h, HGRM_UNIT_RATIO).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes `latency_cells.csv` from every cell's merged histograms, in plan order.
+pub fn write_latency_cells(dir: &Path, cells: &[Cell], by_cell: &HashMap<Cell, Latency>) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for cell in cells {
+        if let Some(l) = by_cell.get(cell) {
+            let key = [cell.workload.clone(), cell.strategy.clone(), cell.workers.to_string(), cell.placement.clone()];
+            rows.extend(latency_rows(&key, "all", l));
+        }
+    }
+    write_rows_atomic(&dir.join("latency_cells.csv"), &rows)
+}
+
+/// Prints the summary table of a folder's rows.
+pub fn print_summary(exp: &Experiment, rows: &[RunRow], by_cell: &HashMap<Cell, Latency>) {
+    let p99 = |r: &RunRow| {
+        let cell = super::resume::cell_of(&r.workload, &r.strategy, r.workers, &r.placement);
+        by_cell.get(&cell).filter(|l| !l.response.is_empty()).map(|l| l.response.value_at_percentile(99.0))
+    };
+    println!("{}", summary::table(rows, &exp.strategies, p99));
+}
+
+enum Stop {
+    Complete,
+    Interrupted,
+    Failed(String),
+}
+
+/// `wsbench run`.
+pub fn run(args: RunArgs) -> CliResult {
+    // 1. Everything that can be wrong with the input.
+    let (exp, base) = load_config(&args)?;
+    let source = args.config.as_ref().map_or("<embedded default>".to_string(), |p| p.display().to_string());
+    let mut shard = match &args.shard {
+        Some(s) => s.parse::<Shard>().map_err(CliError::Usage)?,
+        None => Shard::WHOLE,
+    };
+    if args.dry_run {
+        println!("{}", toml::to_string_pretty(&exp).map_err(|e| CliError::Failed(e.into()))?);
+        return Ok(());
+    }
+    let topo = Topology::detect().map_err(|e| CliError::Failed(anyhow!("detecting the topology: {e}")))?;
+    let placement_map = check_placements(&exp, &topo, &source)?;
+    let mut workloads: HashMap<String, Arc<dyn Workload>> = HashMap::new();
+    for w in &exp.workloads {
+        let built = build::build(w, &base).map_err(|e| CliError::usage(format!("{source}: {e}")))?;
+        workloads.insert(w.name.clone(), built);
+    }
+    let mut previous: Option<Meta> = None;
+    if let Some(dir) = &args.resume {
+        let m = Meta::read(dir).map_err(CliError::Usage)?;
+        let diff = config_diff(&m.config, &exp);
+        if !diff.is_empty() {
+            return Err(CliError::usage(format!(
+                "--resume {}: the config differs from the one this folder was started with (keys: {}); \
+                 resume with the same file and options (--quick too), or start a new folder",
+                dir.display(),
+                diff.join(", ")
+            )));
+        }
+        if args.shard.is_some() && shard != m.shard {
+            return Err(CliError::usage(format!(
+                "--resume {}: the folder is shard {}/{}, not {}/{}",
+                dir.display(),
+                m.shard.index,
+                m.shard.count,
+                shard.index,
+                shard.count
+            )));
+        }
+        shard = m.shard;
+        if m.status == "complete" {
+            println!("{}: already complete; nothing to do", dir.display());
+        }
+        previous = Some(m);
+    }
+    let plan = Plan::new(&exp, shard);
+
+    // 2. The folder, and meta.json saying "running".
+    let (dir, made) = prepare_folder(&args, &exp)?;
+    let cleanup = |e: String| {
+        if made {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        CliError::Usage(e)
+    };
+    std::fs::create_dir_all(dir.join("hgrm")).map_err(|e| cleanup(format!("cannot write to {}: {e}", dir.display())))?;
+    let clock_costs = ClockCosts::measure();
+    let command_line: Vec<String> = std::env::args().collect();
+    let mut meta = match previous {
+        Some(mut m) => {
+            m.status = "running".into();
+            m.command_lines.push(command_line);
+            m.started.push(meta::utc_now());
+            m.ended = None;
+            m.error = None;
+            m
+        }
+        None => Meta {
+            status: "running".into(),
+            config: exp.clone(),
+            shard,
+            merged_from: Vec::new(),
+            command_lines: vec![command_line],
+            wsbench_version: env!("CARGO_PKG_VERSION").into(),
+            started: vec![meta::utc_now()],
+            ended: None,
+            runs_recorded: 0,
+            error: None,
+            machine: meta::machine(placement_map, topology_json(&topo), json!(clock_costs)),
+        },
+    };
+    meta.write(&dir).map_err(|e| cleanup(format!("cannot write to output folder {}: {e:#}", dir.display())))?;
+    let open = || -> anyhow::Result<(Appender, Appender, Appender)> {
+        Ok((
+            Appender::open::<RunRow>(&dir.join("runs.csv"))?,
+            Appender::open::<LatencyRow>(&dir.join("latency.csv"))?,
+            Appender::open::<WorkerRow>(&dir.join("workers.csv"))?,
+        ))
+    };
+    let (mut runs_csv, mut latency_csv, mut workers_csv) = open().map_err(|e| cleanup(format!("{e:#}")))?;
+    let mut state = State::load(&dir, &plan).map_err(CliError::Failed)?;
+
+    // 3. The runs.
+    install_ctrlc();
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let steps = plan.steps(|c, r| state.done.contains(&(c.clone(), r)));
+    let progress = ProgressBar::with_draw_target(Some(steps.len() as u64), ProgressDrawTarget::stderr());
+    progress.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} runs · {elapsed} elapsed · ETA {eta} · {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut exec = Executor::new(TaskClock::new(clock_costs.chosen), topo, exp.latency, exp.pool_in_timing);
+    let specs: HashMap<&str, &super::config::WorkloadSpec> = exp.workloads.iter().map(|w| (w.name.as_str(), w)).collect();
+    let mut stop = Stop::Complete;
+    let started = Instant::now();
+    for (executed, step) in steps.iter().enumerate() {
+        if INTERRUPTED.load(Ordering::SeqCst) || args.stop_after.is_some_and(|k| executed >= k) {
+            stop = Stop::Interrupted;
+            break;
+        }
+        let cell = step.cell;
+        progress.set_message(match step.repetition {
+            Some(r) => format!("{cell} · repetition {}/{}", r + 1, exp.repetitions),
+            None => format!("{cell} · warmup"),
+        });
+        let work = &workloads[&cell.workload];
+        let run_wall_start = SystemTime::now();
+        let out = match exec.run(cell, work) {
+            Ok(o) => o,
+            Err(e) => {
+                stop = Stop::Failed(format!("{e:#}"));
+                break;
+            }
+        };
+        progress.inc(1);
+        let reference = *state.checksums.entry(cell.workload.clone()).or_insert(out.checksum);
+        let mismatch = (out.checksum != reference).then(|| {
+            format!(
+                "checksum mismatch: {cell}, {}: {:016x}, serial gave {:016x} (a task was lost, repeated or computed wrongly)",
+                step.repetition.map_or("warmup".to_string(), |r| format!("repetition {r}")),
+                out.checksum,
+                reference
+            )
+        });
+        let Some(rep) = step.repetition else {
+            if let Some(m) = mismatch {
+                stop = Stop::Failed(m);
+                break;
+            }
+            continue;
+        };
+        let spec = specs[cell.workload.as_str()];
+        let rows = rows_for(cell, rep, &out, &exp, &state, reference, work.len(), spec.sweep.as_deref().unwrap_or(""));
+        let written = (|| -> anyhow::Result<()> {
+            if let Some(lat) = &out.latency {
+                let path = dir.join("hgrm").join(format!("{}.hlog", cell.file_stem()));
+                append_hlog(&path, run_wall_start, Duration::from_nanos(out.makespan_ns), rep, lat)?;
+                let merged = state.cell_latency.entry(cell.clone()).or_default();
+                merged.add(lat);
+                write_hgrm(&dir, cell, merged)?;
+            }
+            latency_csv.push(&rows.latency)?;
+            latency_csv.flush()?;
+            workers_csv.push(&rows.workers)?;
+            workers_csv.flush()?;
+            runs_csv.push(std::slice::from_ref(&rows.run))?;
+            runs_csv.flush()
+        })();
+        state.add(rows.run);
+        if let Err(e) = written {
+            stop = Stop::Failed(format!("{e:#}"));
+            break;
+        }
+        if let Some(m) = mismatch {
+            stop = Stop::Failed(m);
+            break;
+        }
+    }
+    progress.finish_and_clear();
+
+    // 4. Whole files, status, summary.
+    let _ = write_latency_cells(&dir, &plan.cells, &state.cell_latency);
+    meta.runs_recorded = state.rows.len();
+    meta.ended = Some(meta::utc_now());
+    let (status, result) = match stop {
+        Stop::Complete => ("complete", Ok(())),
+        Stop::Interrupted => (
+            "interrupted",
+            Err(CliError::Interrupted(format!(
+                "stopped after {} counted runs; finish with `wsbench run {}--resume {}`",
+                state.rows.len(),
+                args.config.as_ref().map_or(String::new(), |p| format!("{} ", p.display())),
+                dir.display()
+            ))),
+        ),
+        Stop::Failed(e) => {
+            meta.error = Some(e.clone());
+            ("failed", Err(CliError::Failed(anyhow!("{e}; rows written so far are in {}", dir.display()))))
+        }
+    };
+    meta.status = status.into();
+    meta.write(&dir).map_err(CliError::Failed)?;
+    print_summary(&exp, &state.rows, &state.cell_latency);
+    println!("results: {} ({status}, {} runs in {:.1} s)", dir.display(), state.rows.len(), started.elapsed().as_secs_f64());
+    result
+}
