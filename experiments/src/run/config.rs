@@ -556,7 +556,7 @@ sizes = [10, 20]
     fn key_of_another_kind_is_refused() {
         let text = GOOD.replace("sizes = [10, 20]", "sizes = [10]\ncount = 3");
         let err = Experiment::parse("x.toml", &text).unwrap_err();
-        assert!(err.contains("workload.count") && err.contains("factorial") && err.contains(":23:"), "{err}");
+        assert!(err.contains("workload.count") && err.contains("factorial") && err.contains(":21:"), "{err}");
     }
 
     #[test]

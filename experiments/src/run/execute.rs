@@ -12,9 +12,9 @@
 
 use anyhow::{anyhow, Context};
 use rayon::prelude::*;
-use scheduler::placement::Placement;
-use scheduler::topology::Topology;
-use scheduler::{Pool, Schedule};
+use super::sched::placement::Placement;
+use super::sched::topology::Topology;
+use super::sched::{Pool, Schedule};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;

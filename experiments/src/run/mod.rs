@@ -22,6 +22,7 @@ pub mod meta;
 pub mod output;
 pub mod plan;
 pub mod record;
+pub mod sched;
 pub mod resume;
 pub mod strategy;
 pub mod summary;

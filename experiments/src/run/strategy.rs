@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use scheduler::placement::Placement;
-use scheduler::Schedule;
+use super::sched::placement::Placement;
+use super::sched::Schedule;
 
 /// How one run spreads a workload's tasks over workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
