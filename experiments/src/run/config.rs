@@ -78,6 +78,7 @@ struct WorkloadFile {
     distribution: Option<Spanned<String>>,
     path: Option<Spanned<String>>,
     sizes: Option<Spanned<Vec<i64>>>,
+    pool_in_timing: Option<bool>,
 }
 
 /// A checked experiment: every name valid, defaults filled in, sweeps expanded.
@@ -99,7 +100,7 @@ pub struct Experiment {
     pub strategies: Vec<String>,
     /// Whether per-task latency is recorded.
     pub latency: bool,
-    /// Whether pool creation is inside the timed region.
+    /// Whether pool creation is inside the timed region (the default of every workload).
     pub pool_in_timing: bool,
     /// Whether `--quick` shrank this experiment.
     pub quick: bool,
@@ -150,6 +151,9 @@ pub struct WorkloadSpec {
     /// The sweep this workload came from (the name before `-n<size>`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<String>,
+    /// Whether pool creation (and shutdown) is inside the timed region for this workload's
+    /// runs (the experiment's `pool_in_timing` unless the workload sets its own).
+    pub pool_in_timing: bool,
 }
 
 /// The keys each kind accepts (besides `name`, `kind` and `sizes`).
@@ -282,7 +286,8 @@ impl Experiment {
         }
         let mut workloads: Vec<WorkloadSpec> = Vec::new();
         for w in &f.workloads {
-            for spec in workload_specs(src, w)? {
+            for mut spec in workload_specs(src, w)? {
+                spec.pool_in_timing = w.get_ref().pool_in_timing.unwrap_or(f.pool_in_timing.unwrap_or(false));
                 if workloads.iter().any(|o| o.name == spec.name) {
                     return Err(src.err(
                         &w.get_ref().name.span(),
@@ -414,7 +419,7 @@ fn workload_specs(src: &Source, sw: &Spanned<WorkloadFile>) -> Result<Vec<Worklo
                 return Err(src.err(
                     span,
                     &format!("workload.{key}"),
-                    format!("not used by kind = {kind:?}; its keys are: name, kind, {}, sizes", keys.join(", ")),
+                    format!("not used by kind = {kind:?}; its keys are: name, kind, {}, sizes, pool_in_timing", keys.join(", ")),
                 ));
             }
         }
@@ -435,6 +440,7 @@ fn workload_specs(src: &Source, sw: &Spanned<WorkloadFile>) -> Result<Vec<Worklo
         path: s(&w.path),
         limit: None,
         sweep: None,
+        pool_in_timing: false,
     };
     if let Some(hf) = &w.heavy_fraction {
         if !(0.0..=1.0).contains(hf.get_ref()) {
@@ -515,6 +521,7 @@ seed = 7
 name = "f"
 kind = "factorial"
 sizes = [10, 20]
+pool_in_timing = true
 "#;
 
     #[test]
@@ -527,6 +534,7 @@ sizes = [10, 20]
         assert_eq!(names, ["w", "f-n10", "f-n20"]);
         assert_eq!(e.workloads[2].n, Some(20));
         assert_eq!(e.workloads[2].sweep.as_deref(), Some("f"));
+        assert!(e.workloads[2].pool_in_timing && !e.workloads[0].pool_in_timing);
     }
 
     #[test]

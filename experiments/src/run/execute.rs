@@ -79,7 +79,6 @@ pub struct Executor {
     clock: TaskClock,
     topology: Topology,
     latency: bool,
-    pool_in_timing: bool,
     pools: HashMap<(usize, String), Pool>,
     rayon_pools: HashMap<(usize, String), rayon::ThreadPool>,
     recorders: HashMap<usize, Recorders>,
@@ -122,28 +121,28 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 
 impl Executor {
     /// An executor for one experiment.
-    pub fn new(clock: TaskClock, topology: Topology, latency: bool, pool_in_timing: bool) -> Executor {
+    pub fn new(clock: TaskClock, topology: Topology, latency: bool) -> Executor {
         Executor {
             clock,
             topology,
             latency,
-            pool_in_timing,
             pools: HashMap::new(),
             rayon_pools: HashMap::new(),
             recorders: HashMap::new(),
         }
     }
 
-    /// Runs `cell` once on `work`.
-    pub fn run(&mut self, cell: &Cell, work: &Arc<dyn Workload>) -> anyhow::Result<Outcome> {
+    /// Runs `cell` once on `work`; `pool_in_timing` puts pool creation and shutdown inside
+    /// the timed region.
+    pub fn run(&mut self, cell: &Cell, work: &Arc<dyn Workload>, pool_in_timing: bool) -> anyhow::Result<Outcome> {
         let cpus = resolve(&self.topology, &cell.placement, cell.workers).map_err(|e| anyhow!(e))?;
         let rec = self.recorders.entry(cell.workers).or_insert_with(|| Recorders::new(cell.workers));
         rec.reset(&cpus);
         match cell.strategy() {
             Strategy::Serial => self.run_serial(cpus[0], work),
-            Strategy::Pool(schedule) => self.run_pool(cell, &cpus, schedule, work),
-            Strategy::Rayon => self.run_rayon(cell, &cpus, false, work),
-            Strategy::RayonFine => self.run_rayon(cell, &cpus, true, work),
+            Strategy::Pool(schedule) => self.run_pool(cell, &cpus, schedule, work, pool_in_timing),
+            Strategy::Rayon => self.run_rayon(cell, &cpus, false, work, pool_in_timing),
+            Strategy::RayonFine => self.run_rayon(cell, &cpus, true, work, pool_in_timing),
         }
     }
 
@@ -208,9 +207,9 @@ impl Executor {
         Ok(out)
     }
 
-    fn run_pool(&mut self, cell: &Cell, cpus: &[Option<usize>], schedule: Schedule, work: &Arc<dyn Workload>) -> anyhow::Result<Outcome> {
+    fn run_pool(&mut self, cell: &Cell, cpus: &[Option<usize>], schedule: Schedule, work: &Arc<dyn Workload>, in_timing: bool) -> anyhow::Result<Outcome> {
         let key = (cell.workers, cell.placement.clone());
-        if !self.pool_in_timing && !self.pools.contains_key(&key) {
+        if !in_timing && !self.pools.contains_key(&key) {
             self.pools.insert(key.clone(), build_pool(cpus)?);
         }
         let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
@@ -239,7 +238,7 @@ impl Executor {
             }
         };
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| -> anyhow::Result<()> {
-            if self.pool_in_timing {
+            if in_timing {
                 let pool = build_pool(cpus)?;
                 pool.reset_stats();
                 body(&pool);
@@ -288,9 +287,9 @@ impl Executor {
         Ok(out)
     }
 
-    fn run_rayon(&mut self, cell: &Cell, cpus: &[Option<usize>], fine: bool, work: &Arc<dyn Workload>) -> anyhow::Result<Outcome> {
+    fn run_rayon(&mut self, cell: &Cell, cpus: &[Option<usize>], fine: bool, work: &Arc<dyn Workload>, in_timing: bool) -> anyhow::Result<Outcome> {
         let key = (cell.workers, cell.placement.clone());
-        if !self.pool_in_timing && !self.rayon_pools.contains_key(&key) {
+        if !in_timing && !self.rayon_pools.contains_key(&key) {
             self.rayon_pools.insert(key.clone(), build_rayon(cpus)?);
         }
         let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
@@ -323,7 +322,7 @@ impl Executor {
             })
         };
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| -> anyhow::Result<()> {
-            if self.pool_in_timing {
+            if in_timing {
                 let pool = build_rayon(cpus)?;
                 body(&pool);
                 drop(pool);

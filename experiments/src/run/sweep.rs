@@ -24,7 +24,7 @@ use super::sched::topology::Topology;
 use workloads::workload::Workload;
 
 use super::build;
-use super::config::{Experiment, DEFAULT_TOML};
+use super::config::{Experiment, WorkloadSpec, DEFAULT_TOML};
 use super::execute::{resolve, Executor, Outcome};
 use super::meta::{self, Meta};
 use super::output::{
@@ -150,7 +150,7 @@ struct Rows {
     workers: Vec<WorkerRow>,
 }
 
-fn rows_for(cell: &Cell, rep: usize, out: &Outcome, exp: &Experiment, state: &State, reference: u64, size: usize, sweep: &str) -> Rows {
+fn rows_for(cell: &Cell, rep: usize, out: &Outcome, exp: &Experiment, state: &State, reference: u64, size: usize, spec: &WorkloadSpec) -> Rows {
     let key = [cell.workload.clone(), cell.strategy.clone(), cell.workers.to_string(), cell.placement.clone()];
     let (lower_bound_ns, serial_ns) = match state.serial.get(&(cell.workload.clone(), rep)) {
         Some(s) if !cell.is_serial() => {
@@ -180,12 +180,12 @@ fn rows_for(cell: &Cell, rep: usize, out: &Outcome, exp: &Experiment, state: &St
         idle_ns: out.idle_ns,
         tasks: out.tasks,
         size,
-        pool_in_timing: exp.pool_in_timing,
+        pool_in_timing: spec.pool_in_timing,
         latency: exp.latency,
         checksum: format!("{:016x}", out.checksum),
         task_sum_ns: out.task_sum_ns,
         task_max_ns: out.task_max_ns,
-        sweep: sweep.to_string(),
+        sweep: spec.sweep.clone().unwrap_or_default(),
     };
     let latency = out.latency.as_ref().map(|l| latency_rows(&key, &rep.to_string(), l)).unwrap_or_default();
     let workers = out
@@ -255,6 +255,7 @@ pub fn run(args: RunArgs) -> CliResult {
         None => Shard::WHOLE,
     };
     if args.dry_run {
+        println!("# {source}: the experiment as it would run (defaults filled in, sweeps expanded)");
         println!("{}", toml::to_string_pretty(&exp).map_err(|e| CliError::Failed(e.into()))?);
         return Ok(());
     }
@@ -349,8 +350,8 @@ pub fn run(args: RunArgs) -> CliResult {
         ProgressStyle::with_template("{bar:30} {pos}/{len} runs · {elapsed} elapsed · ETA {eta} · {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut exec = Executor::new(TaskClock::new(clock_costs.chosen), topo, exp.latency, exp.pool_in_timing);
-    let specs: HashMap<&str, &super::config::WorkloadSpec> = exp.workloads.iter().map(|w| (w.name.as_str(), w)).collect();
+    let mut exec = Executor::new(TaskClock::new(clock_costs.chosen), topo, exp.latency);
+    let specs: HashMap<&str, &WorkloadSpec> = exp.workloads.iter().map(|w| (w.name.as_str(), w)).collect();
     let mut stop = Stop::Complete;
     let started = Instant::now();
     for (executed, step) in steps.iter().enumerate() {
@@ -364,8 +365,9 @@ pub fn run(args: RunArgs) -> CliResult {
             None => format!("{cell} · warmup"),
         });
         let work = &workloads[&cell.workload];
+        let spec = specs[cell.workload.as_str()];
         let run_wall_start = SystemTime::now();
-        let out = match exec.run(cell, work) {
+        let out = match exec.run(cell, work, spec.pool_in_timing) {
             Ok(o) => o,
             Err(e) => {
                 stop = Stop::Failed(format!("{e:#}"));
@@ -389,8 +391,7 @@ pub fn run(args: RunArgs) -> CliResult {
             }
             continue;
         };
-        let spec = specs[cell.workload.as_str()];
-        let rows = rows_for(cell, rep, &out, &exp, &state, reference, work.len(), spec.sweep.as_deref().unwrap_or(""));
+        let rows = rows_for(cell, rep, &out, &exp, &state, reference, work.len(), spec);
         let written = (|| -> anyhow::Result<()> {
             if let Some(lat) = &out.latency {
                 let path = dir.join("hgrm").join(format!("{}.hlog", cell.file_stem()));
