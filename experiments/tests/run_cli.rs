@@ -43,7 +43,10 @@ n = {TASKS}
 const ALL: &str = r#""static", "static-cyclic", "dynamic:4", "guided", "work-stealing:1", "adaptive", "rayon", "rayon-fine""#;
 
 fn wsbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wsbench")).args(args).output().expect("runs wsbench")
+    Command::new(env!("CARGO_BIN_EXE_wsbench"))
+        .args(args)
+        .output()
+        .expect("runs wsbench")
 }
 
 fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -55,18 +58,31 @@ fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).unwrap();
     let header = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
     (header, rows)
 }
 
 fn col(header: &[String], name: &str) -> usize {
-    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 /// (workload, strategy, workers, placement, repetition) of every runs.csv row.
 fn run_keys(dir: &Path) -> Vec<String> {
     let (h, rows) = csv_rows(&dir.join("runs.csv"));
-    rows.iter().map(|r| (0..5).map(|i| r[col(&h, &h[i])].clone()).collect::<Vec<_>>().join("|")).collect()
+    rows.iter()
+        .map(|r| {
+            (0..5)
+                .map(|i| r[col(&h, &h[i])].clone())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
 }
 
 fn meta(dir: &Path) -> serde_json::Value {
@@ -84,7 +100,10 @@ fn a_run_writes_every_file_in_its_format() {
     let o = wsbench(&["run", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("| strategy | workers | makespan | speedup | lb_ratio | p99 response |"), "{stdout}");
+    assert!(
+        stdout.contains("| strategy | workers | makespan | speedup | lb_ratio | p99 response |"),
+        "{stdout}"
+    );
 
     // runs.csv: the CONTRACT's columns first, one row per counted run, every checksum ok.
     let (h, rows) = csv_rows(&out.join("runs.csv"));
@@ -92,11 +111,24 @@ fn a_run_writes_every_file_in_its_format() {
         h[..13].join(","),
         "workload,strategy,workers,placement,repetition,makespan_ns,lower_bound_ns,serial_ns,speedup,lb_ratio,steals,migrations,checksum_ok"
     );
-    for name in ["failed_steals", "parks", "busy_ns", "idle_ns", "tasks", "size", "pool_in_timing", "latency", "checksum"] {
+    for name in [
+        "failed_steals",
+        "parks",
+        "busy_ns",
+        "idle_ns",
+        "tasks",
+        "size",
+        "pool_in_timing",
+        "latency",
+        "checksum",
+    ] {
         col(&h, name);
     }
     assert_eq!(rows.len(), CELLS * REPS);
-    assert_eq!(run_keys(&out).into_iter().collect::<HashSet<_>>().len(), rows.len());
+    assert_eq!(
+        run_keys(&out).into_iter().collect::<HashSet<_>>().len(),
+        rows.len()
+    );
     for r in &rows {
         assert_eq!(r[col(&h, "checksum_ok")], "true", "{r:?}");
         assert_eq!(r[col(&h, "tasks")], TASKS.to_string(), "{r:?}");
@@ -111,10 +143,18 @@ fn a_run_writes_every_file_in_its_format() {
 
     // latency.csv: 3 metrics × 6 percentiles per run; latency_cells.csv the same per cell.
     let (h, rows) = csv_rows(&out.join("latency.csv"));
-    assert_eq!(h.join(","), "workload,strategy,workers,placement,repetition,metric,percentile,value_ns");
+    assert_eq!(
+        h.join(","),
+        "workload,strategy,workers,placement,repetition,metric,percentile,value_ns"
+    );
     assert_eq!(rows.len(), CELLS * REPS * 18);
     let pct: HashSet<&str> = rows.iter().map(|r| r[6].as_str()).collect();
-    assert_eq!(pct, ["50", "90", "99", "99.9", "99.99", "100"].into_iter().collect());
+    assert_eq!(
+        pct,
+        ["50", "90", "99", "99.9", "99.99", "100"]
+            .into_iter()
+            .collect()
+    );
     let (_, cells) = csv_rows(&out.join("latency_cells.csv"));
     assert_eq!(cells.len(), CELLS * 18);
     assert!(cells.iter().all(|r| r[4] == "all"));
@@ -128,17 +168,36 @@ fn a_run_writes_every_file_in_its_format() {
     let m = meta(&out);
     assert_eq!(m["status"], "complete");
     assert_eq!(m["config"]["name"], "tiny");
-    for key in ["rustc", "profile", "git", "cpu_model", "kernel", "smt", "governor", "boost", "topology", "placements", "clock"] {
-        assert!(!m["machine"][key].is_null(), "meta.json lacks machine.{key}");
+    for key in [
+        "rustc",
+        "profile",
+        "git",
+        "cpu_model",
+        "kernel",
+        "smt",
+        "governor",
+        "boost",
+        "topology",
+        "placements",
+        "clock",
+    ] {
+        assert!(
+            !m["machine"][key].is_null(),
+            "meta.json lacks machine.{key}"
+        );
     }
     assert!(m["started"][0].as_str().unwrap().ends_with('Z'));
 
     // hgrm: parse the percentile distribution back; check rows and footer.
     let stem = "mixed__dynamic-4__w2__none";
-    let text = std::fs::read_to_string(out.join("hgrm").join(format!("{stem}.response.hgrm"))).unwrap();
+    let text =
+        std::fs::read_to_string(out.join("hgrm").join(format!("{stem}.response.hgrm"))).unwrap();
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
-    assert_eq!(head, ["Value", "Percentile", "TotalCount", "1/(1-Percentile)"]);
+    assert_eq!(
+        head,
+        ["Value", "Percentile", "TotalCount", "1/(1-Percentile)"]
+    );
     let (mut last_p, mut last_count, mut last_value) = (0.0f64, 0u64, 0.0f64);
     let mut footer = Vec::new();
     for l in lines.filter(|l| !l.trim().is_empty()) {
@@ -147,7 +206,11 @@ fn a_run_writes_every_file_in_its_format() {
             continue;
         }
         let f: Vec<&str> = l.split_whitespace().collect();
-        let (v, p, c): (f64, f64, u64) = (f[0].parse().unwrap(), f[1].parse().unwrap(), f[2].parse().unwrap());
+        let (v, p, c): (f64, f64, u64) = (
+            f[0].parse().unwrap(),
+            f[1].parse().unwrap(),
+            f[2].parse().unwrap(),
+        );
         assert!(p >= last_p && c >= last_count && v >= last_value, "{l}");
         if p < 1.0 {
             let inv: f64 = f[3].parse().unwrap();
@@ -159,9 +222,19 @@ fn a_run_writes_every_file_in_its_format() {
     assert_eq!(last_count as usize, TASKS * REPS);
     assert_eq!(footer.len(), 3, "{text}");
     assert!(footer[0].starts_with("#[Mean    =") && footer[0].contains("StdDeviation   ="));
-    let max: f64 = footer[1]["#[Max     =".len()..].split(',').next().unwrap().trim().parse().unwrap();
+    let max: f64 = footer[1]["#[Max     =".len()..]
+        .split(',')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!((max - last_value).abs() < 1e-3, "{}", footer[1]);
-    assert!(footer[1].ends_with(&format!("Total count    = {:>12}]", TASKS * REPS)), "{}", footer[1]);
+    assert!(
+        footer[1].ends_with(&format!("Total count    = {:>12}]", TASKS * REPS)),
+        "{}",
+        footer[1]
+    );
     assert!(footer[2].starts_with("#[Buckets =") && footer[2].contains("SubBuckets     ="));
 
     // hlog: decode with the crate's own log iterator and deserializer.
@@ -170,13 +243,18 @@ fn a_run_writes_every_file_in_its_format() {
     let mut tags = Vec::new();
     for e in IntervalLogIterator::new(&bytes) {
         if let LogEntry::Interval(iv) = e.unwrap() {
-            let raw = base64::engine::general_purpose::STANDARD.decode(iv.encoded_histogram()).unwrap();
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(iv.encoded_histogram())
+                .unwrap();
             let h: Histogram<u64> = de.deserialize(&mut raw.as_slice()).unwrap();
             assert_eq!(h.len() as usize, TASKS);
             tags.push(iv.tag().unwrap().as_str().to_string());
         }
     }
-    assert_eq!(tags, ["wait", "service", "response", "wait", "service", "response"]);
+    assert_eq!(
+        tags,
+        ["wait", "service", "response", "wait", "service", "response"]
+    );
 }
 
 #[test]
@@ -186,26 +264,57 @@ fn an_interrupted_sweep_resumes_without_repeats() {
     let out = tmp.path().join("out");
     let cells = 2 * (1 + 2 * 2);
     // Warmup round (10 runs) + 4 counted runs, then "Ctrl-C".
-    let o = wsbench(&["run", cfg.to_str().unwrap(), "--out", out.to_str().unwrap(), "--stop-after", "14"]);
-    assert_eq!(o.status.code(), Some(130), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--stop-after",
+        "14",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
     assert_eq!(meta(&out)["status"], "interrupted");
     assert_eq!(run_keys(&out).len(), 4);
-    let hlog_before = std::fs::read_to_string(out.join("hgrm/mixed__serial__w1__none.hlog")).unwrap();
+    let hlog_before =
+        std::fs::read_to_string(out.join("hgrm/mixed__serial__w1__none.hlog")).unwrap();
     assert_eq!(hlog_before.matches("Tag=wait").count(), 1);
 
     // Resuming with another config is refused and changes nothing.
     let other = write_config(tmp.path(), "other.toml", &config(r#""static""#));
-    let o = wsbench(&["run", other.to_str().unwrap(), "--resume", out.to_str().unwrap()]);
+    let o = wsbench(&[
+        "run",
+        other.to_str().unwrap(),
+        "--resume",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("strategies"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("strategies"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(run_keys(&out).len(), 4);
 
-    let o = wsbench(&["run", cfg.to_str().unwrap(), "--resume", out.to_str().unwrap()]);
+    let o = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--resume",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let keys = run_keys(&out);
     assert_eq!(keys.len(), cells * REPS);
-    assert_eq!(keys.iter().collect::<HashSet<_>>().len(), keys.len(), "duplicated runs");
+    assert_eq!(
+        keys.iter().collect::<HashSet<_>>().len(),
+        keys.len(),
+        "duplicated runs"
+    );
     let m = meta(&out);
     assert_eq!(m["status"], "complete");
     assert_eq!(m["command_lines"].as_array().unwrap().len(), 2);
@@ -224,7 +333,15 @@ fn shards_merge_into_one_folder() {
     let mut dirs = Vec::new();
     for i in 0..3 {
         let d = tmp.path().join(format!("shard{i}"));
-        let o = wsbench(&["run", cfg.to_str().unwrap(), "--quick", "--shard", &format!("{i}/3"), "--out", d.to_str().unwrap()]);
+        let o = wsbench(&[
+            "run",
+            cfg.to_str().unwrap(),
+            "--quick",
+            "--shard",
+            &format!("{i}/3"),
+            "--out",
+            d.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         dirs.push(d);
     }
@@ -243,13 +360,35 @@ fn shards_merge_into_one_folder() {
     assert_eq!(hgrms, cells * 4);
 
     // A missing shard, or shards of another experiment, are refused.
-    let o = wsbench(&["merge", dirs[0].to_str().unwrap(), "--out", tmp.path().join("m2").to_str().unwrap()]);
+    let o = wsbench(&[
+        "merge",
+        dirs[0].to_str().unwrap(),
+        "--out",
+        tmp.path().join("m2").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing"));
     let other = write_config(tmp.path(), "other.toml", &config(r#""static""#));
     let d = tmp.path().join("other0");
-    assert!(wsbench(&["run", other.to_str().unwrap(), "--quick", "--shard", "1/3", "--out", d.to_str().unwrap()]).status.success());
-    let o = wsbench(&["merge", dirs[0].to_str().unwrap(), d.to_str().unwrap(), dirs[2].to_str().unwrap(), "--out", tmp.path().join("m3").to_str().unwrap()]);
+    assert!(wsbench(&[
+        "run",
+        other.to_str().unwrap(),
+        "--quick",
+        "--shard",
+        "1/3",
+        "--out",
+        d.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let o = wsbench(&[
+        "merge",
+        dirs[0].to_str().unwrap(),
+        d.to_str().unwrap(),
+        dirs[2].to_str().unwrap(),
+        "--out",
+        tmp.path().join("m3").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("config differs"));
 }
@@ -260,15 +399,44 @@ fn bad_input_exits_2_with_a_message_and_leaves_no_folder() {
     let good = config(r#""static""#);
     let numbers = tmp.path().join("numbers.txt");
     std::fs::write(&numbers, "12\n35\nseven\n").unwrap();
-    let file_workload = format!("{good}\n[[workload]]\nname = \"list\"\nkind = \"file\"\npath = \"numbers.txt\"\n");
+    let file_workload =
+        format!("{good}\n[[workload]]\nname = \"list\"\nkind = \"file\"\npath = \"numbers.txt\"\n");
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
-        ("unknown key", good.replace("warmup = 1", "warmup = 1\nrepetitons = 3"), vec!["repetitons", "line 5"]),
-        ("bad strategy", good.replace(r#""static""#, r#""statik""#), vec!["statik", "key `strategies`", "rayon-fine"]),
-        ("zero workers", good.replace("[1, 2]", "[0, 2]"), vec!["workers", "0 workers"]),
-        ("bad placement", good.replace(r#"["none"]"#, r#"["everywhere"]"#), vec!["placements", "everywhere"]),
-        ("bad order", good.replace("heavy-last", "heaviest"), vec!["workload.order", "heaviest", "heavy-last"]),
-        ("bad file line", file_workload, vec!["numbers.txt:3", "seven"]),
-        ("malformed toml", good.replace("repetitions = 2", "repetitions = "), vec!["TOML parse error", "line 3"]),
+        (
+            "unknown key",
+            good.replace("warmup = 1", "warmup = 1\nrepetitons = 3"),
+            vec!["repetitons", "line 5"],
+        ),
+        (
+            "bad strategy",
+            good.replace(r#""static""#, r#""statik""#),
+            vec!["statik", "key `strategies`", "rayon-fine"],
+        ),
+        (
+            "zero workers",
+            good.replace("[1, 2]", "[0, 2]"),
+            vec!["workers", "0 workers"],
+        ),
+        (
+            "bad placement",
+            good.replace(r#"["none"]"#, r#"["everywhere"]"#),
+            vec!["placements", "everywhere"],
+        ),
+        (
+            "bad order",
+            good.replace("heavy-last", "heaviest"),
+            vec!["workload.order", "heaviest", "heavy-last"],
+        ),
+        (
+            "bad file line",
+            file_workload,
+            vec!["numbers.txt:3", "seven"],
+        ),
+        (
+            "malformed toml",
+            good.replace("repetitions = 2", "repetitions = "),
+            vec!["TOML parse error", "line 3"],
+        ),
     ];
     for (what, text, needles) in cases {
         let cfg = write_config(tmp.path(), "bad.toml", &text);
@@ -276,7 +444,10 @@ fn bad_input_exits_2_with_a_message_and_leaves_no_folder() {
         let o = wsbench(&["run", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{what}: {err}");
-        assert!(err.starts_with("wsbench: ") && !err.contains("panicked") && !err.contains("backtrace"), "{what}: {err}");
+        assert!(
+            err.starts_with("wsbench: ") && !err.contains("panicked") && !err.contains("backtrace"),
+            "{what}: {err}"
+        );
         for n in needles {
             assert!(err.contains(n), "{what}: message lacks {n:?}: {err}");
         }
@@ -287,9 +458,26 @@ fn bad_input_exits_2_with_a_message_and_leaves_no_folder() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.toml"));
     let cfg = write_config(tmp.path(), "good.toml", &good);
-    let o = wsbench(&["run", cfg.to_str().unwrap(), "--out", "/proc/wsbench-cannot-write-here"]);
-    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = wsbench(&["run", cfg.to_str().unwrap(), "--shard", "3/3", "--out", tmp.path().join("s").to_str().unwrap()]);
+    let o = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--out",
+        "/proc/wsbench-cannot-write-here",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--shard",
+        "3/3",
+        "--out",
+        tmp.path().join("s").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!tmp.path().join("s").exists());
 }

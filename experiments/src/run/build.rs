@@ -23,7 +23,10 @@ fn generator(spec: &WorkloadSpec) -> Result<Generator, (&'static str, String)> {
 }
 
 fn method(spec: &WorkloadSpec) -> Method {
-    spec.method.as_deref().and_then(|m| m.parse().ok()).unwrap_or_default()
+    spec.method
+        .as_deref()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_default()
 }
 
 fn number_spec(spec: &WorkloadSpec) -> Result<NumberSpec, (&'static str, String)> {
@@ -70,18 +73,35 @@ fn spin_rate() -> f64 {
 pub fn build(spec: &WorkloadSpec, base: &Path) -> Result<Arc<dyn Workload>, String> {
     let at = |(key, msg): (&str, String)| format!("workload {:?}: key `{key}`: {msg}", spec.name);
     Ok(match spec.kind.as_str() {
-        "factorize" => Arc::new(Factorize::new(generate(&number_spec(spec).map_err(at)?), method(spec))),
+        "factorize" => Arc::new(Factorize::new(
+            generate(&number_spec(spec).map_err(at)?),
+            method(spec),
+        )),
         "factorial" => Arc::new(Factorial::new(spec.n.unwrap_or(1))),
         "synthetic" => {
-            let dist: Distribution = spec.distribution.as_deref().unwrap_or_default().parse().map_err(|e| at(("distribution", format!("{e}"))))?;
-            let d = durations_ns(&dist, spec.count.unwrap_or(DEFAULT_COUNT), spec.seed.unwrap_or(2012));
+            let dist: Distribution = spec
+                .distribution
+                .as_deref()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e| at(("distribution", format!("{e}"))))?;
+            let d = durations_ns(
+                &dist,
+                spec.count.unwrap_or(DEFAULT_COUNT),
+                spec.seed.unwrap_or(2012),
+            );
             Arc::new(Synthetic::with_rate(d, spin_rate()))
         }
         "file" => {
             let path = base.join(spec.path.as_deref().unwrap_or_default());
-            let mut numbers = read_numbers(&path).map_err(|e| format!("workload {:?}: {e}", spec.name))?;
+            let mut numbers =
+                read_numbers(&path).map_err(|e| format!("workload {:?}: {e}", spec.name))?;
             if numbers.is_empty() {
-                return Err(format!("workload {:?}: {} holds no numbers", spec.name, path.display()));
+                return Err(format!(
+                    "workload {:?}: {} holds no numbers",
+                    spec.name,
+                    path.display()
+                ));
             }
             if let Some(limit) = spec.limit {
                 numbers.truncate(limit);

@@ -79,6 +79,7 @@ struct WorkloadFile {
     path: Option<Spanned<String>>,
     sizes: Option<Spanned<Vec<i64>>>,
     pool_in_timing: Option<bool>,
+    latency: Option<bool>,
 }
 
 /// A checked experiment: every name valid, defaults filled in, sweeps expanded.
@@ -98,7 +99,7 @@ pub struct Experiment {
     pub placements: Vec<String>,
     /// Strategies (canonical names); `serial` is always first.
     pub strategies: Vec<String>,
-    /// Whether per-task latency is recorded.
+    /// Whether per-task latency is recorded (the default of every workload).
     pub latency: bool,
     /// Whether pool creation is inside the timed region (the default of every workload).
     pub pool_in_timing: bool,
@@ -154,12 +155,23 @@ pub struct WorkloadSpec {
     /// Whether pool creation (and shutdown) is inside the timed region for this workload's
     /// runs (the experiment's `pool_in_timing` unless the workload sets its own).
     pub pool_in_timing: bool,
+    /// Whether per-task latency is recorded for this workload's runs (the experiment's
+    /// `latency` unless the workload sets its own).
+    pub latency: bool,
 }
 
 /// The keys each kind accepts (besides `name`, `kind` and `sizes`).
 fn kind_keys(kind: &str) -> &'static [&'static str] {
     match kind {
-        "factorize" => &["generator", "count", "heavy_fraction", "order", "seed", "bits", "method"],
+        "factorize" => &[
+            "generator",
+            "count",
+            "heavy_fraction",
+            "order",
+            "seed",
+            "bits",
+            "method",
+        ],
         "factorial" => &["n"],
         "synthetic" => &["distribution", "count", "seed"],
         "file" => &["path", "method"],
@@ -192,7 +204,7 @@ impl Source<'_> {
 pub mod quick {
     /// Counted repetitions at most.
     pub const REPETITIONS: usize = 2;
-    /// Warmup runs at most.
+    /// Warmup runs (none).
     pub const WARMUP: usize = 0;
     /// Task counts are divided by this...
     pub const DIVISOR: usize = 10;
@@ -207,7 +219,11 @@ fn shrink(n: usize) -> usize {
 fn non_negative(src: &Source, v: &Spanned<i64>, key: &str, min: i64) -> Result<u64, String> {
     let x = *v.get_ref();
     if x < min {
-        return Err(src.err(&v.span(), key, format!("{x} is not allowed; it must be at least {min}")));
+        return Err(src.err(
+            &v.span(),
+            key,
+            format!("{x} is not allowed; it must be at least {min}"),
+        ));
     }
     Ok(x as u64)
 }
@@ -243,7 +259,11 @@ impl Experiment {
             None => vec!["spread".to_string()],
             Some(list) => {
                 if list.get_ref().is_empty() {
-                    return Err(src.err(&list.span(), "placements", "the list is empty; name at least one placement"));
+                    return Err(src.err(
+                        &list.span(),
+                        "placements",
+                        "the list is empty; name at least one placement",
+                    ));
                 }
                 let mut out = Vec::new();
                 for p in list.get_ref() {
@@ -261,11 +281,17 @@ impl Experiment {
             None => strategies.extend(DEFAULT_STRATEGIES.iter().map(|s| s.to_string())),
             Some(list) => {
                 if list.get_ref().is_empty() {
-                    return Err(src.err(&list.span(), "strategies", "the list is empty; name at least one strategy"));
+                    return Err(src.err(
+                        &list.span(),
+                        "strategies",
+                        "the list is empty; name at least one strategy",
+                    ));
                 }
                 for s in list.get_ref() {
-                    let strategy: Strategy =
-                        s.get_ref().parse().map_err(|e| src.err(&s.span(), "strategies", e))?;
+                    let strategy: Strategy = s
+                        .get_ref()
+                        .parse()
+                        .map_err(|e| src.err(&s.span(), "strategies", e))?;
                     let canon = strategy.to_string();
                     if !strategies.contains(&canon) {
                         strategies.push(canon);
@@ -287,12 +313,19 @@ impl Experiment {
         let mut workloads: Vec<WorkloadSpec> = Vec::new();
         for w in &f.workloads {
             for mut spec in workload_specs(src, w)? {
-                spec.pool_in_timing = w.get_ref().pool_in_timing.unwrap_or(f.pool_in_timing.unwrap_or(false));
+                spec.pool_in_timing = w
+                    .get_ref()
+                    .pool_in_timing
+                    .unwrap_or(f.pool_in_timing.unwrap_or(false));
+                spec.latency = w.get_ref().latency.unwrap_or(f.latency.unwrap_or(true));
                 if workloads.iter().any(|o| o.name == spec.name) {
                     return Err(src.err(
                         &w.get_ref().name.span(),
                         "workload.name",
-                        format!("{:?} is used twice; workload names must be unique", spec.name),
+                        format!(
+                            "{:?} is used twice; workload names must be unique",
+                            spec.name
+                        ),
                     ));
                 }
                 workloads.push(spec);
@@ -320,7 +353,7 @@ impl Experiment {
         }
         self.quick = true;
         self.repetitions = self.repetitions.min(quick::REPETITIONS);
-        self.warmup = self.warmup.min(quick::WARMUP);
+        self.warmup = quick::WARMUP;
         for w in &mut self.workloads {
             match w.kind.as_str() {
                 "factorial" => w.n = w.n.map(|n| shrink(n as usize) as u64),
@@ -346,24 +379,42 @@ fn parse_workers(src: &Source, v: Option<&Spanned<toml::Value>>) -> Result<Vec<u
         toml::Value::String(s) if s == "all" => all_workers(),
         toml::Value::Array(items) => {
             if items.is_empty() {
-                return Err(src.err(&span, "workers", format!("the list is empty; expected {allowed}")));
+                return Err(src.err(
+                    &span,
+                    "workers",
+                    format!("the list is empty; expected {allowed}"),
+                ));
             }
             let mut out = Vec::new();
             for item in items {
                 match item {
                     toml::Value::Integer(n) if *n >= 1 => out.push(*n as usize),
                     toml::Value::Integer(n) => {
-                        return Err(src.err(&span, "workers", format!("{n} workers is not allowed; expected {allowed}")))
+                        return Err(src.err(
+                            &span,
+                            "workers",
+                            format!("{n} workers is not allowed; expected {allowed}"),
+                        ))
                     }
                     other => {
-                        return Err(src.err(&span, "workers", format!("{other} is not a worker count; expected {allowed}")))
+                        return Err(src.err(
+                            &span,
+                            "workers",
+                            format!("{other} is not a worker count; expected {allowed}"),
+                        ))
                     }
                 }
             }
             out
         }
         toml::Value::Integer(n) if *n >= 1 => vec![*n as usize],
-        other => return Err(src.err(&span, "workers", format!("{other} is not allowed; expected {allowed}"))),
+        other => {
+            return Err(src.err(
+                &span,
+                "workers",
+                format!("{other} is not allowed; expected {allowed}"),
+            ))
+        }
     };
     out.sort_unstable();
     out.dedup();
@@ -376,19 +427,28 @@ pub fn all_workers() -> Vec<usize> {
     if n <= 16 {
         return (1..=n).collect();
     }
-    let mut out: Vec<usize> = std::iter::successors(Some(1usize), |x| Some(x * 2)).take_while(|&x| x < n).collect();
+    let mut out: Vec<usize> = std::iter::successors(Some(1usize), |x| Some(x * 2))
+        .take_while(|&x| x < n)
+        .collect();
     out.push(n);
     out
 }
 
 fn int(src: &Source, v: &Option<Spanned<i64>>, key: &str, min: i64) -> Result<Option<u64>, String> {
-    v.as_ref().map(|v| non_negative(src, v, key, min)).transpose()
+    v.as_ref()
+        .map(|v| non_negative(src, v, key, min))
+        .transpose()
 }
 
 fn workload_specs(src: &Source, sw: &Spanned<WorkloadFile>) -> Result<Vec<WorkloadSpec>, String> {
     let w = sw.get_ref();
     let name = w.name.get_ref().clone();
-    if name.is_empty() || name.contains("__") || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+    if name.is_empty()
+        || name.contains("__")
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
         return Err(src.err(
             &w.name.span(),
             "workload.name",
@@ -397,13 +457,20 @@ fn workload_specs(src: &Source, sw: &Spanned<WorkloadFile>) -> Result<Vec<Worklo
     }
     let kind = w.kind.get_ref().as_str();
     if !KINDS.contains(&kind) {
-        return Err(src.err(&w.kind.span(), "workload.kind", format!("{kind:?} is not a kind; allowed: {}", KINDS.join(", "))));
+        return Err(src.err(
+            &w.kind.span(),
+            "workload.kind",
+            format!("{kind:?} is not a kind; allowed: {}", KINDS.join(", ")),
+        ));
     }
     // Keys set in this table, with their spans, to reject the ones the kind does not use.
     let present: [(&str, Option<Range<usize>>); 10] = [
         ("generator", w.generator.as_ref().map(|v| v.span())),
         ("count", w.count.as_ref().map(|v| v.span())),
-        ("heavy_fraction", w.heavy_fraction.as_ref().map(|v| v.span())),
+        (
+            "heavy_fraction",
+            w.heavy_fraction.as_ref().map(|v| v.span()),
+        ),
         ("order", w.order.as_ref().map(|v| v.span())),
         ("seed", w.seed.as_ref().map(|v| v.span())),
         ("bits", w.bits.as_ref().map(|v| v.span())),
@@ -419,7 +486,7 @@ fn workload_specs(src: &Source, sw: &Spanned<WorkloadFile>) -> Result<Vec<Worklo
                 return Err(src.err(
                     span,
                     &format!("workload.{key}"),
-                    format!("not used by kind = {kind:?}; its keys are: name, kind, {}, sizes, pool_in_timing", keys.join(", ")),
+                    format!("not used by kind = {kind:?}; its keys are: name, kind, {}, sizes, pool_in_timing, latency", keys.join(", ")),
                 ));
             }
         }
@@ -441,15 +508,24 @@ fn workload_specs(src: &Source, sw: &Spanned<WorkloadFile>) -> Result<Vec<Worklo
         limit: None,
         sweep: None,
         pool_in_timing: false,
+        latency: true,
     };
     if let Some(hf) = &w.heavy_fraction {
         if !(0.0..=1.0).contains(hf.get_ref()) {
-            return Err(src.err(&hf.span(), "workload.heavy_fraction", format!("{} is not allowed; it must be within 0..=1", hf.get_ref())));
+            return Err(src.err(
+                &hf.span(),
+                "workload.heavy_fraction",
+                format!("{} is not allowed; it must be within 0..=1", hf.get_ref()),
+            ));
         }
     }
     if let Some(m) = &w.method {
         if !["naive", "fast"].contains(&m.get_ref().as_str()) {
-            return Err(src.err(&m.span(), "workload.method", format!("{:?} is not a method; allowed: naive, fast", m.get_ref())));
+            return Err(src.err(
+                &m.span(),
+                "workload.method",
+                format!("{:?} is not a method; allowed: naive, fast", m.get_ref()),
+            ));
         }
     }
     // Required keys per kind.
@@ -461,27 +537,47 @@ fn workload_specs(src: &Source, sw: &Spanned<WorkloadFile>) -> Result<Vec<Worklo
     };
     for (key, ok) in required {
         if !ok {
-            return Err(src.err(&sw.span(), &format!("workload.{key}"), format!("missing; kind = {kind:?} needs it")));
+            return Err(src.err(
+                &sw.span(),
+                &format!("workload.{key}"),
+                format!("missing; kind = {kind:?} needs it"),
+            ));
         }
     }
     // Values the workloads crate checks (generator, order, distribution, file lines).
     super::build::check_spec(&spec).map_err(|(key, msg)| {
-        let span = present.iter().find(|(k, _)| *k == key).and_then(|(_, s)| s.clone()).unwrap_or_else(|| sw.span());
+        let span = present
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, s)| s.clone())
+            .unwrap_or_else(|| sw.span());
         src.err(&span, &format!("workload.{key}"), msg)
     })?;
     let Some(sizes) = &w.sizes else {
         return Ok(vec![spec]);
     };
     if kind == "file" {
-        return Err(src.err(&sizes.span(), "workload.sizes", "not used by kind = \"file\" (its size is the file's line count)"));
+        return Err(src.err(
+            &sizes.span(),
+            "workload.sizes",
+            "not used by kind = \"file\" (its size is the file's line count)",
+        ));
     }
     if sizes.get_ref().is_empty() {
-        return Err(src.err(&sizes.span(), "workload.sizes", "the list is empty; give task counts ≥ 1"));
+        return Err(src.err(
+            &sizes.span(),
+            "workload.sizes",
+            "the list is empty; give task counts ≥ 1",
+        ));
     }
     let mut out = Vec::new();
     for &size in sizes.get_ref() {
         if size < 1 {
-            return Err(src.err(&sizes.span(), "workload.sizes", format!("{size} is not allowed; sizes are task counts ≥ 1")));
+            return Err(src.err(
+                &sizes.span(),
+                "workload.sizes",
+                format!("{size} is not allowed; sizes are task counts ≥ 1"),
+            ));
         }
         let mut member = spec.clone();
         member.name = format!("{name}-n{size}");
@@ -550,21 +646,30 @@ pool_in_timing = true
         let text = GOOD.replace("\"dynamic:4\"", "\"dynamc\"");
         let err = Experiment::parse("x.toml", &text).unwrap_err();
         assert!(err.starts_with("x.toml:7: key `strategies`"), "{err}");
-        assert!(err.contains("dynamc") && err.contains("rayon-fine") && err.contains("work-stealing"), "{err}");
+        assert!(
+            err.contains("dynamc") && err.contains("rayon-fine") && err.contains("work-stealing"),
+            "{err}"
+        );
     }
 
     #[test]
     fn zero_workers_is_refused() {
         let text = GOOD.replace("[2, 1]", "[0, 1]");
         let err = Experiment::parse("x.toml", &text).unwrap_err();
-        assert!(err.contains("workers") && err.contains("0 workers"), "{err}");
+        assert!(
+            err.contains("workers") && err.contains("0 workers"),
+            "{err}"
+        );
     }
 
     #[test]
     fn key_of_another_kind_is_refused() {
         let text = GOOD.replace("sizes = [10, 20]", "sizes = [10]\ncount = 3");
         let err = Experiment::parse("x.toml", &text).unwrap_err();
-        assert!(err.contains("workload.count") && err.contains("factorial") && err.contains(":21:"), "{err}");
+        assert!(
+            err.contains("workload.count") && err.contains("factorial") && err.contains(":21:"),
+            "{err}"
+        );
     }
 
     #[test]

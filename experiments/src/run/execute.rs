@@ -10,11 +10,11 @@
 //! placement (the main thread is never pinned: threads it spawns inherit its mask). It
 //! always times every task (the lower bound needs Σ and max of the task times).
 
+use super::sched::{Pool, Schedule};
 use anyhow::{anyhow, Context};
 use rayon::prelude::*;
-use super::sched::placement::Placement;
-use super::sched::topology::Topology;
-use super::sched::{Pool, Schedule};
+use scheduler::placement::Placement;
+use scheduler::topology::Topology;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -78,6 +78,7 @@ pub struct Outcome {
 pub struct Executor {
     clock: TaskClock,
     topology: Topology,
+    /// Recording on for the run in progress (set by [`Executor::run`]).
     latency: bool,
     pools: HashMap<(usize, String), Pool>,
     rayon_pools: HashMap<(usize, String), rayon::ThreadPool>,
@@ -85,9 +86,14 @@ pub struct Executor {
 }
 
 /// Where each of `workers` workers goes under `placement` (checked before any work starts).
-pub fn resolve(topology: &Topology, placement: &str, workers: usize) -> Result<Vec<Option<usize>>, String> {
+pub fn resolve(
+    topology: &Topology,
+    placement: &str,
+    workers: usize,
+) -> Result<Vec<Option<usize>>, String> {
     let p: Placement = placement.parse().map_err(|e| format!("{e}"))?;
-    p.resolve(topology, Some(workers)).map_err(|e| format!("{e}"))
+    p.resolve(topology, Some(workers))
+        .map_err(|e| format!("{e}"))
 }
 
 fn build_pool(cpus: &[Option<usize>]) -> anyhow::Result<Pool> {
@@ -121,11 +127,11 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 
 impl Executor {
     /// An executor for one experiment.
-    pub fn new(clock: TaskClock, topology: Topology, latency: bool) -> Executor {
+    pub fn new(clock: TaskClock, topology: Topology) -> Executor {
         Executor {
             clock,
             topology,
-            latency,
+            latency: true,
             pools: HashMap::new(),
             rayon_pools: HashMap::new(),
             recorders: HashMap::new(),
@@ -133,10 +139,21 @@ impl Executor {
     }
 
     /// Runs `cell` once on `work`; `pool_in_timing` puts pool creation and shutdown inside
-    /// the timed region.
-    pub fn run(&mut self, cell: &Cell, work: &Arc<dyn Workload>, pool_in_timing: bool) -> anyhow::Result<Outcome> {
-        let cpus = resolve(&self.topology, &cell.placement, cell.workers).map_err(|e| anyhow!(e))?;
-        let rec = self.recorders.entry(cell.workers).or_insert_with(|| Recorders::new(cell.workers));
+    /// the timed region, `latency` records every task's wait, service and response.
+    pub fn run(
+        &mut self,
+        cell: &Cell,
+        work: &Arc<dyn Workload>,
+        pool_in_timing: bool,
+        latency: bool,
+    ) -> anyhow::Result<Outcome> {
+        self.latency = latency;
+        let cpus =
+            resolve(&self.topology, &cell.placement, cell.workers).map_err(|e| anyhow!(e))?;
+        let rec = self
+            .recorders
+            .entry(cell.workers)
+            .or_insert_with(|| Recorders::new(cell.workers));
         rec.reset(&cpus);
         match cell.strategy() {
             Strategy::Serial => self.run_serial(cpus[0], work),
@@ -146,7 +163,11 @@ impl Executor {
         }
     }
 
-    fn run_serial(&mut self, cpu: Option<usize>, work: &Arc<dyn Workload>) -> anyhow::Result<Outcome> {
+    fn run_serial(
+        &mut self,
+        cpu: Option<usize>,
+        work: &Arc<dyn Workload>,
+    ) -> anyhow::Result<Outcome> {
         let rec = self.recorders.get_mut(&1).expect("reset above");
         let clock = &self.clock;
         let latency = self.latency;
@@ -161,7 +182,11 @@ impl Executor {
                 let started = Instant::now();
                 rec.set_batch_start(clock.now());
                 for i in 0..n {
-                    let on = if latency { scheduler::affinity::current_cpu() } else { None };
+                    let on = if latency {
+                        scheduler::affinity::current_cpu()
+                    } else {
+                        None
+                    };
                     let s = clock.now();
                     let r = work.run(i);
                     let e = clock.now();
@@ -179,7 +204,8 @@ impl Executor {
             })
             .join()
         });
-        let (makespan_ns, sum, max, checksum, n) = result.map_err(|p| anyhow!("serial run: {}", panic_message(p)))?;
+        let (makespan_ns, sum, max, checksum, n) =
+            result.map_err(|p| anyhow!("serial run: {}", panic_message(p)))?;
         let mut out = Outcome {
             makespan_ns,
             checksum,
@@ -207,7 +233,14 @@ impl Executor {
         Ok(out)
     }
 
-    fn run_pool(&mut self, cell: &Cell, cpus: &[Option<usize>], schedule: Schedule, work: &Arc<dyn Workload>, in_timing: bool) -> anyhow::Result<Outcome> {
+    fn run_pool(
+        &mut self,
+        cell: &Cell,
+        cpus: &[Option<usize>],
+        schedule: Schedule,
+        work: &Arc<dyn Workload>,
+        in_timing: bool,
+    ) -> anyhow::Result<Outcome> {
         let key = (cell.workers, cell.placement.clone());
         if !in_timing && !self.pools.contains_key(&key) {
             self.pools.insert(key.clone(), build_pool(cpus)?);
@@ -254,7 +287,10 @@ impl Executor {
         // the stats are read first.
         let (stats, worker_cpus) = match &fresh {
             Some(p) => (p.stats(), p.worker_cpus().to_vec()),
-            None => (self.pools[&key].stats(), self.pools[&key].worker_cpus().to_vec()),
+            None => (
+                self.pools[&key].stats(),
+                self.pools[&key].worker_cpus().to_vec(),
+            ),
         };
         drop(fresh);
         let makespan_ns = started.elapsed().as_nanos() as u64;
@@ -287,7 +323,14 @@ impl Executor {
         Ok(out)
     }
 
-    fn run_rayon(&mut self, cell: &Cell, cpus: &[Option<usize>], fine: bool, work: &Arc<dyn Workload>, in_timing: bool) -> anyhow::Result<Outcome> {
+    fn run_rayon(
+        &mut self,
+        cell: &Cell,
+        cpus: &[Option<usize>],
+        fine: bool,
+        work: &Arc<dyn Workload>,
+        in_timing: bool,
+    ) -> anyhow::Result<Outcome> {
         let key = (cell.workers, cell.placement.clone());
         if !in_timing && !self.rayon_pools.contains_key(&key) {
             self.rayon_pools.insert(key.clone(), build_rayon(cpus)?);
@@ -337,7 +380,9 @@ impl Executor {
         out.tasks = n as u64;
         if latency {
             out.busy_ns = out.task_sum_ns;
-            out.idle_ns = Some((makespan_ns * cell.workers as u64).saturating_sub(out.task_sum_ns.unwrap_or(0)));
+            out.idle_ns = Some(
+                (makespan_ns * cell.workers as u64).saturating_sub(out.task_sum_ns.unwrap_or(0)),
+            );
         }
         Ok(out)
     }
@@ -345,8 +390,17 @@ impl Executor {
     /// The recorders' side of an outcome: checksum, latency, per-worker counts.
     fn collect(&self, cell: &Cell, makespan_ns: u64, cpus: &[Option<usize>]) -> Outcome {
         let rec = &self.recorders[&cell.workers];
-        let mut out = Outcome { makespan_ns, checksum: rec.checksum(), ..Outcome::default() };
-        out.workers = (0..cell.workers).map(|i| WorkerOutcome { cpu: cpus.get(i).copied().flatten(), ..Default::default() }).collect();
+        let mut out = Outcome {
+            makespan_ns,
+            checksum: rec.checksum(),
+            ..Outcome::default()
+        };
+        out.workers = (0..cell.workers)
+            .map(|i| WorkerOutcome {
+                cpu: cpus.get(i).copied().flatten(),
+                ..Default::default()
+            })
+            .collect();
         if self.latency {
             let (mut sum, mut max, mut migrations) = (0u64, 0u64, 0u64);
             rec.for_each(|i, r| {

@@ -17,8 +17,15 @@ use super::resume::cell_of;
 use super::MergeArgs;
 use crate::error::{CliError, CliResult};
 
-fn keep_owned<T: Clone>(rows: Vec<T>, plan: &Plan, shard: Shard, key: impl Fn(&T) -> Cell) -> Vec<T> {
-    rows.into_iter().filter(|r| plan.owner(&key(r), shard.count) == Some(shard.index)).collect()
+fn keep_owned<T: Clone>(
+    rows: Vec<T>,
+    plan: &Plan,
+    shard: Shard,
+    key: impl Fn(&T) -> Cell,
+) -> Vec<T> {
+    rows.into_iter()
+        .filter(|r| plan.owner(&key(r), shard.count) == Some(shard.index))
+        .collect()
 }
 
 /// `wsbench merge`.
@@ -61,36 +68,67 @@ pub fn merge(args: MergeArgs) -> CliResult {
         }
         seen[m.shard.index] = Some(d);
     }
-    let missing: Vec<String> = (0..n).filter(|i| seen[*i].is_none()).map(|i| format!("{i}/{n}")).collect();
+    let missing: Vec<String> = (0..n)
+        .filter(|i| seen[*i].is_none())
+        .map(|i| format!("{i}/{n}"))
+        .collect();
     if !missing.is_empty() {
-        return Err(CliError::usage(format!("shards missing: {} (pass every shard's folder)", missing.join(", "))));
+        return Err(CliError::usage(format!(
+            "shards missing: {} (pass every shard's folder)",
+            missing.join(", ")
+        )));
     }
     let out = &args.out;
-    if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(CliError::usage(format!("output folder {} already exists and is not empty", out.display())));
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(CliError::usage(format!(
+            "output folder {} already exists and is not empty",
+            out.display()
+        )));
     }
-    std::fs::create_dir_all(out.join("hgrm"))
-        .map_err(|e| CliError::usage(format!("cannot create output folder {}: {e}", out.display())))?;
+    std::fs::create_dir_all(out.join("hgrm")).map_err(|e| {
+        CliError::usage(format!(
+            "cannot create output folder {}: {e}",
+            out.display()
+        ))
+    })?;
 
     let plan = Plan::new(&first.config, Shard::WHOLE);
-    let (mut runs, mut lat, mut lat_cells, mut workers) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut runs, mut lat, mut lat_cells, mut workers) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut merged_from = Vec::new();
     let mut all_complete = true;
     for (d, m) in &shards {
         let rows: Vec<RunRow> = read_rows(&d.join("runs.csv"))?;
-        runs.extend(keep_owned(rows, &plan, m.shard, |r| cell_of(&r.workload, &r.strategy, r.workers, &r.placement)));
+        runs.extend(keep_owned(rows, &plan, m.shard, |r| {
+            cell_of(&r.workload, &r.strategy, r.workers, &r.placement)
+        }));
         let rows: Vec<LatencyRow> = read_rows(&d.join("latency.csv"))?;
-        lat.extend(keep_owned(rows, &plan, m.shard, |r| cell_of(&r.workload, &r.strategy, r.workers, &r.placement)));
+        lat.extend(keep_owned(rows, &plan, m.shard, |r| {
+            cell_of(&r.workload, &r.strategy, r.workers, &r.placement)
+        }));
         let rows: Vec<LatencyRow> = read_rows(&d.join("latency_cells.csv"))?;
-        lat_cells.extend(keep_owned(rows, &plan, m.shard, |r| cell_of(&r.workload, &r.strategy, r.workers, &r.placement)));
+        lat_cells.extend(keep_owned(rows, &plan, m.shard, |r| {
+            cell_of(&r.workload, &r.strategy, r.workers, &r.placement)
+        }));
         let rows: Vec<WorkerRow> = read_rows(&d.join("workers.csv"))?;
-        workers.extend(keep_owned(rows, &plan, m.shard, |r| cell_of(&r.workload, &r.strategy, r.workers, &r.placement)));
+        workers.extend(keep_owned(rows, &plan, m.shard, |r| {
+            cell_of(&r.workload, &r.strategy, r.workers, &r.placement)
+        }));
         for cell in &plan.all_cells {
             if plan.owner(cell, n) != Some(m.shard.index) {
                 continue;
             }
             let stem = cell.file_stem();
-            let names = [format!("{stem}.hlog"), format!("{stem}.wait.hgrm"), format!("{stem}.service.hgrm"), format!("{stem}.response.hgrm")];
+            let names = [
+                format!("{stem}.hlog"),
+                format!("{stem}.wait.hgrm"),
+                format!("{stem}.service.hgrm"),
+                format!("{stem}.response.hgrm"),
+            ];
             for name in names {
                 let from = d.join("hgrm").join(&name);
                 if from.exists() {
@@ -115,7 +153,11 @@ pub fn merge(args: MergeArgs) -> CliResult {
     write_rows_atomic(&out.join("latency_cells.csv"), &lat_cells)?;
     write_rows_atomic(&out.join("workers.csv"), &workers)?;
     let meta = Meta {
-        status: if all_complete { "complete".into() } else { "interrupted".into() },
+        status: if all_complete {
+            "complete".into()
+        } else {
+            "interrupted".into()
+        },
         config: first.config.clone(),
         shard: Shard::WHOLE,
         merged_from,
@@ -128,6 +170,12 @@ pub fn merge(args: MergeArgs) -> CliResult {
         machine: first.machine.clone(),
     };
     meta.write(out)?;
-    println!("merged {} shards into {} ({} runs, status {})", n, out.display(), runs.len(), meta.status);
+    println!(
+        "merged {} shards into {} ({} runs, status {})",
+        n,
+        out.display(),
+        runs.len(),
+        meta.status
+    );
     Ok(())
 }

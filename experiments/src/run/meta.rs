@@ -42,7 +42,8 @@ pub struct Meta {
 /// Now, UTC, RFC 3339 with seconds.
 pub fn utc_now() -> String {
     let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| "unknown".into())
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// A folder-name timestamp: `2026-11-22T18-42-11Z`.
@@ -53,7 +54,9 @@ pub fn folder_timestamp() -> String {
 }
 
 fn read_trim(path: &str) -> String {
-    std::fs::read_to_string(path).map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into())
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn command_output(program: &str, args: &[&str], dir: Option<&Path>) -> Option<String> {
@@ -63,14 +66,21 @@ fn command_output(program: &str, args: &[&str], dir: Option<&Path>) -> Option<St
         c.current_dir(d);
     }
     let out = c.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// The git commit and dirty flag of the source tree this binary was built from.
 fn git() -> Value {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let commit = command_output("git", &["rev-parse", "HEAD"], Some(dir));
-    let dirty = command_output("git", &["status", "--porcelain", "--untracked-files=no"], Some(dir)).map(|s| !s.is_empty());
+    let dirty = command_output(
+        "git",
+        &["status", "--porcelain", "--untracked-files=no"],
+        Some(dir),
+    )
+    .map(|s| !s.is_empty());
     json!({
         "commit": commit.unwrap_or_else(|| "unknown".into()),
         "dirty": dirty.map_or(json!("unknown"), Value::Bool),
@@ -82,7 +92,11 @@ fn cpu_model() -> String {
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("model name") || l.starts_with("Processor") || l.starts_with("cpu model"))
+                .find(|l| {
+                    l.starts_with("model name")
+                        || l.starts_with("Processor")
+                        || l.starts_with("cpu model")
+                })
                 .and_then(|l| l.split_once(':').map(|(_, v)| v.trim().to_string()))
         })
         .unwrap_or_else(|| "unknown".into())
@@ -132,9 +146,14 @@ impl Meta {
     /// Reads a folder's `meta.json`.
     pub fn read(dir: &Path) -> Result<Meta, String> {
         let path = dir.join("meta.json");
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: cannot read ({e}); is this a wsbench results folder?", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: not a wsbench meta.json ({e})", path.display()))
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "{}: cannot read ({e}); is this a wsbench results folder?",
+                path.display()
+            )
+        })?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a wsbench meta.json ({e})", path.display()))
     }
 
     /// Writes `meta.json` atomically.

@@ -20,8 +20,14 @@ use std::time::Duration;
 use super::record::Latency;
 
 /// The percentiles `latency.csv` and `latency_cells.csv` list.
-pub const PERCENTILES: [(&str, f64); 6] =
-    [("50", 50.0), ("90", 90.0), ("99", 99.0), ("99.9", 99.9), ("99.99", 99.99), ("100", 100.0)];
+pub const PERCENTILES: [(&str, f64); 6] = [
+    ("50", 50.0),
+    ("90", 90.0),
+    ("99", 99.0),
+    ("99.9", 99.9),
+    ("99.99", 99.99),
+    ("100", 100.0),
+];
 
 /// One row of `runs.csv` (column order = field order; the first 13 are the CONTRACT's).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -130,11 +136,19 @@ pub struct WorkerRow {
 
 /// The CSV header of a row type (serde field names, in order).
 pub fn header<T: Serialize + Default>() -> Vec<String> {
-    let mut w = csv::WriterBuilder::new().has_headers(true).from_writer(Vec::new());
-    w.serialize(T::default()).expect("serializing a default row");
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(true)
+        .from_writer(Vec::new());
+    w.serialize(T::default())
+        .expect("serializing a default row");
     let bytes = w.into_inner().expect("in-memory writer");
     let text = String::from_utf8(bytes).expect("utf-8");
-    text.lines().next().unwrap_or("").split(',').map(str::to_string).collect()
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(str::to_string)
+        .collect()
 }
 
 macro_rules! default_row {
@@ -167,25 +181,34 @@ impl Appender {
             .open(path)
             .with_context(|| format!("opening {} for appending", path.display()))?;
         let empty = file.metadata()?.len() == 0;
-        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(file);
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(file);
         if empty {
             writer.write_record(header::<T>())?;
             writer.flush()?;
         }
-        Ok(Appender { path: path.to_path_buf(), writer })
+        Ok(Appender {
+            path: path.to_path_buf(),
+            writer,
+        })
     }
 
     /// Appends rows (not yet flushed).
     pub fn push<T: Serialize>(&mut self, rows: &[T]) -> anyhow::Result<()> {
         for r in rows {
-            self.writer.serialize(r).with_context(|| format!("writing {}", self.path.display()))?;
+            self.writer
+                .serialize(r)
+                .with_context(|| format!("writing {}", self.path.display()))?;
         }
         Ok(())
     }
 
     /// Flushes to the OS.
     pub fn flush(&mut self) -> anyhow::Result<()> {
-        self.writer.flush().with_context(|| format!("writing {}", self.path.display()))
+        self.writer
+            .flush()
+            .with_context(|| format!("writing {}", self.path.display()))
     }
 }
 
@@ -194,7 +217,8 @@ pub fn read_rows<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<Ve
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
     let mut out = Vec::new();
     for (i, row) in r.deserialize().enumerate() {
         out.push(row.with_context(|| format!("{}: row {}", path.display(), i + 2))?);
@@ -221,7 +245,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Writes whole rows as a CSV file, atomically.
 pub fn write_rows_atomic<T: Serialize + Default>(path: &Path, rows: &[T]) -> anyhow::Result<()> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
     w.write_record(header::<T>())?;
     for r in rows {
         w.serialize(r)?;
@@ -263,7 +289,11 @@ pub const HGRM_UNIT_RATIO: f64 = 1000.0;
 pub fn percentile_distribution(h: &Histogram<u64>, unit_ratio: f64) -> String {
     let digits = h.sigfig() as usize;
     let mut out = String::new();
-    let _ = write!(out, "{:>12} {:>14} {:>10} {:>14}\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+    let _ = write!(
+        out,
+        "{:>12} {:>14} {:>10} {:>14}\n\n",
+        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
+    );
     let mut total = 0u64;
     if !h.is_empty() {
         for v in h.iter_quantiles(5) {
@@ -271,7 +301,11 @@ pub fn percentile_distribution(h: &Histogram<u64>, unit_ratio: f64) -> String {
             let value = v.value_iterated_to() as f64 / unit_ratio;
             let q = v.quantile_iterated_to();
             if q < 1.0 {
-                let _ = writeln!(out, "{value:>12.digits$} {q:>2.12} {total:>10} {:>14.2}", 1.0 / (1.0 - q));
+                let _ = writeln!(
+                    out,
+                    "{value:>12.digits$} {q:>2.12} {total:>10} {:>14.2}",
+                    1.0 / (1.0 - q)
+                );
             } else {
                 let _ = writeln!(out, "{value:>12.digits$} {q:>2.12} {total:>10}");
             }
@@ -281,11 +315,26 @@ pub fn percentile_distribution(h: &Histogram<u64>, unit_ratio: f64) -> String {
     let (mean, sd, max) = if h.is_empty() {
         (0.0, 0.0, 0.0)
     } else {
-        (h.mean() / unit_ratio, h.stdev() / unit_ratio, h.max() as f64 / unit_ratio)
+        (
+            h.mean() / unit_ratio,
+            h.stdev() / unit_ratio,
+            h.max() as f64 / unit_ratio,
+        )
     };
-    let _ = writeln!(out, "#[Mean    = {mean:>12.digits$}, StdDeviation   = {sd:>12.digits$}]");
-    let _ = writeln!(out, "#[Max     = {max:>12.digits$}, Total count    = {:>12}]", h.len());
-    let _ = writeln!(out, "#[Buckets = {:>12}, SubBuckets     = {sub_buckets:>12}]", h.buckets());
+    let _ = writeln!(
+        out,
+        "#[Mean    = {mean:>12.digits$}, StdDeviation   = {sd:>12.digits$}]"
+    );
+    let _ = writeln!(
+        out,
+        "#[Max     = {max:>12.digits$}, Total count    = {:>12}]",
+        h.len()
+    );
+    let _ = writeln!(
+        out,
+        "#[Buckets = {:>12}, SubBuckets     = {sub_buckets:>12}]",
+        h.buckets()
+    );
     out
 }
 
@@ -302,7 +351,11 @@ pub fn append_hlog(
     lat: &Latency,
 ) -> anyhow::Result<()> {
     let new = !path.exists() || std::fs::metadata(path)?.len() == 0;
-    let log_start = if new { run_started } else { hlog_start_time(path).unwrap_or(run_started) };
+    let log_start = if new {
+        run_started
+    } else {
+        hlog_start_time(path).unwrap_or(run_started)
+    };
     let since_start = run_started.duration_since(log_start).unwrap_or_default();
     let mut buf = Vec::new();
     let mut serializer = V2DeflateSerializer::new();
@@ -334,7 +387,10 @@ pub fn append_hlog(
 /// The `#[StartTime: …]` of an interval log.
 fn hlog_start_time(path: &Path) -> Option<std::time::SystemTime> {
     let text = std::fs::read_to_string(path).ok()?;
-    let line = text.lines().take(10).find_map(|l| l.strip_prefix("#[StartTime: "))?;
+    let line = text
+        .lines()
+        .take(10)
+        .find_map(|l| l.strip_prefix("#[StartTime: "))?;
     let secs: f64 = line.split_whitespace().next()?.parse().ok()?;
     Some(std::time::UNIX_EPOCH + Duration::from_secs_f64(secs))
 }
@@ -347,13 +403,17 @@ pub fn read_hlog(path: &Path) -> anyhow::Result<Vec<(usize, Latency)>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     // Repetition comments, in order; each precedes its run's three intervals.
-    let reps: Vec<usize> =
-        text.lines().filter_map(|l| l.strip_prefix("#repetition=")).filter_map(|r| r.trim().parse().ok()).collect();
+    let reps: Vec<usize> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("#repetition="))
+        .filter_map(|r| r.trim().parse().ok())
+        .collect();
     let mut out: Vec<(usize, Latency)> = Vec::new();
     let mut seen = 0usize;
     let mut de = Deserializer::new();
     for entry in IntervalLogIterator::new(&bytes) {
-        let entry = entry.map_err(|e| anyhow::anyhow!("{}: bad interval log: {e:?}", path.display()))?;
+        let entry =
+            entry.map_err(|e| anyhow::anyhow!("{}: bad interval log: {e:?}", path.display()))?;
         if let LogEntry::Interval(iv) = entry {
             let metric = iv.tag().map(|t| t.as_str().to_string()).unwrap_or_default();
             let raw = base64::engine::general_purpose::STANDARD
@@ -367,9 +427,12 @@ pub fn read_hlog(path: &Path) -> anyhow::Result<Vec<(usize, Latency)>> {
                 seen += 1;
                 out.push((rep, Latency::default()));
             }
-            let Some((_, lat)) = out.last_mut() else { continue };
+            let Some((_, lat)) = out.last_mut() else {
+                continue;
+            };
             if let Some(slot) = lat.metric_mut(&metric) {
-                slot.add(&h).map_err(|e| anyhow::anyhow!("{}: {e:?}", path.display()))?;
+                slot.add(&h)
+                    .map_err(|e| anyhow::anyhow!("{}: {e:?}", path.display()))?;
             }
         }
     }
@@ -394,7 +457,10 @@ mod tests {
     fn headers_follow_the_contract() {
         let h = header::<RunRow>().join(",");
         assert!(h.starts_with("workload,strategy,workers,placement,repetition,makespan_ns,lower_bound_ns,serial_ns,speedup,lb_ratio,steals,migrations,checksum_ok,failed_steals,parks,busy_ns,idle_ns,tasks,size,pool_in_timing,latency,checksum"), "{h}");
-        assert_eq!(header::<LatencyRow>().join(","), "workload,strategy,workers,placement,repetition,metric,percentile,value_ns");
+        assert_eq!(
+            header::<LatencyRow>().join(","),
+            "workload,strategy,workers,placement,repetition,metric,percentile,value_ns"
+        );
         assert_eq!(header::<WorkerRow>().join(","), "workload,strategy,workers,placement,repetition,worker,cpu,busy_ns,idle_ns,tasks,steals,parks");
     }
 
@@ -402,13 +468,23 @@ mod tests {
     fn hgrm_has_rows_and_footer() {
         let l = sample();
         let text = percentile_distribution(&l.service, HGRM_UNIT_RATIO);
-        let rows: Vec<&str> = text.lines().skip(2).filter(|l| !l.starts_with('#') && !l.is_empty()).collect();
+        let rows: Vec<&str> = text
+            .lines()
+            .skip(2)
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect();
         let last: Vec<&str> = rows.last().unwrap().split_whitespace().collect();
         assert_eq!(last.len(), 3);
         assert_eq!(last[1].parse::<f64>().unwrap(), 1.0);
         assert_eq!(last[2], "1000");
         let mean_line = text.lines().find(|l| l.starts_with("#[Mean    =")).unwrap();
-        let mean: f64 = mean_line["#[Mean    =".len()..].split(',').next().unwrap().trim().parse().unwrap();
+        let mean: f64 = mean_line["#[Mean    =".len()..]
+            .split(',')
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         assert!((mean - 500.5).abs() < 1.0, "{mean_line}");
         assert!(text.contains("Total count    =         1000]"), "{text}");
         assert!(text.contains("SubBuckets     =         2048]"));
@@ -421,7 +497,14 @@ mod tests {
         let l = sample();
         let t0 = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         append_hlog(&path, t0, Duration::from_millis(2), 0, &l).unwrap();
-        append_hlog(&path, t0 + Duration::from_secs(3), Duration::from_millis(2), 1, &l).unwrap();
+        append_hlog(
+            &path,
+            t0 + Duration::from_secs(3),
+            Duration::from_millis(2),
+            1,
+            &l,
+        )
+        .unwrap();
         let back = read_hlog(&path).unwrap();
         assert_eq!(back.len(), 2);
         assert_eq!(back[1].0, 1);

@@ -33,7 +33,10 @@ impl Cell {
     /// The cell's file stem: `<workload>__<strategy>__w<workers>__<placement>`, with `:` → `-`
     /// and any other character outside `[A-Za-z0-9._-]` → `_`.
     pub fn file_stem(&self) -> String {
-        let raw = format!("{}__{}__w{}__{}", self.workload, self.strategy, self.workers, self.placement);
+        let raw = format!(
+            "{}__{}__w{}__{}",
+            self.workload, self.strategy, self.workers, self.placement
+        );
         raw.chars()
             .map(|c| match c {
                 ':' => '-',
@@ -50,13 +53,19 @@ impl Cell {
 
     /// The parsed strategy (names in a plan were checked when the config was read).
     pub fn strategy(&self) -> Strategy {
-        self.strategy.parse().expect("strategy names are checked when the config is read")
+        self.strategy
+            .parse()
+            .expect("strategy names are checked when the config is read")
     }
 }
 
 impl fmt::Display for Cell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} · {} · {}w · {}", self.workload, self.strategy, self.workers, self.placement)
+        write!(
+            f,
+            "{} · {} · {}w · {}",
+            self.workload, self.strategy, self.workers, self.placement
+        )
     }
 }
 
@@ -72,7 +81,9 @@ pub struct Shard {
 impl FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("--shard {s:?}: expected i/n with 0 ≤ i < n, e.g. 0/4 (a Slurm array's $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)");
+        let bad = || {
+            format!("--shard {s:?}: expected i/n with 0 ≤ i < n, e.g. 0/4 (a Slurm array's $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)")
+        };
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: usize = i.trim().parse().map_err(|_| bad())?;
         let count: usize = n.trim().parse().map_err(|_| bad())?;
@@ -125,35 +136,56 @@ impl Plan {
             for p in &exp.placements {
                 for &n in &exp.workers {
                     for s in exp.parallel_strategies() {
-                        all_cells.push(Cell { workload: w.name.clone(), strategy: s.clone(), workers: n, placement: p.clone() });
+                        all_cells.push(Cell {
+                            workload: w.name.clone(),
+                            strategy: s.clone(),
+                            workers: n,
+                            placement: p.clone(),
+                        });
                     }
                 }
             }
         }
-        let mine: Vec<bool> = (0..all_cells.len()).map(|i| i % shard.count == shard.index).collect();
+        let mine: Vec<bool> = (0..all_cells.len())
+            .map(|i| i % shard.count == shard.index)
+            .collect();
         let cells = all_cells
             .iter()
             .enumerate()
             .filter(|(i, c)| {
                 mine[*i]
                     || (c.is_serial()
-                        && all_cells.iter().enumerate().any(|(j, o)| mine[j] && o.workload == c.workload))
+                        && all_cells
+                            .iter()
+                            .enumerate()
+                            .any(|(j, o)| mine[j] && o.workload == c.workload))
             })
             .map(|(_, c)| c.clone())
             .collect();
-        Plan { all_cells, cells, warmup: exp.warmup, repetitions: exp.repetitions }
+        Plan {
+            all_cells,
+            cells,
+            warmup: exp.warmup,
+            repetitions: exp.repetitions,
+        }
     }
 
     /// The shard that owns a cell (its rows are the ones `merge` keeps).
     pub fn owner(&self, cell: &Cell, shards: usize) -> Option<usize> {
-        self.all_cells.iter().position(|c| c == cell).map(|i| i % shards)
+        self.all_cells
+            .iter()
+            .position(|c| c == cell)
+            .map(|i| i % shards)
     }
 
     /// Every run in order, rounds interleaved; `done(cell, repetition)` says a counted run
     /// is already recorded (resume), and cells with nothing left to do get no warmup either.
     pub fn steps(&self, done: impl Fn(&Cell, usize) -> bool) -> Vec<Step<'_>> {
-        let pending: Vec<bool> =
-            self.cells.iter().map(|c| (0..self.repetitions).any(|r| !done(c, r))).collect();
+        let pending: Vec<bool> = self
+            .cells
+            .iter()
+            .map(|c| (0..self.repetitions).any(|r| !done(c, r)))
+            .collect();
         let mut steps = Vec::new();
         for round in 0..self.warmup + self.repetitions {
             for (cell, &pending) in self.cells.iter().zip(&pending) {
@@ -161,11 +193,17 @@ impl Plan {
                     continue;
                 }
                 if round < self.warmup {
-                    steps.push(Step { cell, repetition: None });
+                    steps.push(Step {
+                        cell,
+                        repetition: None,
+                    });
                 } else {
                     let r = round - self.warmup;
                     if !done(cell, r) {
-                        steps.push(Step { cell, repetition: Some(r) });
+                        steps.push(Step {
+                            cell,
+                            repetition: Some(r),
+                        });
                     }
                 }
             }
@@ -237,7 +275,10 @@ n = 12
                     owned += 1;
                 }
                 if !c.is_serial() {
-                    assert!(p.cells.iter().any(|s| s.is_serial() && s.workload == c.workload));
+                    assert!(p
+                        .cells
+                        .iter()
+                        .any(|s| s.is_serial() && s.workload == c.workload));
                 }
             }
         }
@@ -247,7 +288,12 @@ n = 12
 
     #[test]
     fn file_stem_replaces_odd_characters() {
-        let c = Cell { workload: "w".into(), strategy: "dynamic:16".into(), workers: 2, placement: "cores:0,1".into() };
+        let c = Cell {
+            workload: "w".into(),
+            strategy: "dynamic:16".into(),
+            workers: 2,
+            placement: "cores:0,1".into(),
+        };
         assert_eq!(c.file_stem(), "w__dynamic-16__w2__cores-0_1");
     }
 }

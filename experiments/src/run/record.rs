@@ -38,7 +38,11 @@ pub struct TaskClock {
 impl TaskClock {
     /// A clock of the given kind.
     pub fn new(kind: ClockKind) -> TaskClock {
-        TaskClock { kind, tsc: quanta::Clock::new(), origin: Instant::now() }
+        TaskClock {
+            kind,
+            tsc: quanta::Clock::new(),
+            origin: Instant::now(),
+        }
     }
 
     /// Which clock this is.
@@ -106,8 +110,17 @@ impl ClockCosts {
         let q = quanta::Clock::new();
         let tsc_ns = per_call_ns(|| q.raw());
         let current_cpu_ns = per_call_ns(|| scheduler::affinity::current_cpu().unwrap_or(0) as u64);
-        let chosen = if tsc_ns < instant_ns { ClockKind::Tsc } else { ClockKind::Instant };
-        ClockCosts { instant_ns, tsc_ns, current_cpu_ns, chosen }
+        let chosen = if tsc_ns < instant_ns {
+            ClockKind::Tsc
+        } else {
+            ClockKind::Instant
+        };
+        ClockCosts {
+            instant_ns,
+            tsc_ns,
+            current_cpu_ns,
+            chosen,
+        }
     }
 }
 
@@ -132,14 +145,22 @@ pub struct Latency {
 
 impl Default for Latency {
     fn default() -> Self {
-        Latency { wait: new_histogram(), service: new_histogram(), response: new_histogram() }
+        Latency {
+            wait: new_histogram(),
+            service: new_histogram(),
+            response: new_histogram(),
+        }
     }
 }
 
 impl Latency {
     /// The histograms with their metric names, in [`METRICS`] order.
     pub fn by_metric(&self) -> [(&'static str, &Histogram<u64>); 3] {
-        [("wait", &self.wait), ("service", &self.service), ("response", &self.response)]
+        [
+            ("wait", &self.wait),
+            ("service", &self.service),
+            ("response", &self.response),
+        ]
     }
 
     /// The histogram of a metric, mutable.
@@ -195,8 +216,12 @@ impl Recorders {
     /// Slots for `workers` workers.
     pub fn new(workers: usize) -> Recorders {
         Recorders {
-            slots: (0..workers).map(|_| CachePadded::new(Mutex::new(WorkerRecord::default()))).collect(),
-            sums: (0..workers).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
+            slots: (0..workers)
+                .map(|_| CachePadded::new(Mutex::new(WorkerRecord::default())))
+                .collect(),
+            sums: (0..workers)
+                .map(|_| CachePadded::new(AtomicU64::new(0)))
+                .collect(),
             pinned: vec![None; workers],
             batch_start: 0,
         }
@@ -220,7 +245,9 @@ impl Recorders {
         for s in &self.sums {
             s.store(0, Ordering::Relaxed);
         }
-        self.pinned = (0..self.slots.len()).map(|w| pinned.get(w).copied().flatten()).collect();
+        self.pinned = (0..self.slots.len())
+            .map(|w| pinned.get(w).copied().flatten())
+            .collect();
     }
 
     /// Sets the batch start (the timed region's start), before any task runs.
@@ -230,7 +257,15 @@ impl Recorders {
 
     /// Hot path with recording on: one finished task.
     #[inline]
-    pub fn record(&self, clock: &TaskClock, worker: usize, start: u64, end: u64, cpu: Option<usize>, digest: u64) {
+    pub fn record(
+        &self,
+        clock: &TaskClock,
+        worker: usize,
+        start: u64,
+        end: u64,
+        cpu: Option<usize>,
+        digest: u64,
+    ) {
         let wait = clock.ns(self.batch_start, start);
         let service = clock.ns(start, end);
         let response = clock.ns(self.batch_start, end);
@@ -256,7 +291,10 @@ impl Recorders {
 
     /// The run's checksum: every worker's partial sum added up.
     pub fn checksum(&self) -> u64 {
-        let mut sum = self.sums.iter().fold(0u64, |a, s| a.wrapping_add(s.load(Ordering::Relaxed)));
+        let mut sum = self
+            .sums
+            .iter()
+            .fold(0u64, |a, s| a.wrapping_add(s.load(Ordering::Relaxed)));
         for s in &self.slots {
             sum = sum.wrapping_add(s.lock().unwrap_or_else(|p| p.into_inner()).checksum);
         }

@@ -24,7 +24,12 @@ pub struct SerialRef {
 
 /// The cell of a row.
 pub fn cell_of(workload: &str, strategy: &str, workers: usize, placement: &str) -> Cell {
-    Cell { workload: workload.into(), strategy: strategy.into(), workers, placement: placement.into() }
+    Cell {
+        workload: workload.into(),
+        strategy: strategy.into(),
+        workers,
+        placement: placement.into(),
+    }
 }
 
 /// Everything recorded so far in a results folder.
@@ -70,18 +75,38 @@ impl State {
             state.add(row);
         }
         let done = |w: &str, s: &str, n: usize, p: &str, r: &str| {
-            r.parse::<usize>().is_ok_and(|r| state.done.contains(&(cell_of(w, s, n, p), r)))
+            r.parse::<usize>()
+                .is_ok_and(|r| state.done.contains(&(cell_of(w, s, n, p), r)))
         };
         let lat: Vec<LatencyRow> = read_rows(&dir.join("latency.csv"))?;
-        let keep: Vec<LatencyRow> =
-            lat.iter().filter(|l| done(&l.workload, &l.strategy, l.workers, &l.placement, &l.repetition)).cloned().collect();
+        let keep: Vec<LatencyRow> = lat
+            .iter()
+            .filter(|l| {
+                done(
+                    &l.workload,
+                    &l.strategy,
+                    l.workers,
+                    &l.placement,
+                    &l.repetition,
+                )
+            })
+            .cloned()
+            .collect();
         if keep.len() != lat.len() {
             write_rows_atomic(&dir.join("latency.csv"), &keep)?;
         }
         let workers: Vec<WorkerRow> = read_rows(&dir.join("workers.csv"))?;
         let keep: Vec<WorkerRow> = workers
             .iter()
-            .filter(|l| done(&l.workload, &l.strategy, l.workers, &l.placement, &l.repetition.to_string()))
+            .filter(|l| {
+                done(
+                    &l.workload,
+                    &l.strategy,
+                    l.workers,
+                    &l.placement,
+                    &l.repetition.to_string(),
+                )
+            })
             .cloned()
             .collect();
         if keep.len() != workers.len() {

@@ -23,7 +23,11 @@ impl FromStr for Schedule {
         let (name, arg) = s.split_once(':').map_or((s, None), |(a, b)| (a, Some(b)));
         let k = match arg {
             None => 1,
-            Some(a) => a.parse::<usize>().ok().filter(|&k| k >= 1).ok_or_else(|| format!("bad argument {a:?}"))?,
+            Some(a) => a
+                .parse::<usize>()
+                .ok()
+                .filter(|&k| k >= 1)
+                .ok_or_else(|| format!("bad argument {a:?}"))?,
         };
         Ok(match name {
             "static" if arg.is_none() => Schedule::Static,
@@ -90,9 +94,16 @@ impl Pool {
     }
     pub fn reset_stats(&self) {}
     pub fn stats(&self) -> PoolStats {
-        PoolStats { workers: vec![WorkerStats::default(); self.cpus.len()] }
+        PoolStats {
+            workers: vec![WorkerStats::default(); self.cpus.len()],
+        }
     }
-    pub fn for_each_index(&self, range: Range<usize>, _s: Schedule, f: impl Fn(&TaskCtx, usize) + Sync) {
+    pub fn for_each_index(
+        &self,
+        range: Range<usize>,
+        _s: Schedule,
+        f: impl Fn(&TaskCtx, usize) + Sync,
+    ) {
         let next = AtomicUsize::new(range.start);
         std::thread::scope(|s| {
             for w in 0..self.cpus.len() {
@@ -127,74 +138,5 @@ impl PoolBuilder {
     }
 }
 
-pub mod placement {
-    use super::topology::Topology;
-    use std::fmt;
-    use std::str::FromStr;
-    #[derive(Debug, Clone)]
-    pub struct Placement(String);
-    impl FromStr for Placement {
-        type Err = String;
-        fn from_str(s: &str) -> Result<Self, String> {
-            let base = s.trim_end_matches("+oversubscribe");
-            if ["none", "cores", "threads", "close", "spread"].contains(&base) {
-                Ok(Placement(s.to_string()))
-            } else {
-                Err("expected none | threads | cores | close | spread".into())
-            }
-        }
-    }
-    impl fmt::Display for Placement {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl Placement {
-        pub fn resolve(&self, topo: &Topology, workers: Option<usize>) -> Result<Vec<Option<usize>>, String> {
-            let n = workers.unwrap_or(topo.cpus.len());
-            if self.0.starts_with("none") {
-                return Ok(vec![None; n]);
-            }
-            if n > topo.cpus.len() && !self.0.ends_with("+oversubscribe") {
-                return Err(format!("{} places but {n} workers", topo.cpus.len()));
-            }
-            Ok((0..n).map(|i| Some(topo.cpus[i % topo.cpus.len()].id)).collect())
-        }
-    }
-}
-
-pub mod topology {
-    pub struct Cpu {
-        pub id: usize,
-        pub online: bool,
-        pub allowed: bool,
-        pub core: Option<usize>,
-        pub package: Option<usize>,
-        pub numa_node: Option<usize>,
-        pub llc: Option<usize>,
-        pub siblings: Vec<usize>,
-    }
-    pub struct Topology {
-        pub cpus: Vec<Cpu>,
-    }
-    impl Topology {
-        pub fn detect() -> Result<Topology, String> {
-            let ids = scheduler::affinity::allowed_cpus().unwrap_or(vec![0]);
-            Ok(Topology {
-                cpus: ids
-                    .into_iter()
-                    .map(|id| Cpu { id, online: true, allowed: true, core: Some(id), package: Some(0), numa_node: Some(0), llc: Some(0), siblings: vec![id] })
-                    .collect(),
-            })
-        }
-        pub fn cpus(&self) -> &[Cpu] {
-            &self.cpus
-        }
-        pub fn smt(&self) -> Option<bool> {
-            None
-        }
-        pub fn cpu_model(&self) -> Option<String> {
-            None
-        }
-    }
-}
+pub use scheduler::placement;
+pub use scheduler::topology;

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::sched::placement::Placement;
 use super::sched::Schedule;
+use scheduler::placement::Placement;
 
 /// How one run spreads a workload's tasks over workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,9 @@ impl fmt::Display for Strategy {
 
 /// The canonical spelling of a placement, or the topology part's message listing the syntax.
 pub fn canonical_placement(s: &str) -> Result<String, String> {
-    s.parse::<Placement>().map(|p| p.to_string()).map_err(|e| format!("{s:?}: {e}"))
+    s.parse::<Placement>()
+        .map(|p| p.to_string())
+        .map_err(|e| format!("{s:?}: {e}"))
 }
 
 #[cfg(test)]
@@ -60,10 +62,23 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in ["serial", "static", "static-cyclic", "dynamic:16", "guided", "work-stealing:1", "adaptive", "rayon", "rayon-fine"] {
+        for name in [
+            "serial",
+            "static",
+            "static-cyclic",
+            "dynamic:16",
+            "guided",
+            "work-stealing:1",
+            "adaptive",
+            "rayon",
+            "rayon-fine",
+        ] {
             let s: Strategy = name.parse().unwrap();
             assert_eq!(s.to_string().parse::<Strategy>().unwrap(), s);
         }
-        assert!("fastest".parse::<Strategy>().unwrap_err().contains("rayon-fine"));
+        assert!("fastest"
+            .parse::<Strategy>()
+            .unwrap_err()
+            .contains("rayon-fine"));
     }
 }

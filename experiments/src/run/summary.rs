@@ -36,18 +36,29 @@ pub fn human_ns(ns: f64) -> String {
     format!("{v:.1} {unit}")
 }
 
+/// Counted runs of one (workload, placement), by (strategy rank, workers).
+type Group<'a> = BTreeMap<(usize, usize), Vec<&'a RunRow>>;
+
 /// The summary table. `p99` gives a cell's p99 response (ns) where latency was recorded;
 /// `order` lists the strategies in config order.
 pub fn table(rows: &[RunRow], order: &[String], p99: impl Fn(&RunRow) -> Option<u64>) -> String {
     // (workload, placement) → (strategy rank, workers) → rows
-    let mut groups: BTreeMap<(String, String), BTreeMap<(usize, usize), Vec<&RunRow>>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let mut workload_order: Vec<String> = Vec::new();
     for r in rows {
         if !workload_order.contains(&r.workload) {
             workload_order.push(r.workload.clone());
         }
-        let rank = order.iter().position(|s| *s == r.strategy).unwrap_or(usize::MAX);
-        groups.entry((r.workload.clone(), r.placement.clone())).or_default().entry((rank, r.workers)).or_default().push(r);
+        let rank = order
+            .iter()
+            .position(|s| *s == r.strategy)
+            .unwrap_or(usize::MAX);
+        groups
+            .entry((r.workload.clone(), r.placement.clone()))
+            .or_default()
+            .entry((rank, r.workers))
+            .or_default()
+            .push(r);
     }
     let mut out = String::new();
     let mut keys: Vec<&(String, String)> = groups.keys().collect();
@@ -55,8 +66,15 @@ pub fn table(rows: &[RunRow], order: &[String], p99: impl Fn(&RunRow) -> Option<
     for key in keys {
         let cells = &groups[key];
         let reps = cells.values().map(|v| v.len()).max().unwrap_or(0);
-        let _ = writeln!(out, "\n{} · placement {} · median of {} repetitions", key.0, key.1, reps);
-        let _ = writeln!(out, "| strategy | workers | makespan | speedup | lb_ratio | p99 response |");
+        let _ = writeln!(
+            out,
+            "\n{} · placement {} · median of {} repetitions",
+            key.0, key.1, reps
+        );
+        let _ = writeln!(
+            out,
+            "| strategy | workers | makespan | speedup | lb_ratio | p99 response |"
+        );
         let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|");
         for ((_, workers), runs) in cells {
             let mut ms: Vec<f64> = runs.iter().map(|r| r.makespan_ns as f64).collect();
@@ -64,7 +82,11 @@ pub fn table(rows: &[RunRow], order: &[String], p99: impl Fn(&RunRow) -> Option<
             let mut lb: Vec<f64> = runs.iter().map(|r| r.lb_ratio).collect();
             let p = p99(runs[0]).map_or("-".to_string(), |v| human_ns(v as f64));
             let bad = runs.iter().filter(|r| !r.checksum_ok).count();
-            let flag = if bad > 0 { format!(" ({bad} CHECKSUM MISMATCH)") } else { String::new() };
+            let flag = if bad > 0 {
+                format!(" ({bad} CHECKSUM MISMATCH)")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
                 "| {}{} | {} | {} | {:.2} | {:.2} | {} |",
@@ -106,11 +128,18 @@ mod tests {
             checksum_ok: true,
             ..RunRow::default()
         };
-        let rows = vec![row("static", 2, 10), row("serial", 1, 20), row("static", 1, 20)];
+        let rows = vec![
+            row("static", 2, 10),
+            row("serial", 1, 20),
+            row("static", 1, 20),
+        ];
         let t = table(&rows, &["serial".into(), "static".into()], |_| Some(1000));
         let serial = t.find("| serial").unwrap();
         let static1 = t.find("| static | 1").unwrap();
-        assert!(serial < static1 && static1 < t.find("| static | 2").unwrap(), "{t}");
+        assert!(
+            serial < static1 && static1 < t.find("| static | 2").unwrap(),
+            "{t}"
+        );
         assert!(t.contains("1.0 µs"));
     }
 }

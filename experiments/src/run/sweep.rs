@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::sched::topology::Topology;
+use scheduler::topology::Topology;
 use workloads::workload::Workload;
 
 use super::build;
@@ -28,8 +28,8 @@ use super::config::{Experiment, WorkloadSpec, DEFAULT_TOML};
 use super::execute::{resolve, Executor, Outcome};
 use super::meta::{self, Meta};
 use super::output::{
-    append_hlog, latency_rows, percentile_distribution, write_rows_atomic, Appender, LatencyRow, RunRow, WorkerRow,
-    HGRM_UNIT_RATIO,
+    append_hlog, latency_rows, percentile_distribution, write_rows_atomic, Appender, LatencyRow,
+    RunRow, WorkerRow, HGRM_UNIT_RATIO,
 };
 use super::plan::{Cell, Plan, Shard};
 use super::record::{ClockCosts, Latency, TaskClock};
@@ -57,12 +57,23 @@ fn install_ctrlc() {
 /// The experiment, where it came from, and the folder relative workload paths start from.
 fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
     let (mut exp, base) = match &args.config {
-        None => (Experiment::parse("<embedded default>", DEFAULT_TOML).map_err(CliError::Usage)?, PathBuf::from(".")),
+        None => (
+            Experiment::parse("<embedded default>", DEFAULT_TOML).map_err(CliError::Usage)?,
+            PathBuf::from("."),
+        ),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::usage(format!("cannot read experiment file {}: {e}", path.display())))?;
-            let exp = Experiment::parse(&path.display().to_string(), &text).map_err(CliError::Usage)?;
-            let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CliError::usage(format!(
+                    "cannot read experiment file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let exp =
+                Experiment::parse(&path.display().to_string(), &text).map_err(CliError::Usage)?;
+            let base = path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."));
             (exp, base)
         }
     };
@@ -79,7 +90,7 @@ fn topology_json(topo: &Topology) -> Value {
         .map(|c| {
             json!({
                 "id": c.id, "online": c.online, "allowed": c.allowed, "core": c.core,
-                "package": c.package, "numa_node": c.numa_node, "llc": c.llc, "siblings": c.siblings,
+                "core_id": c.core_id, "package": c.package, "die": c.die, "cluster": c.cluster, "numa_node": c.numa_node, "llc": c.llc, "siblings": c.siblings,
             })
         })
         .collect();
@@ -95,10 +106,19 @@ fn check_placements(exp: &Experiment, topo: &Topology, source: &str) -> CliResul
     let mut map = serde_json::Map::new();
     for (k, p) in exp.placements.iter().enumerate() {
         let mut per = serde_json::Map::new();
-        let counts: Vec<usize> = if k == 0 { std::iter::once(1).chain(exp.workers.iter().copied()).collect() } else { exp.workers.clone() };
+        let counts: Vec<usize> = if k == 0 {
+            std::iter::once(1)
+                .chain(exp.workers.iter().copied())
+                .collect()
+        } else {
+            exp.workers.clone()
+        };
         for n in counts {
             let cpus = resolve(topo, p, n).map_err(|e| {
-                CliError::usage(format!("{source}: key `placements`: {e} (with workers = {n}; allowed CPUs: {:?})", topo_allowed(topo)))
+                CliError::usage(format!(
+                    "{source}: key `placements`: {e} (with workers = {n}; allowed CPUs: {:?})",
+                    topo_allowed(topo)
+                ))
             })?;
             per.insert(n.to_string(), json!(cpus));
         }
@@ -108,7 +128,7 @@ fn check_placements(exp: &Experiment, topo: &Topology, source: &str) -> CliResul
 }
 
 fn topo_allowed(topo: &Topology) -> Vec<usize> {
-    topo.cpus().iter().filter(|c| c.allowed).map(|c| c.id).collect()
+    topo.allowed_cpus()
 }
 
 /// Makes (or checks, for `--resume`) the output folder. Returns it and whether we made it.
@@ -118,10 +138,14 @@ fn prepare_folder(args: &RunArgs, exp: &Experiment) -> CliResult<(PathBuf, bool)
     }
     let dir = match &args.out {
         Some(d) => d.clone(),
-        None => PathBuf::from("results").join(&exp.name).join(meta::folder_timestamp()),
+        None => PathBuf::from("results")
+            .join(&exp.name)
+            .join(meta::folder_timestamp()),
     };
     if dir.exists() {
-        let empty = std::fs::read_dir(&dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+        let empty = std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
         if !empty {
             return Err(CliError::usage(format!(
                 "output folder {} already exists and is not empty; use `--resume {}` to finish it, or another --out",
@@ -131,16 +155,31 @@ fn prepare_folder(args: &RunArgs, exp: &Experiment) -> CliResult<(PathBuf, bool)
         }
         return Ok((dir, false));
     }
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::usage(format!("cannot create output folder {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CliError::usage(format!(
+            "cannot create output folder {}: {e}",
+            dir.display()
+        ))
+    })?;
     Ok((dir, true))
 }
 
 /// What differs between two configs, by top-level key.
 fn config_diff(a: &Experiment, b: &Experiment) -> Vec<String> {
-    let (a, b) = (serde_json::to_value(a).unwrap_or_default(), serde_json::to_value(b).unwrap_or_default());
-    let (Value::Object(a), Value::Object(b)) = (a, b) else { return vec!["<config>".into()] };
-    a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).cloned().collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+    let (a, b) = (
+        serde_json::to_value(a).unwrap_or_default(),
+        serde_json::to_value(b).unwrap_or_default(),
+    );
+    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+        return vec!["<config>".into()];
+    };
+    a.keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// One counted run's rows.
@@ -150,14 +189,32 @@ struct Rows {
     workers: Vec<WorkerRow>,
 }
 
-fn rows_for(cell: &Cell, rep: usize, out: &Outcome, exp: &Experiment, state: &State, reference: u64, size: usize, spec: &WorkloadSpec) -> Rows {
-    let key = [cell.workload.clone(), cell.strategy.clone(), cell.workers.to_string(), cell.placement.clone()];
+fn rows_for(
+    cell: &Cell,
+    rep: usize,
+    out: &Outcome,
+    state: &State,
+    reference: u64,
+    size: usize,
+    spec: &WorkloadSpec,
+) -> Rows {
+    let key = [
+        cell.workload.clone(),
+        cell.strategy.clone(),
+        cell.workers.to_string(),
+        cell.placement.clone(),
+    ];
     let (lower_bound_ns, serial_ns) = match state.serial.get(&(cell.workload.clone(), rep)) {
         Some(s) if !cell.is_serial() => {
             let p = cell.workers as u64;
             (s.task_sum_ns.div_ceil(p).max(s.task_max_ns), s.makespan_ns)
         }
-        _ => (out.task_sum_ns.unwrap_or(out.makespan_ns).max(out.task_max_ns.unwrap_or(0)), out.makespan_ns),
+        _ => (
+            out.task_sum_ns
+                .unwrap_or(out.makespan_ns)
+                .max(out.task_max_ns.unwrap_or(0)),
+            out.makespan_ns,
+        ),
     };
     let makespan = out.makespan_ns.max(1);
     let run = RunRow {
@@ -181,13 +238,17 @@ fn rows_for(cell: &Cell, rep: usize, out: &Outcome, exp: &Experiment, state: &St
         tasks: out.tasks,
         size,
         pool_in_timing: spec.pool_in_timing,
-        latency: exp.latency,
+        latency: spec.latency,
         checksum: format!("{:016x}", out.checksum),
         task_sum_ns: out.task_sum_ns,
         task_max_ns: out.task_max_ns,
         sweep: spec.sweep.clone().unwrap_or_default(),
     };
-    let latency = out.latency.as_ref().map(|l| latency_rows(&key, &rep.to_string(), l)).unwrap_or_default();
+    let latency = out
+        .latency
+        .as_ref()
+        .map(|l| latency_rows(&key, &rep.to_string(), l))
+        .unwrap_or_default();
     let workers = out
         .workers
         .iter()
@@ -207,23 +268,41 @@ fn rows_for(cell: &Cell, rep: usize, out: &Outcome, exp: &Experiment, state: &St
             parks: w.parks,
         })
         .collect();
-    Rows { run, latency, workers }
+    Rows {
+        run,
+        latency,
+        workers,
+    }
 }
 
 fn write_hgrm(dir: &Path, cell: &Cell, lat: &Latency) -> anyhow::Result<()> {
     for (metric, h) in lat.by_metric() {
-        let path = dir.join("hgrm").join(format!("{}.{metric}.hgrm", cell.file_stem()));
-        super::output::write_atomic(&path, percentile_distribution(h, HGRM_UNIT_RATIO).as_bytes())?;
+        let path = dir
+            .join("hgrm")
+            .join(format!("{}.{metric}.hgrm", cell.file_stem()));
+        super::output::write_atomic(
+            &path,
+            percentile_distribution(h, HGRM_UNIT_RATIO).as_bytes(),
+        )?;
     }
     Ok(())
 }
 
 /// Writes `latency_cells.csv` from every cell's merged histograms, in plan order.
-pub fn write_latency_cells(dir: &Path, cells: &[Cell], by_cell: &HashMap<Cell, Latency>) -> anyhow::Result<()> {
+pub fn write_latency_cells(
+    dir: &Path,
+    cells: &[Cell],
+    by_cell: &HashMap<Cell, Latency>,
+) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for cell in cells {
         if let Some(l) = by_cell.get(cell) {
-            let key = [cell.workload.clone(), cell.strategy.clone(), cell.workers.to_string(), cell.placement.clone()];
+            let key = [
+                cell.workload.clone(),
+                cell.strategy.clone(),
+                cell.workers.to_string(),
+                cell.placement.clone(),
+            ];
             rows.extend(latency_rows(&key, "all", l));
         }
     }
@@ -234,7 +313,10 @@ pub fn write_latency_cells(dir: &Path, cells: &[Cell], by_cell: &HashMap<Cell, L
 pub fn print_summary(exp: &Experiment, rows: &[RunRow], by_cell: &HashMap<Cell, Latency>) {
     let p99 = |r: &RunRow| {
         let cell = super::resume::cell_of(&r.workload, &r.strategy, r.workers, &r.placement);
-        by_cell.get(&cell).filter(|l| !l.response.is_empty()).map(|l| l.response.value_at_percentile(99.0))
+        by_cell
+            .get(&cell)
+            .filter(|l| !l.response.is_empty())
+            .map(|l| l.response.value_at_percentile(99.0))
     };
     println!("{}", summary::table(rows, &exp.strategies, p99));
 }
@@ -249,21 +331,33 @@ enum Stop {
 pub fn run(args: RunArgs) -> CliResult {
     // 1. Everything that can be wrong with the input.
     let (exp, base) = load_config(&args)?;
-    let source = args.config.as_ref().map_or("<embedded default>".to_string(), |p| p.display().to_string());
+    let source = args
+        .config
+        .as_ref()
+        .map_or("<embedded default>".to_string(), |p| {
+            p.display().to_string()
+        });
     let mut shard = match &args.shard {
         Some(s) => s.parse::<Shard>().map_err(CliError::Usage)?,
         None => Shard::WHOLE,
     };
     if args.dry_run {
-        println!("# {source}: the experiment as it would run (defaults filled in, sweeps expanded)");
-        println!("{}", toml::to_string_pretty(&exp).map_err(|e| CliError::Failed(e.into()))?);
+        println!(
+            "# {source}: the experiment as it would run (defaults filled in, sweeps expanded)"
+        );
+        println!(
+            "{}",
+            toml::to_string_pretty(&exp).map_err(|e| CliError::Failed(e.into()))?
+        );
         return Ok(());
     }
-    let topo = Topology::detect().map_err(|e| CliError::Failed(anyhow!("detecting the topology: {e}")))?;
+    let topo =
+        Topology::detect().map_err(|e| CliError::Failed(anyhow!("detecting the topology: {e}")))?;
     let placement_map = check_placements(&exp, &topo, &source)?;
     let mut workloads: HashMap<String, Arc<dyn Workload>> = HashMap::new();
     for w in &exp.workloads {
-        let built = build::build(w, &base).map_err(|e| CliError::usage(format!("{source}: {e}")))?;
+        let built =
+            build::build(w, &base).map_err(|e| CliError::usage(format!("{source}: {e}")))?;
         workloads.insert(w.name.clone(), built);
     }
     let mut previous: Option<Meta> = None;
@@ -304,7 +398,8 @@ pub fn run(args: RunArgs) -> CliResult {
         }
         CliError::Usage(e)
     };
-    std::fs::create_dir_all(dir.join("hgrm")).map_err(|e| cleanup(format!("cannot write to {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir.join("hgrm"))
+        .map_err(|e| cleanup(format!("cannot write to {}: {e}", dir.display())))?;
     let clock_costs = ClockCosts::measure();
     let command_line: Vec<String> = std::env::args().collect();
     let mut meta = match previous {
@@ -330,7 +425,12 @@ pub fn run(args: RunArgs) -> CliResult {
             machine: meta::machine(placement_map, topology_json(&topo), json!(clock_costs)),
         },
     };
-    meta.write(&dir).map_err(|e| cleanup(format!("cannot write to output folder {}: {e:#}", dir.display())))?;
+    meta.write(&dir).map_err(|e| {
+        cleanup(format!(
+            "cannot write to output folder {}: {e:#}",
+            dir.display()
+        ))
+    })?;
     let open = || -> anyhow::Result<(Appender, Appender, Appender)> {
         Ok((
             Appender::open::<RunRow>(&dir.join("runs.csv"))?,
@@ -338,20 +438,25 @@ pub fn run(args: RunArgs) -> CliResult {
             Appender::open::<WorkerRow>(&dir.join("workers.csv"))?,
         ))
     };
-    let (mut runs_csv, mut latency_csv, mut workers_csv) = open().map_err(|e| cleanup(format!("{e:#}")))?;
+    let (mut runs_csv, mut latency_csv, mut workers_csv) =
+        open().map_err(|e| cleanup(format!("{e:#}")))?;
     let mut state = State::load(&dir, &plan).map_err(CliError::Failed)?;
 
     // 3. The runs.
     install_ctrlc();
     INTERRUPTED.store(false, Ordering::SeqCst);
     let steps = plan.steps(|c, r| state.done.contains(&(c.clone(), r)));
-    let progress = ProgressBar::with_draw_target(Some(steps.len() as u64), ProgressDrawTarget::stderr());
+    let progress =
+        ProgressBar::with_draw_target(Some(steps.len() as u64), ProgressDrawTarget::stderr());
     progress.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} runs · {elapsed} elapsed · ETA {eta} · {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} runs · {elapsed} elapsed · ETA {eta} · {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut exec = Executor::new(TaskClock::new(clock_costs.chosen), topo, exp.latency);
-    let specs: HashMap<&str, &WorkloadSpec> = exp.workloads.iter().map(|w| (w.name.as_str(), w)).collect();
+    let mut exec = Executor::new(TaskClock::new(clock_costs.chosen), topo);
+    let specs: HashMap<&str, &WorkloadSpec> =
+        exp.workloads.iter().map(|w| (w.name.as_str(), w)).collect();
     let mut stop = Stop::Complete;
     let started = Instant::now();
     for (executed, step) in steps.iter().enumerate() {
@@ -367,7 +472,7 @@ pub fn run(args: RunArgs) -> CliResult {
         let work = &workloads[&cell.workload];
         let spec = specs[cell.workload.as_str()];
         let run_wall_start = SystemTime::now();
-        let out = match exec.run(cell, work, spec.pool_in_timing) {
+        let out = match exec.run(cell, work, spec.pool_in_timing, spec.latency) {
             Ok(o) => o,
             Err(e) => {
                 stop = Stop::Failed(format!("{e:#}"));
@@ -375,7 +480,10 @@ pub fn run(args: RunArgs) -> CliResult {
             }
         };
         progress.inc(1);
-        let reference = *state.checksums.entry(cell.workload.clone()).or_insert(out.checksum);
+        let reference = *state
+            .checksums
+            .entry(cell.workload.clone())
+            .or_insert(out.checksum);
         let mismatch = (out.checksum != reference).then(|| {
             format!(
                 "checksum mismatch: {cell}, {}: {:016x}, serial gave {:016x} (a task was lost, repeated or computed wrongly)",
@@ -391,11 +499,17 @@ pub fn run(args: RunArgs) -> CliResult {
             }
             continue;
         };
-        let rows = rows_for(cell, rep, &out, &exp, &state, reference, work.len(), spec);
+        let rows = rows_for(cell, rep, &out, &state, reference, work.len(), spec);
         let written = (|| -> anyhow::Result<()> {
             if let Some(lat) = &out.latency {
                 let path = dir.join("hgrm").join(format!("{}.hlog", cell.file_stem()));
-                append_hlog(&path, run_wall_start, Duration::from_nanos(out.makespan_ns), rep, lat)?;
+                append_hlog(
+                    &path,
+                    run_wall_start,
+                    Duration::from_nanos(out.makespan_ns),
+                    rep,
+                    lat,
+                )?;
                 let merged = state.cell_latency.entry(cell.clone()).or_default();
                 merged.add(lat);
                 write_hgrm(&dir, cell, merged)?;
@@ -430,18 +544,31 @@ pub fn run(args: RunArgs) -> CliResult {
             Err(CliError::Interrupted(format!(
                 "stopped after {} counted runs; finish with `wsbench run {}--resume {}`",
                 state.rows.len(),
-                args.config.as_ref().map_or(String::new(), |p| format!("{} ", p.display())),
+                args.config
+                    .as_ref()
+                    .map_or(String::new(), |p| format!("{} ", p.display())),
                 dir.display()
             ))),
         ),
         Stop::Failed(e) => {
             meta.error = Some(e.clone());
-            ("failed", Err(CliError::Failed(anyhow!("{e}; rows written so far are in {}", dir.display()))))
+            (
+                "failed",
+                Err(CliError::Failed(anyhow!(
+                    "{e}; rows written so far are in {}",
+                    dir.display()
+                ))),
+            )
         }
     };
     meta.status = status.into();
     meta.write(&dir).map_err(CliError::Failed)?;
     print_summary(&exp, &state.rows, &state.cell_latency);
-    println!("results: {} ({status}, {} runs in {:.1} s)", dir.display(), state.rows.len(), started.elapsed().as_secs_f64());
+    println!(
+        "results: {} ({status}, {} runs in {:.1} s)",
+        dir.display(),
+        state.rows.len(),
+        started.elapsed().as_secs_f64()
+    );
     result
 }
