@@ -7,8 +7,10 @@
 //! placement) is built on first use and reused for every run.
 //!
 //! The serial baseline runs on a thread of its own, pinned like worker 0 of the cell's
-//! placement (the main thread is never pinned: threads it spawns inherit its mask). It
-//! always times every task (the lower bound needs Σ and max of the task times).
+//! placement (the main thread is never pinned: threads it spawns inherit its mask). With
+//! recording on it times every task, which gives the lower bound's Σ and max of the task
+//! times; with recording off it is as uninstrumented as the parallel runs, and the lower
+//! bound falls back to serial makespan / p (the max-task term is unknown).
 
 use super::sched::{Pool, Schedule};
 use anyhow::{anyhow, Context};
@@ -181,25 +183,27 @@ impl Executor {
                 let (mut sum, mut max, mut checksum) = (0u64, 0u64, 0u64);
                 let started = Instant::now();
                 rec.set_batch_start(clock.now());
-                for i in 0..n {
-                    let on = if latency {
-                        scheduler::affinity::current_cpu()
-                    } else {
-                        None
-                    };
-                    let s = clock.now();
-                    let r = work.run(i);
-                    let e = clock.now();
-                    let d = clock.ns(s, e);
-                    sum += d;
-                    max = max.max(d);
-                    if latency {
+                if latency {
+                    for i in 0..n {
+                        let on = scheduler::affinity::current_cpu();
+                        let s = clock.now();
+                        let r = work.run(i);
+                        let e = clock.now();
+                        let d = clock.ns(s, e);
+                        sum += d;
+                        max = max.max(d);
                         rec.record(clock, 0, s, e, on, task_digest(i, r));
-                    } else {
-                        checksum = checksum.wrapping_add(task_digest(i, r));
+                    }
+                } else {
+                    // Uninstrumented, like the parallel runs without recording.
+                    for i in 0..n {
+                        checksum = checksum.wrapping_add(task_digest(i, work.run(i)));
                     }
                 }
                 let makespan = started.elapsed().as_nanos() as u64;
+                if !latency {
+                    sum = makespan;
+                }
                 (makespan, sum, max, checksum.wrapping_add(rec.checksum()), n)
             })
             .join()
@@ -211,7 +215,7 @@ impl Executor {
             checksum,
             tasks: n as u64,
             task_sum_ns: Some(sum),
-            task_max_ns: Some(max),
+            task_max_ns: self.latency.then_some(max),
             busy_ns: Some(sum),
             idle_ns: Some(makespan_ns.saturating_sub(sum)),
             ..Outcome::default()

@@ -44,7 +44,8 @@ pub struct RunRow {
     pub repetition: usize,
     /// Wall time of the whole batch (the timed region).
     pub makespan_ns: u64,
-    /// max(Σ serial task time / p, max serial task time), from the same round's serial run.
+    /// max(Σ serial task time / p, max serial task time), from the same round's serial run
+    /// (serial makespan / p where latency recording, which times the tasks, is off).
     pub lower_bound_ns: u64,
     /// Makespan of the same round's serial run.
     pub serial_ns: u64,
