@@ -233,21 +233,143 @@ const SMALL_PRIMES: [u64; 25] = [
     2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
 ];
 
-fn mul_mod(a: u64, b: u64, m: u64) -> u64 {
-    (u128::from(a) * u128::from(b) % u128::from(m)) as u64
+/// The fast factorizer's state: a count of its steps (modular
+/// multiplications, divisions, gcds), so its cost too can be counted rather
+/// than timed ([`fast_steps`]).
+#[derive(Default)]
+struct Fast {
+    steps: u64,
 }
 
-fn pow_mod(mut base: u64, mut exp: u64, m: u64) -> u64 {
-    let mut result = 1 % m;
-    base %= m;
-    while exp > 0 {
-        if exp & 1 == 1 {
-            result = mul_mod(result, base, m);
-        }
-        base = mul_mod(base, base, m);
-        exp >>= 1;
+impl Fast {
+    fn mul_mod(&mut self, a: u64, b: u64, m: u64) -> u64 {
+        self.steps += 1;
+        (u128::from(a) * u128::from(b) % u128::from(m)) as u64
     }
-    result
+
+    fn pow_mod(&mut self, mut base: u64, mut exp: u64, m: u64) -> u64 {
+        let mut result = 1 % m;
+        base %= m;
+        while exp > 0 {
+            if exp & 1 == 1 {
+                result = self.mul_mod(result, base, m);
+            }
+            base = self.mul_mod(base, base, m);
+            exp >>= 1;
+        }
+        result
+    }
+
+    fn gcd(&mut self, mut a: u64, mut b: u64) -> u64 {
+        self.steps += 1;
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    }
+
+    fn is_prime(&mut self, n: u64) -> bool {
+        if n < 2 {
+            return false;
+        }
+        for p in &SMALL_PRIMES[..12] {
+            self.steps += 1;
+            if n % p == 0 {
+                return n == *p;
+            }
+        }
+        let s = (n - 1).trailing_zeros();
+        let d = (n - 1) >> s;
+        'bases: for &a in &SMALL_PRIMES[..12] {
+            let mut x = self.pow_mod(a, d, n);
+            if x == 1 || x == n - 1 {
+                continue;
+            }
+            for _ in 1..s {
+                x = self.mul_mod(x, x, n);
+                if x == n - 1 {
+                    continue 'bases;
+                }
+            }
+            return false;
+        }
+        true
+    }
+
+    /// A nontrivial factor of the odd composite `n`, by Pollard's rho with
+    /// Brent's cycle detection and batched gcds; `None` if this `c` failed.
+    fn rho_brent(&mut self, n: u64, c: u64) -> Option<u64> {
+        const BATCH: u64 = 64;
+        let f = |fast: &mut Fast, y: u64| {
+            fast.steps += 1;
+            ((u128::from(y) * u128::from(y) + u128::from(c)) % u128::from(n)) as u64
+        };
+        let (mut x, mut y, mut ys) = (2u64, 2u64, 2u64);
+        let mut q = 1u64;
+        let mut g = 1u64;
+        let mut r = 1u64;
+        while g == 1 {
+            x = y;
+            for _ in 0..r {
+                y = f(self, y);
+            }
+            let mut k = 0;
+            while k < r && g == 1 {
+                ys = y;
+                for _ in 0..BATCH.min(r - k) {
+                    y = f(self, y);
+                    q = self.mul_mod(q, x.abs_diff(y), n);
+                }
+                g = self.gcd(q, n);
+                k += BATCH;
+            }
+            r *= 2;
+        }
+        if g == n {
+            // The batch overshot: redo it one step at a time.
+            loop {
+                ys = f(self, ys);
+                g = self.gcd(x.abs_diff(ys), n);
+                if g > 1 {
+                    break;
+                }
+            }
+        }
+        (g != n).then_some(g)
+    }
+
+    /// Pushes the prime factors of `n` (no small factors left, `n > 1`) to `out`.
+    fn split(&mut self, n: u64, out: &mut Vec<u64>) {
+        if self.is_prime(n) {
+            out.push(n);
+            return;
+        }
+        let d = (1..)
+            .find_map(|c| self.rho_brent(n, c))
+            .expect("rho finds a factor of a composite for some c");
+        self.split(d, out);
+        self.split(n / d, out);
+    }
+
+    fn factorize(&mut self, mut n: u64) -> Vec<u64> {
+        let mut factors = Vec::new();
+        if n < 2 {
+            return factors;
+        }
+        for &p in &SMALL_PRIMES {
+            self.steps += 1;
+            while n % p == 0 {
+                factors.push(p);
+                n /= p;
+                self.steps += 1;
+            }
+        }
+        if n > 1 {
+            self.split(n, &mut factors);
+        }
+        factors.sort_unstable();
+        factors
+    }
 }
 
 /// Whether `n` is prime: deterministic Miller–Rabin for every `u64`.
@@ -263,95 +385,13 @@ fn pow_mod(mut base: u64, mut exp: u64, m: u64) -> u64 {
 /// assert!(is_prime(18_446_744_073_709_551_557)); // the largest u64 prime
 /// ```
 pub fn is_prime(n: u64) -> bool {
-    if n < 2 {
-        return false;
-    }
-    for p in &SMALL_PRIMES[..12] {
-        if n % p == 0 {
-            return n == *p;
-        }
-    }
-    let s = (n - 1).trailing_zeros();
-    let d = (n - 1) >> s;
-    'bases: for &a in &SMALL_PRIMES[..12] {
-        let mut x = pow_mod(a, d, n);
-        if x == 1 || x == n - 1 {
-            continue;
-        }
-        for _ in 1..s {
-            x = mul_mod(x, x, n);
-            if x == n - 1 {
-                continue 'bases;
-            }
-        }
-        return false;
-    }
-    true
-}
-
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-/// A nontrivial factor of the odd composite `n`, by Pollard's rho with
-/// Brent's cycle detection and batched gcds; `None` if this `c` failed.
-fn rho_brent(n: u64, c: u64) -> Option<u64> {
-    const BATCH: u64 = 64;
-    let f = |y: u64| ((u128::from(y) * u128::from(y) + u128::from(c)) % u128::from(n)) as u64;
-    let (mut x, mut y, mut ys) = (2u64, 2u64, 2u64);
-    let mut q = 1u64;
-    let mut g = 1u64;
-    let mut r = 1u64;
-    while g == 1 {
-        x = y;
-        for _ in 0..r {
-            y = f(y);
-        }
-        let mut k = 0;
-        while k < r && g == 1 {
-            ys = y;
-            for _ in 0..BATCH.min(r - k) {
-                y = f(y);
-                q = mul_mod(q, x.abs_diff(y), n);
-            }
-            g = gcd(q, n);
-            k += BATCH;
-        }
-        r *= 2;
-    }
-    if g == n {
-        // The batch overshot: redo it one step at a time.
-        loop {
-            ys = f(ys);
-            g = gcd(x.abs_diff(ys), n);
-            if g > 1 {
-                break;
-            }
-        }
-    }
-    (g != n).then_some(g)
-}
-
-/// Pushes the prime factors of `n` (no small factors left, `n > 1`) to `out`.
-fn split(n: u64, out: &mut Vec<u64>) {
-    if is_prime(n) {
-        out.push(n);
-        return;
-    }
-    let d = (1..)
-        .find_map(|c| rho_brent(n, c))
-        .expect("rho finds a factor of a composite for some c");
-    split(d, out);
-    split(n / d, out);
+    Fast::default().is_prime(n)
 }
 
 /// The prime factors of `n`, ascending, with multiplicity — fast: small primes
-/// by trial division, then Miller–Rabin ([`is_prime`]) and Pollard's rho
-/// (Brent's variant) with 128-bit modular products. Microseconds for any `u64`;
-/// returns the same list as [`factorize_naive`].
+/// (up to 97) by trial division, then Miller–Rabin ([`is_prime`]) and Pollard's
+/// rho (Brent's variant) with 128-bit modular products. Microseconds for any
+/// `u64`; returns the same list as [`factorize_naive`].
 ///
 /// ```
 /// use workloads::factor::factorize_fast;
@@ -359,22 +399,23 @@ fn split(n: u64, out: &mut Vec<u64>) {
 /// assert_eq!(factorize_fast(18_446_744_073_709_551_557), vec![18_446_744_073_709_551_557]);
 /// assert_eq!(factorize_fast(4_294_967_291 * 4_294_967_279), vec![4_294_967_279, 4_294_967_291]);
 /// ```
-pub fn factorize_fast(mut n: u64) -> Vec<u64> {
-    let mut factors = Vec::new();
-    if n < 2 {
-        return factors;
-    }
-    for &p in &SMALL_PRIMES {
-        while n % p == 0 {
-            factors.push(p);
-            n /= p;
-        }
-    }
-    if n > 1 {
-        split(n, &mut factors);
-    }
-    factors.sort_unstable();
-    factors
+pub fn factorize_fast(n: u64) -> Vec<u64> {
+    Fast::default().factorize(n)
+}
+
+/// How many steps [`factorize_fast`]`(n)` takes — modular multiplications,
+/// small-prime divisions and gcds, counted — its cost in the same spirit as
+/// [`trial_divisions`] for the naive method. Runs the factorization.
+///
+/// ```
+/// use workloads::factor::fast_steps;
+/// assert!(fast_steps(1 << 40) < 100);             // small factors only
+/// assert!(fast_steps(999_983 * 1_000_003) > 100); // rho has work to do
+/// ```
+pub fn fast_steps(n: u64) -> u64 {
+    let mut fast = Fast::default();
+    fast.factorize(n);
+    fast.steps
 }
 
 #[cfg(test)]

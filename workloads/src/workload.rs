@@ -9,7 +9,7 @@
 //! cost-aware orders.
 
 use crate::checksum::{digest_values, task_digest};
-use crate::factor::{factorize_fast, trial_divisions, Method};
+use crate::factor::{fast_steps, trial_divisions, Method};
 use crate::factorial::{factorial_cost, factorial_digest};
 use crate::synthetic::{calibrate, iterations_for, spin};
 
@@ -53,9 +53,8 @@ pub fn serial_checksum(w: &dyn Workload) -> u64 {
 /// Factorize each number of a list: the first seed post's workload.
 ///
 /// Task `i` factorizes `numbers[i]` and returns [`digest_values`] of its prime
-/// factors. Predicted cost: [`trial_divisions`] for [`Method::Naive`]; for
-/// [`Method::Fast`], a rough count of its steps (`⌈log2 n⌉ · (1 + number of
-/// factors)`, as Miller–Rabin dominates) — the fast method is nearly uniform.
+/// factors. Predicted cost, counted: [`trial_divisions`] for [`Method::Naive`],
+/// [`fast_steps`] for [`Method::Fast`] (a much flatter cost profile).
 ///
 /// ```
 /// use workloads::workload::{Factorize, Workload};
@@ -79,10 +78,7 @@ impl Factorize {
             .iter()
             .map(|&n| match method {
                 Method::Naive => trial_divisions(n),
-                Method::Fast => {
-                    let log2 = u64::from(64 - n.leading_zeros());
-                    log2 * (1 + factorize_fast(n).len() as u64)
-                }
+                Method::Fast => fast_steps(n),
             })
             .collect();
         Factorize {

@@ -12,7 +12,7 @@
 //! times; with recording off it is as uninstrumented as the parallel runs, and the lower
 //! bound falls back to serial makespan / p (the max-task term is unknown).
 
-use super::sched::{Pool, Schedule};
+use scheduler::{Pool, Schedule};
 use anyhow::{anyhow, Context};
 use rayon::prelude::*;
 use scheduler::placement::Placement;

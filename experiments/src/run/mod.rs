@@ -23,7 +23,6 @@ pub mod output;
 pub mod plan;
 pub mod record;
 pub mod resume;
-pub mod sched;
 pub mod strategy;
 pub mod summary;
 pub mod sweep;

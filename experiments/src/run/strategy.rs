@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::sched::Schedule;
+use scheduler::Schedule;
 use scheduler::placement::Placement;
 
 /// How one run spreads a workload's tasks over workers.
