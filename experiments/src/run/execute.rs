@@ -6,17 +6,18 @@
 //! fresh `multiprocessing.Pool` per batch); otherwise one warm pool per (workers,
 //! placement) is built on first use and reused for every run.
 //!
-//! The serial baseline runs on a thread of its own, pinned like worker 0 of the cell's
-//! placement (the main thread is never pinned: threads it spawns inherit its mask). With
+//! The serial baseline runs as one task on the warm one-worker pool of the cell's
+//! placement: a long-lived thread pinned like worker 0 (the main thread is never pinned:
+//! threads it spawns would inherit its mask). With
 //! recording on it times every task, which gives the lower bound's Σ and max of the task
 //! times; with recording off it is as uninstrumented as the parallel runs, and the lower
 //! bound falls back to serial makespan / p (the max-task term is unknown).
 
-use scheduler::{Pool, Schedule};
 use anyhow::{anyhow, Context};
 use rayon::prelude::*;
 use scheduler::placement::Placement;
 use scheduler::topology::Topology;
+use scheduler::{Pool, Schedule};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -158,7 +159,7 @@ impl Executor {
             .or_insert_with(|| Recorders::new(cell.workers));
         rec.reset(&cpus);
         match cell.strategy() {
-            Strategy::Serial => self.run_serial(cpus[0], work),
+            Strategy::Serial => self.run_serial(cell, &cpus, work),
             Strategy::Pool(schedule) => self.run_pool(cell, &cpus, schedule, work, pool_in_timing),
             Strategy::Rayon => self.run_rayon(cell, &cpus, false, work, pool_in_timing),
             Strategy::RayonFine => self.run_rayon(cell, &cpus, true, work, pool_in_timing),
@@ -167,18 +168,25 @@ impl Executor {
 
     fn run_serial(
         &mut self,
-        cpu: Option<usize>,
+        cell: &Cell,
+        cpus: &[Option<usize>],
         work: &Arc<dyn Workload>,
     ) -> anyhow::Result<Outcome> {
+        // The loop runs on the warm one-worker pool's thread: a long-lived, pinned thread
+        // like every parallel strategy's workers (a fresh thread per run would be treated
+        // differently by the OS scheduler on a busy machine).
+        let key = (1, cell.placement.clone());
+        if !self.pools.contains_key(&key) {
+            self.pools.insert(key.clone(), build_pool(&cpus[..1])?);
+        }
+        let pool = &self.pools[&key];
+        let cpu = pool.worker_cpus().first().copied().flatten();
         let rec = self.recorders.get_mut(&1).expect("reset above");
         let clock = &self.clock;
         let latency = self.latency;
         let work = work.as_ref();
-        let result = std::thread::scope(|s| {
-            s.spawn(|| {
-                if let Some(c) = cpu {
-                    scheduler::affinity::pin_current(c);
-                }
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|_| {
                 let n = work.len();
                 let (mut sum, mut max, mut checksum) = (0u64, 0u64, 0u64);
                 let started = Instant::now();
@@ -206,8 +214,7 @@ impl Executor {
                 }
                 (makespan, sum, max, checksum.wrapping_add(rec.checksum()), n)
             })
-            .join()
-        });
+        }));
         let (makespan_ns, sum, max, checksum, n) =
             result.map_err(|p| anyhow!("serial run: {}", panic_message(p)))?;
         let mut out = Outcome {

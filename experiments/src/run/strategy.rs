@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use scheduler::Schedule;
 use scheduler::placement::Placement;
+use scheduler::Schedule;
 
 /// How one run spreads a workload's tasks over workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
