@@ -481,3 +481,34 @@ fn bad_input_exits_2_with_a_message_and_leaves_no_folder() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!tmp.path().join("s").exists());
 }
+
+#[test]
+fn a_checksum_mismatch_fails_loudly_and_keeps_the_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = config(r#""static", "dynamic:2""#).replace("warmup = 1", "warmup = 0");
+    let cfg = write_config(tmp.path(), "tiny.toml", &text);
+    let out = tmp.path().join("out");
+    // Runs: serial mixed, serial fact, static 1w mixed, static 1w fact (corrupted).
+    let o = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--corrupt-run",
+        "3",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("checksum mismatch"), "{err}");
+    assert!(err.contains("fact · static · 1w · none"), "{err}");
+    let (h, rows) = csv_rows(&out.join("runs.csv"));
+    assert_eq!(rows.len(), 4);
+    let ok = col(&h, "checksum_ok");
+    assert_eq!(
+        rows.iter().map(|r| r[ok].as_str()).collect::<Vec<_>>(),
+        ["true", "true", "true", "false"]
+    );
+    let m = meta(&out);
+    assert_eq!(m["status"], "failed");
+    assert!(m["error"].as_str().unwrap().contains("checksum mismatch"));
+}

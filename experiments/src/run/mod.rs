@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// Testing aid: behave as if Ctrl-C came after this many runs (warmup included).
     #[arg(long, hide = true)]
     pub stop_after: Option<usize>,
+    /// Testing aid: corrupt the checksum of the K-th run (0-based, warmup included), to
+    /// check that a mismatch fails loudly and keeps the rows already written.
+    #[arg(long, hide = true)]
+    pub corrupt_run: Option<usize>,
 }
 
 /// Arguments of `wsbench merge`.

@@ -4,8 +4,8 @@
 //! workload (workers 1, the first placement). Runs are interleaved by rounds: round `k` runs
 //! every cell once (A B C A B C ...), so that drift on a noisy machine spreads evenly over the
 //! cells instead of landing on whichever ran last. The first `warmup` rounds are not counted.
-//! Within a round, each workload's serial cell comes first: the parallel runs of repetition
-//! `r` are compared with the serial run of the same round.
+//! Within a round, the serial cells come first: the parallel runs of repetition `r` are
+//! compared with the serial run of the same round.
 //!
 //! Shards: `--shard i/n` runs the cells whose index in the plan is `i mod n`, plus the serial
 //! cells of the workloads they use (speedups are only ever against a serial run on the same
@@ -122,8 +122,10 @@ pub struct Step<'a> {
 }
 
 impl Plan {
-    /// All cells, in plan order: for each workload, its serial cell, then for each placement,
-    /// worker count and parallel strategy.
+    /// All cells, in plan order: every workload's serial cell, then for each placement,
+    /// worker count and parallel strategy, that cell of every workload — so the cells that
+    /// differ only in their workload (two orders, recording on and off, the sizes of a
+    /// sweep) run back to back, and the same warm pool serves consecutive runs.
     pub fn new(exp: &Experiment, shard: Shard) -> Plan {
         let mut all_cells = Vec::new();
         for w in &exp.workloads {
@@ -133,9 +135,11 @@ impl Plan {
                 workers: 1,
                 placement: exp.placements[0].clone(),
             });
-            for p in &exp.placements {
-                for &n in &exp.workers {
-                    for s in exp.parallel_strategies() {
+        }
+        for p in &exp.placements {
+            for &n in &exp.workers {
+                for s in exp.parallel_strategies() {
+                    for w in &exp.workloads {
                         all_cells.push(Cell {
                             workload: w.name.clone(),
                             strategy: s.clone(),

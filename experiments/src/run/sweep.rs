@@ -473,7 +473,12 @@ pub fn run(args: RunArgs) -> CliResult {
         let spec = specs[cell.workload.as_str()];
         let run_wall_start = SystemTime::now();
         let out = match exec.run(cell, work, spec.pool_in_timing, spec.latency) {
-            Ok(o) => o,
+            Ok(mut o) => {
+                if args.corrupt_run == Some(executed) {
+                    o.checksum ^= 1;
+                }
+                o
+            }
             Err(e) => {
                 stop = Stop::Failed(format!("{e:#}"));
                 break;
