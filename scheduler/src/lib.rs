@@ -43,16 +43,16 @@
 
 mod adaptive;
 pub mod affinity;
-pub mod placement;
-pub mod topology;
 mod job;
 mod latch;
+pub mod placement;
 mod pool;
 mod schedule;
 mod scope;
 mod sleep;
 pub mod stats;
 mod sync;
+pub mod topology;
 mod worker;
 
 pub use pool::{BuildError, DequeOrder, Pool, PoolBuilder, StealAmount, VictimOrder};

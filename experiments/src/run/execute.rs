@@ -4,7 +4,9 @@
 //! of `for_each_index` (or rayon's `for_each`, or the serial loop). With `pool_in_timing`,
 //! it also holds the pool's creation and its shutdown (the second seed post's setup: a
 //! fresh `multiprocessing.Pool` per batch); otherwise one warm pool per (workers,
-//! placement) is built on first use and reused for every run.
+//! placement) is built on first use and reused for every run. (Our pool's drop joins every
+//! worker; rayon's `ThreadPool` drop only signals its threads to exit, so rayon's
+//! shutdown is not fully inside the timed region.)
 //!
 //! The serial baseline runs as one task on the warm one-worker pool of the cell's
 //! placement: a long-lived thread pinned like worker 0 (the main thread is never pinned:

@@ -100,7 +100,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
     let (mut runs, mut lat, mut lat_cells, mut workers) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut merged_from = Vec::new();
-    let mut all_complete = true;
+    let mut statuses: Vec<String> = Vec::new();
     for (d, m) in &shards {
         let rows: Vec<RunRow> = read_rows(&d.join("runs.csv"))?;
         runs.extend(keep_owned(rows, &plan, m.shard, |r| {
@@ -137,7 +137,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
                 }
             }
         }
-        all_complete &= m.status == "complete";
+        statuses.push(m.status.clone());
         merged_from.push(json!({
             "folder": d.display().to_string(),
             "shard": m.shard,
@@ -153,7 +153,10 @@ pub fn merge(args: MergeArgs) -> CliResult {
     write_rows_atomic(&out.join("latency_cells.csv"), &lat_cells)?;
     write_rows_atomic(&out.join("workers.csv"), &workers)?;
     let meta = Meta {
-        status: if all_complete {
+        // The worst of the shards': failed, then interrupted (or still running), then complete.
+        status: if statuses.iter().any(|s| s == "failed") {
+            "failed".into()
+        } else if statuses.iter().all(|s| s == "complete") {
             "complete".into()
         } else {
             "interrupted".into()

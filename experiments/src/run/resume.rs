@@ -2,7 +2,10 @@
 //!
 //! `runs.csv` is the record of completed runs (its row is written last). Rows of
 //! `latency.csv` and `workers.csv` whose run has no `runs.csv` row (a kill between the
-//! writes of one run) are dropped when a sweep resumes, so nothing is duplicated.
+//! writes of one run) are dropped when a sweep resumes, so nothing is duplicated. The
+//! interval logs are append-only: after such a kill, a `.hlog` can hold an extra interval
+//! for the repetition that is run again; the last one of each repetition is the recorded
+//! one, and the one merged into `latency_cells.csv` and the `.hgrm` files.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
