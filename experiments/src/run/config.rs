@@ -230,6 +230,16 @@ fn non_negative(src: &Source, v: &Spanned<i64>, key: &str, min: i64) -> Result<u
 
 impl Experiment {
     /// Parses and checks an experiment file. `name` is used in messages only.
+    ///
+    /// ```
+    /// use experiments::run::config::Experiment;
+    /// let text = "name = \"x\"\nworkers = [2]\n[[workload]]\nname = \"f\"\nkind = \"factorial\"\nsizes = [10, 20]\n";
+    /// let e = Experiment::parse("x.toml", text).unwrap();
+    /// assert_eq!(e.strategies[0], "serial");
+    /// assert_eq!(e.workloads[1].name, "f-n20");
+    /// let err = Experiment::parse("x.toml", &text.replace("[2]", "[0]")).unwrap_err();
+    /// assert!(err.starts_with("x.toml:2: key `workers`"), "{err}");
+    /// ```
     pub fn parse(name: &str, text: &str) -> Result<Experiment, String> {
         let src = Source { name, text };
         let file: ExperimentFile = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;

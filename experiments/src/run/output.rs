@@ -287,6 +287,14 @@ pub const HGRM_UNIT_RATIO: f64 = 1000.0;
 /// HdrHistogram's percentile-distribution text (Java `outputPercentileDistribution`, 5 ticks
 /// per half distance): `Value Percentile TotalCount 1/(1-Percentile)` rows and the
 /// `#[Mean = …]`, `#[Max = …]`, `#[Buckets = …]` footer.
+///
+/// ```
+/// let mut h = experiments::run::record::new_histogram();
+/// for v in 1..=100u64 { h.record(v * 1000).unwrap(); }
+/// let text = experiments::run::output::percentile_distribution(&h, 1000.0);
+/// assert!(text.starts_with("       Value     Percentile TotalCount 1/(1-Percentile)"));
+/// assert!(text.contains("#[Max     =      100.031, Total count    =          100]"));
+/// ```
 pub fn percentile_distribution(h: &Histogram<u64>, unit_ratio: f64) -> String {
     let digits = h.sigfig() as usize;
     let mut out = String::new();

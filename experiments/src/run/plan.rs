@@ -32,6 +32,12 @@ pub struct Cell {
 impl Cell {
     /// The cell's file stem: `<workload>__<strategy>__w<workers>__<placement>`, with `:` → `-`
     /// and any other character outside `[A-Za-z0-9._-]` → `_`.
+    ///
+    /// ```
+    /// use experiments::run::plan::Cell;
+    /// let c = Cell { workload: "w".into(), strategy: "dynamic:16".into(), workers: 2, placement: "spread@node:0".into() };
+    /// assert_eq!(c.file_stem(), "w__dynamic-16__w2__spread_node-0");
+    /// ```
     pub fn file_stem(&self) -> String {
         let raw = format!(
             "{}__{}__w{}__{}",
@@ -70,6 +76,12 @@ impl fmt::Display for Cell {
 }
 
 /// `--shard i/n`: this process runs every n-th cell starting at i (0 ≤ i < n).
+///
+/// ```
+/// use experiments::run::plan::Shard;
+/// assert_eq!("1/4".parse::<Shard>().unwrap(), Shard { index: 1, count: 4 });
+/// assert!("4/4".parse::<Shard>().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shard {
     /// This shard's index, 0-based.

@@ -7,6 +7,13 @@ use scheduler::placement::Placement;
 use scheduler::Schedule;
 
 /// How one run spreads a workload's tasks over workers.
+///
+/// ```
+/// use experiments::run::strategy::Strategy;
+/// assert_eq!("rayon-fine".parse::<Strategy>().unwrap(), Strategy::RayonFine);
+/// assert_eq!("dynamic:16".parse::<Strategy>().unwrap().to_string(), "dynamic:16");
+/// assert!("fastest".parse::<Strategy>().unwrap_err().contains("work-stealing"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
     /// Every task in order on one thread: the baseline for speedup, lower bound and checksum.
