@@ -51,6 +51,8 @@ mod scope;
 mod sleep;
 pub mod stats;
 mod sync;
+#[cfg(all(test, not(loom)))]
+mod tests;
 mod worker;
 
 pub use pool::{BuildError, DequeOrder, Pool, PoolBuilder, StealAmount, VictimOrder};
