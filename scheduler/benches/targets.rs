@@ -185,7 +185,7 @@ fn balance(pool: &Pool, rp: &rayon::ThreadPool, reps: usize) {
     }
 }
 
-fn overhead(pool: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
+fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
     let p = pool.num_workers() as f64;
     let mut rng = SplitMix64::new(7);
     let numbers: Vec<u64> = (0..tasks).map(|_| 2 + rng.below(998)).collect();
@@ -214,8 +214,18 @@ fn overhead(pool: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
             "rayon with_max_len(1)",
             Box::new(|| run_rayon(rp, &w, Some(1))),
         ),
+        // Pure bookkeeping cost, without parallel effects: a one-worker pool.
+        (
+            "adaptive, 1-worker pool (p = 1 in the formula)",
+            Box::new(|| run_pool(one, &w, Schedule::Adaptive)),
+        ),
+        (
+            "work-stealing:1, 1-worker pool",
+            Box::new(|| run_pool(one, &w, Schedule::WorkStealing { grain: 1 })),
+        ),
     ];
     let expected = serial_plain(&w).1;
+    let workers_of = |name: &str| if name.contains("1-worker") { 1.0 } else { p };
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut per_task: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     for rep in 0..reps {
@@ -228,7 +238,8 @@ fn overhead(pool: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
         }
         for c in 0..cases.len() {
             times[c].push(rep_times[c]);
-            per_task[c].push((p * rep_times[c] - rep_times[0]) / tasks as f64 * 1e9);
+            per_task[c]
+                .push((workers_of(cases[c].0) * rep_times[c] - rep_times[0]) / tasks as f64 * 1e9);
         }
     }
     println!("| case | median ms | median ns/task overhead (core time) |");
@@ -258,12 +269,12 @@ fn wakeup(pool: &Pool, rp: &rayon::ThreadPool, samples: usize) {
     for _ in 0..samples {
         std::thread::sleep(Duration::from_millis(5));
         let t = Instant::now();
-        pool.for_each_index(0..p, Schedule::Adaptive, |_, i| tiny(i));
-        ours.push(t.elapsed().as_secs_f64() * 1e6);
-        std::thread::sleep(Duration::from_millis(5));
-        let t = Instant::now();
         pool.for_each_index(0..p, Schedule::Static, |_, i| tiny(i));
         ours_static.push(t.elapsed().as_secs_f64() * 1e6);
+        std::thread::sleep(Duration::from_millis(5));
+        let t = Instant::now();
+        pool.for_each_index(0..p, Schedule::Adaptive, |_, i| tiny(i));
+        ours.push(t.elapsed().as_secs_f64() * 1e6);
         std::thread::sleep(Duration::from_millis(5));
         let t = Instant::now();
         rp.install(|| (0..p).into_par_iter().for_each(tiny));
@@ -305,8 +316,10 @@ fn main() {
         balance(&pool, &rp, args.reps);
     }
     if want("overhead") {
+        let one = Pool::builder().workers(1).build().expect("pool");
         overhead(
             &pool,
+            &one,
             &rp,
             args.reps.max(7),
             if args.quick { 200_000 } else { 1_000_000 },
