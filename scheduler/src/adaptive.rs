@@ -28,8 +28,8 @@
 //!
 //! **Cost.** Taking one offset at a time would cost a locked CAS (~5–10 ns) per
 //! index. The owner instead takes a *batch* of `k` offsets per CAS, and sizes `k`
-//! by time: `k` doubles while a batch takes under [`GROW_BELOW`] and halves above
-//! [`SHRINK_ABOVE`], starting at 1 and again after every steal. So for tiny tasks
+//! by time: `k` doubles while a batch takes under [`GROW_BELOW`] and shrinks in
+//! proportion above [`SHRINK_ABOVE`], starting at 1 and again after every steal. So for tiny tasks
 //! the CAS and the clock read are shared by hundreds of indices, while for heavy
 //! tasks `k` stays 1: what a thief cannot take is at most the owner's current
 //! batch, a few microseconds of work (or one task). There is no allocation per
@@ -42,9 +42,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A batch faster than this doubles the next batch.
-const GROW_BELOW: Duration = Duration::from_micros(2);
-/// A batch slower than this halves the next batch.
-const SHRINK_ABOVE: Duration = Duration::from_micros(8);
+const GROW_BELOW: Duration = Duration::from_micros(4);
+/// A batch slower than this shrinks the next one in proportion, to what would
+/// have taken `GROW_BELOW` (so after a heavy task the batch is 1 at once).
+const SHRINK_ABOVE: Duration = Duration::from_micros(16);
 /// Upper bound on the batch size.
 const MAX_BATCH: u32 = 4096;
 
@@ -156,7 +157,8 @@ pub(crate) fn participate(
             if took < GROW_BELOW {
                 batch = (batch * 2).min(MAX_BATCH);
             } else if took > SHRINK_ABOVE {
-                batch = (batch / 2).max(1);
+                let scaled = u128::from(batch) * GROW_BELOW.as_nanos() / took.as_nanos();
+                batch = (scaled as u32).max(1);
             }
             continue;
         }

@@ -53,6 +53,8 @@ mod sleep;
 pub mod stats;
 mod sync;
 pub mod topology;
+#[cfg(all(test, not(loom)))]
+mod tests;
 mod worker;
 
 pub use pool::{BuildError, DequeOrder, Pool, PoolBuilder, StealAmount, VictimOrder};

@@ -55,6 +55,14 @@ pub enum DequeOrder {
 }
 
 /// The order in which an idle worker tries other workers as victims.
+///
+/// ```
+/// use scheduler::{Pool, VictimOrder};
+/// // Worker 0 tries 1 first then 2; worker 2's list omits 0, which is appended.
+/// let order = VictimOrder::Topology(vec![vec![1, 2], vec![0, 2], vec![1]]);
+/// let pool = Pool::builder().workers(3).victim_order(order).build().unwrap();
+/// assert_eq!(pool.join(|| 1, || 2), (1, 2));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum VictimOrder {
     /// Start at a random other worker (per-worker xorshift PRNG), then cycle.
@@ -79,6 +87,11 @@ pub enum StealAmount {
 }
 
 /// Why [`PoolBuilder::build`] failed.
+///
+/// ```
+/// let err = scheduler::Pool::builder().workers(2).pin_to(vec![Some(0)]).build().unwrap_err();
+/// assert!(err.to_string().contains("one entry (Some(cpu) or None) per worker"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// `workers(0)` or an empty `pin_to` list.
@@ -603,3 +616,10 @@ mod tests {
         assert_eq!(pool.stats().total().tasks, 10);
     }
 }
+
+/// `Pool` can be shared between threads (e.g. several callers, or an `Arc`).
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Pool>();
+    assert_send_sync::<PoolBuilder>();
+};

@@ -55,7 +55,9 @@ impl WorkerThread {
             index,
             deque,
             shared,
-            rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ ((index as u64 + 1) * 0xD1B5_4A32_D192_ED03)),
+            rng: Cell::new(
+                0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
+            ),
             next_victim: Cell::new(0),
             busy_since: Cell::new(None),
             idle_since: Cell::new(Some(Instant::now())),

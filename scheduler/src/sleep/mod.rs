@@ -204,14 +204,17 @@ impl Sleep {
     fn wake_specific(&self, worker: usize) -> bool {
         let ws = &self.workers[worker];
         let mut blocked = lock(&ws.is_blocked);
-        if *blocked {
-            *blocked = false;
-            self.state.fetch_sub(SLEEPING_ONE, Ordering::SeqCst);
-            ws.condvar.notify_one();
-            true
-        } else {
-            false
+        if !*blocked {
+            return false;
         }
+        *blocked = false;
+        self.state.fetch_sub(SLEEPING_ONE, Ordering::SeqCst);
+        // Notify after unlocking, so the woken worker does not block again on
+        // the mutex we still hold. Safe: it re-checks `is_blocked` (now false)
+        // under the lock, and `condvar` outlives both threads.
+        drop(blocked);
+        ws.condvar.notify_one();
+        true
     }
 }
 
