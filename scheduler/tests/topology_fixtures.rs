@@ -296,3 +296,42 @@ fn malformed_and_empty_trees_are_clear_errors() {
     let topo = Topology::from_root(dir.path()).unwrap();
     assert_eq!(topo.cpu(7).unwrap().package, None);
 }
+
+#[test]
+fn without_sysfs_the_fallback_knows_cpus_but_not_cores() {
+    let nothing = tempfile::tempdir().unwrap();
+    let topo = Topology::detect_in(nothing.path()).unwrap();
+    assert_eq!(topo.source(), &scheduler::topology::Source::CoreAffinity);
+    assert_eq!(
+        Some(topo.allowed_cpus()),
+        scheduler::affinity::allowed_cpus()
+    );
+    assert_eq!(topo.smt(), None);
+    assert!(
+        topo.cores().is_empty()
+            && topo
+                .cpus()
+                .iter()
+                .all(|c| c.package.is_none() && c.core.is_none())
+    );
+    assert_eq!(cpus(&topo, "threads", None), topo.allowed_cpus());
+    let err = error(&topo, "cores", None);
+    assert!(
+        err.contains("SMT siblings") && err.contains("unknown"),
+        "{err}"
+    );
+    assert!(error(&topo, "spread", None).contains("unknown"));
+    // The distance between distinct CPUs of unknown topology is "far".
+    if let [a, b, ..] = topo.allowed_cpus()[..] {
+        assert_eq!(topo.distance(a, b), Distance::Far);
+    }
+}
+
+#[test]
+fn live_mode_on_a_fixture_intersects_with_the_affinity_mask() {
+    let dir = fixture(&two_sockets(false), &[], Style::Lists);
+    let topo = Topology::detect_in(dir.path()).unwrap();
+    let mask = scheduler::affinity::allowed_cpus().unwrap();
+    let expected: Vec<usize> = mask.into_iter().filter(|&c| c < 16).collect();
+    assert_eq!(topo.allowed_cpus(), expected);
+}

@@ -166,9 +166,25 @@ impl Topology {
     /// any thread is pinned. Falls back to `core_affinity::get_core_ids()` when
     /// sysfs lists no online CPU.
     pub fn detect() -> Result<Topology, TopologyError> {
+        Self::detect_in(Path::new("/"))
+    }
+
+    /// [`Topology::detect`] with sysfs read under `root` instead of `/`: the
+    /// CPUs are still intersected with this process's affinity mask, and a
+    /// root without CPUs falls back to `core_affinity` as on a machine
+    /// without sysfs.
+    ///
+    /// ```
+    /// use scheduler::topology::{Source, Topology};
+    /// let nothing = tempfile::tempdir().unwrap();
+    /// let topo = Topology::detect_in(nothing.path()).unwrap();
+    /// assert_eq!(topo.source(), &Source::CoreAffinity);
+    /// assert_eq!(topo.smt(), None);
+    /// ```
+    pub fn detect_in(root: &Path) -> Result<Topology, TopologyError> {
         // Read the affinity mask first: it shrinks once a thread is pinned.
         let allowed = crate::affinity::allowed_cpus();
-        let topo = match Self::from_root(Path::new("/")) {
+        let topo = match Self::from_root(root) {
             Ok(topo) if topo.cpus.iter().any(|cpu| cpu.online) => topo,
             _ => Self::from_core_affinity()?,
         };
