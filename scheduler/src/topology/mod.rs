@@ -6,7 +6,7 @@
 //! `core_affinity` can pin a thread and list the CPUs the caller may use, but it
 //! knows nothing of SMT siblings, packages, caches or NUMA. So we read what the
 //! Linux kernel publishes under `/sys/devices/system/{cpu,node}` ourselves
-//! ([`sysfs`](self) module, a few dozen files per CPU), from a configurable
+//! (the private `sysfs` module, a few dozen files per CPU), from a configurable
 //! file-system root in the spirit of hwloc's `HWLOC_FSROOT`, so that the same
 //! code reads the live machine and the snapshots of real machines in the tests.
 //!
@@ -458,6 +458,13 @@ impl Topology {
 
     /// Allowed CPUs in topology order: core by core (package, LLC, core), the
     /// siblings of a core together; CPUs of unknown core last, by id.
+    ///
+    /// ```
+    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let mut order = topo.topology_order();
+    /// order.sort_unstable();
+    /// assert_eq!(order, topo.allowed_cpus());
+    /// ```
     pub fn topology_order(&self) -> Vec<usize> {
         let mut order: Vec<usize> = self
             .cores
