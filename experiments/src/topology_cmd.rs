@@ -273,11 +273,14 @@ fn text_tree(topo: &Topology) -> String {
 /// The per-worker table and the idle CPUs.
 fn text_placement(topo: &Topology, r: &Resolved) -> String {
     let mut s = summary(topo);
+    // `resolve` already succeeded, so `places` does too.
+    let places = r.placement.places(topo).map_or(0, |p| p.len());
     let _ = writeln!(
         s,
-        "Placement {}: {}",
+        "Placement {}: {} on {}",
         r.placement,
-        plural(r.workers.len(), "worker")
+        plural(r.workers.len(), "worker"),
+        plural(places, "place")
     );
     let header = [
         "worker", "cpu", "core", "package", "node", "llc", "siblings",

@@ -84,7 +84,10 @@ fn placement_table_csv_and_json() {
         "--workers",
         "4",
     ]);
-    assert!(text.contains("Placement spread: 4 workers"), "{text}");
+    assert!(
+        text.contains("Placement spread: 4 workers on 16 places"),
+        "{text}"
+    );
     assert!(text.contains("worker  cpu  core  package"), "{text}");
     assert!(text.contains("Idle allowed CPUs: 2-3,6-15"), "{text}");
 

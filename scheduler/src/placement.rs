@@ -270,6 +270,17 @@ impl fmt::Display for Placement {
 impl Placement {
     /// The places, in the order workers take them: OS CPU numbers (for `none`,
     /// the allowed CPUs, which only set the default worker count).
+    ///
+    /// ```
+    /// use scheduler::placement::Placement;
+    /// use scheduler::topology::Topology;
+    /// let topo = Topology::detect().unwrap();
+    /// let first = topo.allowed_cpus()[0];
+    /// let list: Placement = format!("list:{first}").parse().unwrap();
+    /// assert_eq!(list.places(&topo).unwrap(), vec![first]);
+    /// let err = "list:65000".parse::<Placement>().unwrap().places(&topo).unwrap_err();
+    /// assert!(err.to_string().contains("CPU 65000 does not exist"));
+    /// ```
     pub fn places(&self, topo: &Topology) -> Result<Vec<usize>, PlacementError> {
         let name = self.to_string();
         let allowed = topo.allowed_cpus();

@@ -296,3 +296,96 @@ fn malformed_and_empty_trees_are_clear_errors() {
     let topo = Topology::from_root(dir.path()).unwrap();
     assert_eq!(topo.cpu(7).unwrap().package, None);
 }
+
+#[test]
+fn without_sysfs_the_fallback_knows_cpus_but_not_cores() {
+    let nothing = tempfile::tempdir().unwrap();
+    let topo = Topology::detect_in(nothing.path()).unwrap();
+    assert_eq!(topo.source(), &scheduler::topology::Source::CoreAffinity);
+    assert_eq!(
+        Some(topo.allowed_cpus()),
+        scheduler::affinity::allowed_cpus()
+    );
+    assert_eq!(topo.smt(), None);
+    assert!(
+        topo.cores().is_empty()
+            && topo
+                .cpus()
+                .iter()
+                .all(|c| c.package.is_none() && c.core.is_none())
+    );
+    assert_eq!(cpus(&topo, "threads", None), topo.allowed_cpus());
+    let err = error(&topo, "cores", None);
+    assert!(
+        err.contains("SMT siblings") && err.contains("unknown"),
+        "{err}"
+    );
+    assert!(error(&topo, "spread", None).contains("unknown"));
+    // The distance between distinct CPUs of unknown topology is "far".
+    if let [a, b, ..] = topo.allowed_cpus()[..] {
+        assert_eq!(topo.distance(a, b), Distance::Far);
+    }
+}
+
+#[test]
+fn live_mode_on_a_fixture_intersects_with_the_affinity_mask() {
+    let dir = fixture(&two_sockets(false), &[], Style::Lists);
+    let topo = Topology::detect_in(dir.path()).unwrap();
+    let mask = scheduler::affinity::allowed_cpus().unwrap();
+    let expected: Vec<usize> = mask.into_iter().filter(|&c| c < 16).collect();
+    assert_eq!(topo.allowed_cpus(), expected);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+    use std::sync::OnceLock;
+
+    /// Written once per test binary: the far-apart 2×4×2 machine and the hybrid one.
+    fn machines() -> &'static [Topology] {
+        static MACHINES: OnceLock<Vec<Topology>> = OnceLock::new();
+        MACHINES.get_or_init(|| {
+            [
+                fixture(&two_sockets(true), &[], Style::Lists),
+                fixture(&hybrid(), &[], Style::Masks),
+            ]
+            .iter()
+            .map(|dir| Topology::from_root(dir.path()).unwrap())
+            .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// For any affinity mask: threads/close/spread use each allowed CPU exactly
+        /// once, cores one CPU of each core that has an allowed CPU, and every
+        /// victim order lists each other worker exactly once.
+        #[test]
+        fn placements_cover_the_allowed_cpus(machine in 0usize..2, mask in proptest::collection::btree_set(0usize..16, 1..16)) {
+            let topo = machines()[machine].with_allowed(&mask.iter().copied().collect::<Vec<_>>());
+            let allowed: BTreeSet<usize> = topo.allowed_cpus().into_iter().collect();
+            prop_assume!(!allowed.is_empty());
+            for spec in ["threads", "close", "spread"] {
+                let cpus = cpus(&topo, spec, None);
+                prop_assert_eq!(cpus.len(), allowed.len(), "{}", spec);
+                prop_assert_eq!(cpus.iter().copied().collect::<BTreeSet<_>>(), allowed.clone(), "{}", spec);
+            }
+            let cores = cpus(&topo, "cores", None);
+            let core_of: Vec<usize> = cores.iter().map(|&c| topo.cpu(c).unwrap().core.unwrap()).collect();
+            let distinct: BTreeSet<usize> = core_of.iter().copied().collect();
+            prop_assert_eq!(distinct.len(), cores.len(), "one worker per core");
+            let with_allowed: BTreeSet<usize> = allowed.iter().map(|&c| topo.cpu(c).unwrap().core.unwrap()).collect();
+            prop_assert_eq!(distinct, with_allowed, "every core with an allowed CPU");
+            let workers: Vec<Option<usize>> = cpus(&topo, "spread", None).into_iter().map(Some).collect();
+            for (w, victims) in topo.victim_order(&workers).iter().enumerate() {
+                let mut sorted = victims.clone();
+                sorted.sort_unstable();
+                prop_assert_eq!(sorted, (0..workers.len()).filter(|&v| v != w).collect::<Vec<_>>());
+                let distances: Vec<Distance> = victims.iter().map(|&v| topo.distance(workers[w].unwrap(), workers[v].unwrap())).collect();
+                prop_assert!(distances.windows(2).all(|d| d[0] <= d[1]), "nearest first: {:?}", distances);
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! `core_affinity` can pin a thread and list the CPUs the caller may use, but it
 //! knows nothing of SMT siblings, packages, caches or NUMA. So we read what the
 //! Linux kernel publishes under `/sys/devices/system/{cpu,node}` ourselves
-//! ([`sysfs`](self) module, a few dozen files per CPU), from a configurable
+//! (the private `sysfs` module, a few dozen files per CPU), from a configurable
 //! file-system root in the spirit of hwloc's `HWLOC_FSROOT`, so that the same
 //! code reads the live machine and the snapshots of real machines in the tests.
 //!
@@ -166,9 +166,25 @@ impl Topology {
     /// any thread is pinned. Falls back to `core_affinity::get_core_ids()` when
     /// sysfs lists no online CPU.
     pub fn detect() -> Result<Topology, TopologyError> {
+        Self::detect_in(Path::new("/"))
+    }
+
+    /// [`Topology::detect`] with sysfs read under `root` instead of `/`: the
+    /// CPUs are still intersected with this process's affinity mask, and a
+    /// root without CPUs falls back to `core_affinity` as on a machine
+    /// without sysfs.
+    ///
+    /// ```
+    /// use scheduler::topology::{Source, Topology};
+    /// let nothing = tempfile::tempdir().unwrap();
+    /// let topo = Topology::detect_in(nothing.path()).unwrap();
+    /// assert_eq!(topo.source(), &Source::CoreAffinity);
+    /// assert_eq!(topo.smt(), None);
+    /// ```
+    pub fn detect_in(root: &Path) -> Result<Topology, TopologyError> {
         // Read the affinity mask first: it shrinks once a thread is pinned.
         let allowed = crate::affinity::allowed_cpus();
-        let topo = match Self::from_root(Path::new("/")) {
+        let topo = match Self::from_root(root) {
             Ok(topo) if topo.cpus.iter().any(|cpu| cpu.online) => topo,
             _ => Self::from_core_affinity()?,
         };
@@ -442,6 +458,13 @@ impl Topology {
 
     /// Allowed CPUs in topology order: core by core (package, LLC, core), the
     /// siblings of a core together; CPUs of unknown core last, by id.
+    ///
+    /// ```
+    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let mut order = topo.topology_order();
+    /// order.sort_unstable();
+    /// assert_eq!(order, topo.allowed_cpus());
+    /// ```
     pub fn topology_order(&self) -> Vec<usize> {
         let mut order: Vec<usize> = self
             .cores

@@ -169,9 +169,24 @@ pub fn hybrid() -> Vec<FakeCpu> {
     cpus
 }
 
+/// A fresh temporary folder, in memory (/dev/shm) where there is one: the
+/// fixtures are thousands of tiny files, slow to create on a loaded disk.
+pub fn tempdir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::Builder::new()
+            .prefix("wsbench-topology-")
+            .tempdir_in(shm)
+        {
+            return dir;
+        }
+    }
+    tempfile::tempdir().unwrap()
+}
+
 /// A fixture in a fresh temporary folder.
 pub fn fixture(cpus: &[FakeCpu], offline: &[usize], style: Style) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     write_tree(dir.path(), cpus, offline, style);
     dir
 }
@@ -207,7 +222,7 @@ pub fn unpack(name: &str) -> Option<(tempfile::TempDir, PathBuf)> {
         );
         return None;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let status = Command::new("tar")
         .arg("-xjf")
         .arg(&archive)
