@@ -52,9 +52,9 @@ mod scope;
 mod sleep;
 pub mod stats;
 mod sync;
-pub mod topology;
 #[cfg(all(test, not(loom)))]
 mod tests;
+pub mod topology;
 mod worker;
 
 pub use pool::{BuildError, DequeOrder, Pool, PoolBuilder, StealAmount, VictimOrder};
