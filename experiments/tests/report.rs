@@ -43,13 +43,23 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     let dir = tmp.path().join("run");
     copy_fixture(&dir);
     let out = wsbench(&["report", arg(&dir)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = dir.join("report");
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
 
     // Header lines from meta.json.
-    assert!(md.contains("**Experiment** `report-fixture` · 5 repetitions + 1 warm-up"), "{md}");
-    assert!(md.contains("**Machine** Fixture CPU @ 2.0GHz on fixture-host"), "{md}");
+    assert!(
+        md.contains("**Experiment** `report-fixture` · 5 repetitions + 1 warm-up"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**Machine** Fixture CPU @ 2.0GHz on fixture-host"),
+        "{md}"
+    );
     // One table per workload, strategy × workers rows; the sweep members are not
     // listed one by one.
     assert!(md.contains("## Workload `clustered-shuffled`"));
@@ -58,14 +68,19 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     assert!(md.contains(
         "| strategy | workers | runs | median makespan | 95% CI | speedup | lb_ratio | steals | p50 response | p99 response |"
     ));
-    let heavy = md.split("## Workload `clustered-heavy-last`").nth(1).unwrap();
+    let heavy = md
+        .split("## Workload `clustered-heavy-last`")
+        .nth(1)
+        .unwrap();
     let static4 = heavy
         .lines()
         .find(|l| l.starts_with("| static | 4 | 5 |"))
         .expect("static w4 row");
     // The fixture's static-4 on heavy-last is ~2.8× the lower bound.
     assert!(static4.contains("| 2.8"), "{static4}");
-    assert!(heavy.lines().any(|l| l.starts_with("| serial | 1 | 5 |") && l.contains("1.00×")));
+    assert!(heavy
+        .lines()
+        .any(|l| l.starts_with("| serial | 1 | 5 |") && l.contains("1.00×")));
     // Best-strategy sentence names the winner and compares with static.
     assert!(
         heavy.contains("4 workers: **") && heavy.contains("faster than static"),
@@ -73,23 +88,41 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     );
     // Crossover: cold pool crosses inside the sweep, warm pool is always faster.
     assert!(md.contains("| `factorial-cold-nN` | yes | adaptive | 2 | faster from size 1700 on"));
-    assert!(md.contains("| `factorial-warm-nN` | no (warm pool) | adaptive | 2 | faster at every size"));
+    assert!(
+        md.contains("| `factorial-warm-nN` | no (warm pool) | adaptive | 2 | faster at every size")
+    );
 
     // Every figure, named in report.md, non-empty SVG with its axis labels.
     let expect = [
         ("makespan-clustered-heavy-last.svg", "makespan (ms)"),
         ("makespan-clustered-shuffled.svg", "whiskers: min–max"),
-        ("speedup-clustered-heavy-last.svg", "speedup over serial (×)"),
+        (
+            "speedup-clustered-heavy-last.svg",
+            "speedup over serial (×)",
+        ),
         ("latency-clustered-heavy-last.svg", "99.9%"),
-        ("workers-clustered-heavy-last-w4.svg", "busy (running tasks)"),
-        ("crossover-factorial-cold-nN-pool-timed.svg", "problem size (tasks)"),
+        (
+            "workers-clustered-heavy-last-w4.svg",
+            "busy (running tasks)",
+        ),
+        (
+            "crossover-factorial-cold-nN-pool-timed.svg",
+            "problem size (tasks)",
+        ),
         ("crossover-factorial-warm-nN-pool-warm.svg", "makespan (ms)"),
     ];
     for (file, label) in expect {
-        let svg = std::fs::read_to_string(report.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file}");
+        let svg =
+            std::fs::read_to_string(report.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{file}"
+        );
         assert!(svg.contains(label), "{file} lacks `{label}`");
-        assert!(md.contains(&format!("[{file}]({file})")), "report.md does not link {file}");
+        assert!(
+            md.contains(&format!("[{file}]({file})")),
+            "report.md does not link {file}"
+        );
     }
     // The busy/idle figure picks static's most imbalanced run and its adaptive counterpart.
     assert!(md.contains("static's most imbalanced run") && md.contains("beside adaptive"));
@@ -123,7 +156,11 @@ fn figures_without_data_are_skipped_and_said_so() {
     )
     .unwrap();
     let out = wsbench(&["report", arg(&dir)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(md.contains("latency figure skipped"), "{md}");
     assert!(md.contains("busy/idle figure skipped"), "{md}");
@@ -146,11 +183,17 @@ fn several_folders_compare_machines() {
     std::fs::write(b.join("meta.json"), meta).unwrap();
     let out_dir = tmp.path().join("cmp");
     let out = wsbench(&["report", arg(&a), arg(&b), "--out", arg(&out_dir)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(md.contains("| strategy | workers | machine |"), "{md}");
     assert!(md.contains("on M2 (Other CPU on fixture-host)"), "{md}");
-    assert!(out_dir.join("crossover-factorial-cold-nN-pool-timed-M2.svg").is_file());
+    assert!(out_dir
+        .join("crossover-factorial-cold-nN-pool-timed-M2.svg")
+        .is_file());
 }
 
 #[test]
@@ -159,7 +202,10 @@ fn not_a_results_folder_is_a_usage_error() {
     let out = wsbench(&["report", arg(tmp.path())]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a results folder: runs.csv is missing"), "{err}");
+    assert!(
+        err.contains("not a results folder: runs.csv is missing"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
 
     let out = wsbench(&["report", arg(&tmp.path().join("nope"))]);
@@ -190,6 +236,9 @@ fn bad_csv_is_a_usage_error_naming_file_line_and_column() {
     let out = wsbench(&["report", arg(dir)]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("runs.csv:3: column `workers`: `two` is not a whole number"), "{err}");
+    assert!(
+        err.contains("runs.csv:3: column `workers`: `two` is not a whole number"),
+        "{err}"
+    );
     assert!(!dir.join("report/report.md").exists());
 }

@@ -3,8 +3,8 @@
 //! measured against `py-serial`, Rust ones against `serial`.
 
 use super::{
-    check_written, draw_legend, legend_width, plot_err, slug, Input, Mark, Outcome, AXIS_PX,
-    CAPTION_PX, FONT, TICK_PX,
+    check_written, draw_legend, legend_width, plot_err, slug, Input, Mark, Outcome, TickedAxis,
+    AXIS_PX, CAPTION_PX, FONT, TICK_PX,
 };
 use crate::report::load::CellKey;
 use crate::report::summary::{is_serial, CellSummary};
@@ -89,6 +89,13 @@ fn draw(
     let colors = input.colors_for(&labelled);
     let max_w = cells.iter().map(|c| c.key.workers).max().unwrap_or(1) as f64;
     let max_s = cells.iter().filter_map(|c| c.speedup).fold(max_w, f64::max);
+    // Ticks at the worker counts measured (1 for the ideal line's start), thinned to ≤12.
+    let mut counts: Vec<usize> = cells.iter().map(|c| c.key.workers).collect();
+    counts.push(1);
+    counts.sort_unstable();
+    counts.dedup();
+    let step = counts.len().div_ceil(12);
+    let worker_ticks: Vec<f64> = counts.iter().step_by(step).map(|w| *w as f64).collect();
     let mut entries: Vec<(String, RGBColor, Mark)> = vec![("ideal".into(), BLACK, Mark::Dashed)];
     entries.extend(
         labelled
@@ -108,20 +115,16 @@ fn draw(
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(56)
-        .build_cartesian_2d(0.8..max_w + 0.2, 0.0..(max_s * 1.08).max(1.1))
+        .build_cartesian_2d(
+            TickedAxis::new(0.8..max_w + 0.2, worker_ticks),
+            0.0..(max_s * 1.08).max(1.1),
+        )
         .map_err(plot_err)?;
     chart
         .configure_mesh()
         .x_desc("workers")
         .y_desc("speedup over serial (×)")
-        .x_labels((max_w as usize + 1).min(12))
-        .x_label_formatter(&|v| {
-            if (v - v.round()).abs() < 1e-6 {
-                format!("{}", v.round() as i64)
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| format!("{}", v.round() as i64))
         .y_label_formatter(&|v| tick(*v))
         .axis_desc_style((FONT, AXIS_PX))
         .label_style((FONT, TICK_PX))
