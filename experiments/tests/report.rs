@@ -60,6 +60,12 @@ fn report_on_fixture_writes_tables_and_every_figure() {
         md.contains("**Machine** Fixture CPU @ 2.0GHz on fixture-host"),
         "{md}"
     );
+    assert!(md.contains("git 0000000"), "{md}");
+    assert!(md.contains("`python3 make_fixture.py`"), "{md}");
+    assert!(
+        md.contains("spread: 1 → [0], 2 → [0 1], 4 → [0 1 0 1]"),
+        "{md}"
+    );
     // One table per workload, strategy × workers rows; the sweep members are not
     // listed one by one.
     assert!(md.contains("## Workload `clustered-shuffled`"));
@@ -87,9 +93,9 @@ fn report_on_fixture_writes_tables_and_every_figure() {
         "{heavy}"
     );
     // Crossover: cold pool crosses inside the sweep, warm pool is always faster.
-    assert!(md.contains("| `factorial-cold-nN` | yes | adaptive | 2 | faster from size 1700 on"));
+    assert!(md.contains("| `factorial-cold` | yes | adaptive | 2 | faster from size 1700 on"));
     assert!(
-        md.contains("| `factorial-warm-nN` | no (warm pool) | adaptive | 2 | faster at every size")
+        md.contains("| `factorial-warm` | no (warm pool) | adaptive | 2 | faster at every size")
     );
 
     // Every figure, named in report.md, non-empty SVG with its axis labels.
@@ -101,15 +107,17 @@ fn report_on_fixture_writes_tables_and_every_figure() {
             "speedup over serial (×)",
         ),
         ("latency-clustered-heavy-last.svg", "99.9%"),
+        // .hgrm values are µs; scaled to ns they put the tail at ~285 ms.
+        ("latency-clustered-heavy-last.svg", "response latency (ms)"),
         (
             "workers-clustered-heavy-last-w4.svg",
             "busy (running tasks)",
         ),
         (
-            "crossover-factorial-cold-nN-pool-timed.svg",
+            "crossover-factorial-cold-pool-timed.svg",
             "problem size (tasks)",
         ),
-        ("crossover-factorial-warm-nN-pool-warm.svg", "makespan (ms)"),
+        ("crossover-factorial-warm-pool-warm.svg", "makespan (ms)"),
     ];
     for (file, label) in expect {
         let svg =
@@ -192,7 +200,7 @@ fn several_folders_compare_machines() {
     assert!(md.contains("| strategy | workers | machine |"), "{md}");
     assert!(md.contains("on M2 (Other CPU on fixture-host)"), "{md}");
     assert!(out_dir
-        .join("crossover-factorial-cold-nN-pool-timed-M2.svg")
+        .join("crossover-factorial-cold-pool-timed-M2.svg")
         .is_file());
 }
 

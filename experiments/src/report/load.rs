@@ -68,6 +68,8 @@ pub struct RunRow {
     pub size: Option<u64>,
     /// Whether pool creation was inside the timed region.
     pub pool_in_timing: Option<bool>,
+    /// The size sweep this workload belongs to (the runner's `sweep` column), if any.
+    pub sweep: Option<String>,
 }
 
 /// One row of `latency.csv` or `latency_cells.csv`.
@@ -309,7 +311,8 @@ impl ResultsDir {
             Some(t) => read_workers(&t, machine)?,
             None => Vec::new(),
         };
-        let hgrm = read_hgrm_dir(&path.join("hgrm"))?;
+        let mut hgrm = read_hgrm_dir(&path.join("hgrm"))?;
+        to_nanoseconds(&mut hgrm, &latency_cells, &latency);
         if hgrm.is_empty() {
             missing.push("hgrm/*.hgrm".to_string());
         }
@@ -336,6 +339,7 @@ fn read_runs(t: &Table, machine: usize) -> CliResult<Vec<RunRow>> {
     let checksum_ok = t.column("checksum_ok");
     let size = t.column("size");
     let pool_in_timing = t.column("pool_in_timing");
+    let sweep = t.column("sweep");
     let mut out = Vec::with_capacity(t.rows.len());
     for (line, record) in &t.rows {
         let row = Row {
@@ -355,6 +359,7 @@ fn read_runs(t: &Table, machine: usize) -> CliResult<Vec<RunRow>> {
                 .opt_number(size, "size")?
                 .map(|s| s.max(0.0).round() as u64),
             pool_in_timing: row.opt_bool(pool_in_timing, "pool_in_timing")?,
+            sweep: sweep.map(|c| row.string(c)).filter(|s| !s.is_empty()),
         });
     }
     Ok(out)
@@ -395,15 +400,66 @@ fn read_workers(t: &Table, machine: usize) -> CliResult<Vec<WorkerRow>> {
             line: *line,
             record,
         };
+        // Strategies without per-worker timing (serial, rayon) leave these empty.
+        let (Some(busy_ns), Some(idle_ns)) = (
+            row.opt_number(Some(busy), "busy_ns")?,
+            row.opt_number(Some(idle), "idle_ns")?,
+        ) else {
+            continue;
+        };
         out.push(WorkerRow {
             cell: key.key(&row, machine)?,
             repetition: row.string(repetition),
             worker: row.count(worker, "worker")?,
-            busy_ns: row.number(busy, "busy_ns")?,
-            idle_ns: row.number(idle, "idle_ns")?,
+            busy_ns,
+            idle_ns,
         });
     }
     Ok(out)
+}
+
+/// `.hgrm` files do not say their unit (HdrHistogram's text has a scaling ratio
+/// only in the tool that wrote it; wsbench's runner writes microseconds). Each file
+/// is scaled to nanoseconds by the power of 1000 that makes its maximum agree with
+/// the cell's 100th percentile in `latency_cells.csv` (or `latency.csv`); with no
+/// CSV to compare, microseconds (the runner's unit) are assumed.
+fn to_nanoseconds(
+    hgrm: &mut BTreeMap<(String, String), Distribution>,
+    cells: &[LatencyRow],
+    per_run: &[LatencyRow],
+) {
+    let mut reference: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for r in per_run
+        .iter()
+        .chain(cells)
+        .filter(|r| r.percentile >= 100.0)
+    {
+        let e = reference
+            .entry((r.cell.file_stem(), r.metric.clone()))
+            .or_insert(0.0);
+        *e = e.max(r.value_ns);
+    }
+    // latency_cells (merged) wins over the max of per-run rows.
+    for r in cells.iter().filter(|r| r.percentile >= 100.0) {
+        reference.insert((r.cell.file_stem(), r.metric.clone()), r.value_ns);
+    }
+    for (key, dist) in hgrm.iter_mut() {
+        let max = dist.iter().map(|d| d.0).fold(0.0, f64::max);
+        let scale = match reference.get(key) {
+            Some(&ns) if ns > 0.0 && max > 0.0 => [1.0, 1e3, 1e6, 1e9]
+                .into_iter()
+                .min_by(|a, b| {
+                    let da = ((max * a) / ns).ln().abs();
+                    let db = ((max * b) / ns).ln().abs();
+                    da.total_cmp(&db)
+                })
+                .unwrap_or(1e3),
+            _ => 1e3,
+        };
+        for d in dist.iter_mut() {
+            d.0 *= scale;
+        }
+    }
 }
 
 /// Reads every `<stem>.<metric>.hgrm` under `dir` (absent folder = none).

@@ -39,6 +39,8 @@ pub struct CellSummary {
     pub size: Option<u64>,
     /// Whether pool creation was timed, when recorded.
     pub pool_in_timing: Option<bool>,
+    /// The size sweep the workload belongs to (runs.csv's `sweep` column), if any.
+    pub sweep: Option<String>,
 }
 
 /// Where a strategy sorts: the order a reader expects (serial first, then from
@@ -108,7 +110,9 @@ fn sort_cells(cells: &mut [CellSummary], workload_order: &BTreeMap<(usize, Strin
 
 /// Summarises every cell of every folder, in reading order.
 pub fn summarise(dirs: &[ResultsDir]) -> Vec<CellSummary> {
-    let mut by_cell: BTreeMap<CellKey, Vec<&RunRow>> = BTreeMap::new();
+    // A cell is (workload, strategy, workers, placement); rows that differ only in
+    // pool_in_timing are still kept apart, as they measure different things.
+    let mut by_cell: BTreeMap<(CellKey, Option<bool>), Vec<&RunRow>> = BTreeMap::new();
     let mut workload_order = BTreeMap::new();
     for d in dirs {
         for r in &d.runs {
@@ -116,13 +120,16 @@ pub fn summarise(dirs: &[ResultsDir]) -> Vec<CellSummary> {
             workload_order
                 .entry((r.cell.machine, r.cell.workload.clone()))
                 .or_insert(n);
-            by_cell.entry(r.cell.clone()).or_default().push(r);
+            by_cell
+                .entry((r.cell.clone(), r.pool_in_timing))
+                .or_default()
+                .push(r);
         }
     }
     let latency = latency_lookup(dirs);
     let mut cells: Vec<CellSummary> = by_cell
         .into_iter()
-        .filter_map(|(key, rows)| summarise_cell(key, &rows, &latency))
+        .filter_map(|((key, _), rows)| summarise_cell(key, &rows, &latency))
         .collect();
     // Speedups need every serial median first.
     let serial: BTreeMap<(usize, String, String, String), f64> = cells
@@ -223,6 +230,7 @@ fn summarise_cell(
         p99_response_ns: latency.get(&(key.clone(), 9900)).copied(),
         size: rows.iter().find_map(|r| r.size),
         pool_in_timing: rows.iter().find_map(|r| r.pool_in_timing),
+        sweep: rows.iter().find_map(|r| r.sweep.clone()),
         key,
         median_ns,
         ci_ns,

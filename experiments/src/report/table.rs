@@ -36,6 +36,10 @@ fn show(v: &Value) -> String {
         Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
             items.iter().map(show).collect::<Vec<_>>().join(" ")
         }
+        // A list of command lines (each a list of words).
+        Value::Array(items) if items.iter().all(Value::is_array) => {
+            items.iter().map(show).collect::<Vec<_>>().join("; ")
+        }
         other => other.to_string(),
     };
     if s.chars().count() > 200 {
@@ -43,6 +47,30 @@ fn show(v: &Value) -> String {
     } else {
         s
     }
+}
+
+/// The placement maps (`{"spread": {"1": [0], "2": [0, 1]}}`) as
+/// `spread: 1 → [0], 2 → [0 1]`; any other shape as [`show`] writes it.
+fn show_placements(v: &Value) -> String {
+    let Value::Object(by_name) = v else {
+        return show(v);
+    };
+    let mut parts = Vec::new();
+    for (name, per) in by_name {
+        match per {
+            Value::Object(by_workers) => {
+                let mut counts: Vec<(&String, &Value)> = by_workers.iter().collect();
+                counts.sort_by_key(|(k, _)| k.parse::<usize>().unwrap_or(usize::MAX));
+                let maps: Vec<String> = counts
+                    .iter()
+                    .map(|(k, cpus)| format!("{k} → [{}]", show(cpus)))
+                    .collect();
+                parts.push(format!("{name}: {}", maps.join(", ")));
+            }
+            other => parts.push(format!("{name}: {}", show(other))),
+        }
+    }
+    parts.join("; ")
 }
 
 fn meta_text(meta: Option<&Value>, keys: &[&str]) -> Option<String> {
@@ -102,7 +130,7 @@ fn header_lines(dir: &ResultsDir) -> String {
         ("status", &["status"]),
         ("started", &["start", "started", "start_time"]),
         ("ended", &["end", "ended", "end_time"]),
-        ("git", &["git_commit", "commit", "git"]),
+        ("git", &["git_commit", "commit"]),
         ("rustc", &["rustc", "rustc_version"]),
         ("profile", &["profile", "build_profile"]),
     ];
@@ -120,7 +148,7 @@ fn header_lines(dir: &ResultsDir) -> String {
             first.push("uncommitted changes".into());
         }
     }
-    if let Some(c) = meta_text(m, &["command_line", "command", "argv"]) {
+    if let Some(c) = meta_text(m, &["command_line", "command_lines", "command", "argv"]) {
         first.push(format!("`{c}`"));
     }
     let mut second = vec![format!("**Machine** {}", machine_name(dir))];
@@ -135,12 +163,16 @@ fn header_lines(dir: &ResultsDir) -> String {
             second.push(format!("{label} {v}"));
         }
     }
-    let placement = meta_text(
-        m,
-        &["placement_map", "worker_cpus", "placements", "placement"],
-    )
-    .unwrap_or_else(|| "unknown".into());
-    second.push(format!("**placement** {placement}"));
+    let placement = m
+        .and_then(|m| {
+            find(
+                m,
+                &["placement_map", "placements", "placement", "worker_cpus"],
+            )
+        })
+        .map(show_placements)
+        .unwrap_or_else(|| "unknown".into());
+    second.push(format!("**placement** (workers → CPUs) {placement}"));
     format!("{}.  \n{}.\n", first.join(" · "), second.join(" · "))
 }
 
@@ -314,6 +346,14 @@ pub fn render(
         let vary_placement = rows
             .iter()
             .any(|c| c.key.placement != rows[0].key.placement);
+        // Serial has no pool: only parallel cells can differ in what was timed.
+        let mut timings: Vec<Option<bool>> = rows
+            .iter()
+            .filter(|c| !is_serial(&c.key.strategy))
+            .map(|c| c.pool_in_timing)
+            .collect();
+        timings.dedup();
+        let vary_timing = timings.len() > 1;
         writeln!(md, "## Workload `{w}`\n").ok();
         if let Some(size) = rows.iter().find_map(|c| c.size) {
             writeln!(md, "{size} tasks.\n").ok();
@@ -321,6 +361,9 @@ pub fn render(
         let mut head = vec!["strategy", "workers"];
         if vary_placement {
             head.push("placement");
+        }
+        if vary_timing {
+            head.push("pool creation timed");
         }
         if multi {
             head.push("machine");
@@ -346,6 +389,13 @@ pub fn render(
             let mut cols = vec![format!("{}", c.key.strategy), c.key.workers.to_string()];
             if vary_placement {
                 cols.push(c.key.placement.clone());
+            }
+            if vary_timing {
+                cols.push(match c.pool_in_timing {
+                    Some(true) => "yes".into(),
+                    Some(false) => "no".into(),
+                    None => "–".into(),
+                });
             }
             if multi {
                 cols.push(machine_labels[c.key.machine].clone());

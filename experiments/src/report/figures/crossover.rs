@@ -3,9 +3,10 @@
 //! (the second post's plot, whose crossover was ~1100 factorials with a pool of 5
 //! processes created inside the timed region).
 //!
-//! A sweep is a set of workloads that differ only in size: their names become
-//! equal when the size's digits are replaced by `N` (`factorial-n500` and
-//! `factorial-n2500` are the sweep `factorial-nN`). Pool creation inside or
+//! A sweep is a set of workloads that differ only in size: runs.csv's `sweep`
+//! column names it (the runner expands `sizes = [...]` into `<sweep>-n<size>`);
+//! without that column, names that become equal when the size's digits are
+//! replaced by `N` (`factorial-n500`, `factorial-n2500` → `factorial-nN`) form one. Pool creation inside or
 //! outside the timed region (`pool_in_timing`) gives separate figures, because
 //! it moves the crossover. Each strategy is drawn at its largest worker count.
 
@@ -92,10 +93,11 @@ pub fn find_sweeps(cells: &[CellSummary]) -> Vec<Sweep> {
     let mut groups: BTreeMap<(usize, String), Vec<&CellSummary>> = BTreeMap::new();
     for c in cells {
         let Some(size) = c.size else { continue };
-        groups
-            .entry((c.key.machine, family(&c.key.workload, size)))
-            .or_default()
-            .push(c);
+        let fam = c
+            .sweep
+            .clone()
+            .unwrap_or_else(|| family(&c.key.workload, size));
+        groups.entry((c.key.machine, fam)).or_default().push(c);
     }
     let mut out = Vec::new();
     for ((machine, fam), members) in groups {
@@ -162,6 +164,7 @@ pub fn find_sweeps(cells: &[CellSummary]) -> Vec<Sweep> {
                 workloads: {
                     let mut w: Vec<String> =
                         members.iter().map(|c| c.key.workload.clone()).collect();
+                    w.sort();
                     w.dedup();
                     w
                 },

@@ -14,7 +14,7 @@ OUT = os.path.join(HERE, "fixture")
 rng = random.Random(2012)
 RUNS_HEAD = ("workload,strategy,workers,placement,repetition,makespan_ns,lower_bound_ns,serial_ns,speedup,"
              "lb_ratio,steals,migrations,checksum_ok,failed_steals,parks,busy_ns,idle_ns,tasks,size,"
-             "pool_in_timing,latency,checksum")
+             "pool_in_timing,latency,checksum,task_sum_ns,task_max_ns,sweep")
 LAT_HEAD = "workload,strategy,workers,placement,repetition,metric,percentile,value_ns"
 WRK_HEAD = "workload,strategy,workers,placement,repetition,worker,cpu,busy_ns,idle_ns,tasks,steals,parks"
 PCTS = [50, 90, 99, 99.9, 99.99, 100]
@@ -31,8 +31,9 @@ def quantiles(samples, q):
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def hgrm(samples):
-    s = sorted(samples)
+def hgrm(samples_ns):
+    """HdrHistogram percentile text in microseconds, as the runner writes it."""
+    s = sorted(x / 1000 for x in samples_ns)
     lines = ["       Value     Percentile TotalCount 1/(1-Percentile)", ""]
     k = 0
     while True:
@@ -43,7 +44,7 @@ def hgrm(samples):
         inv = 1 / (1 - q)
         lines.append(f"{s[idx]:12.3f} {q:14.12f} {idx + 1:10d} {inv:14.2f}")
         k += 1
-    lines.append(f"{s[-1]:12.3f} {1.0:14.12f} {len(s):10d} {'inf':>14}")
+    lines.append(f"{s[-1]:12.3f} {1.0:14.12f} {len(s):10d}")
     mean = sum(s) / len(s)
     sd = math.sqrt(sum((x - mean) ** 2 for x in s) / len(s))
     lines.append(f"#[Mean    = {mean:12.3f}, StdDeviation   = {sd:12.3f}]")
@@ -77,7 +78,7 @@ def main():
                 runs.append(f"{wl},{strategy},{workers},spread,{rep},{m:.0f},{lb:.0f},{serial_ns:.0f},"
                             f"{serial_ns / m:.4f},{m / lb:.4f},{steals},0,true,{steals // 3},{workers},"
                             f"{m * workers * 0.97:.0f},{m * workers * 0.03:.0f},{size},{size},false,true,"
-                            f"1234567")
+                            f"1234567,,,")
                 # per-worker busy/idle
                 if strategy == "static":
                     shares = [1.0] + [1 / eff + rng.uniform(-0.05, 0.05) for _ in range(workers - 1)]
@@ -85,7 +86,10 @@ def main():
                         shares.reverse()
                 else:
                     shares = [1 / eff + rng.uniform(-0.01, 0.01) for _ in range(workers)]
-                for wi in range(workers):
+                if strategy == "serial":
+                    wrk.append(f"{wl},serial,1,spread,{rep},0,0,,,{size},,")
+                    shares = []
+                for wi in range(len(shares)):
                     busy = m * min(1.0, shares[wi])
                     wrk.append(f"{wl},{strategy},{workers},spread,{rep},{wi},{wi % 2},{busy:.0f},{m - busy:.0f},"
                                f"{size // workers},{steals // workers},{1}")
@@ -115,19 +119,30 @@ def main():
                     m *= 1 + rng.uniform(0, 0.03)
                     runs.append(f"{wl},{strategy},{workers},spread,{rep},{m:.0f},{serial_ns / workers:.0f},"
                                 f"{serial_ns:.0f},{serial_ns / m:.4f},{m / (serial_ns / workers):.4f},0,0,true,"
-                                f"0,0,0,0,{n},{n},{timed},false,99")
+                                f"0,0,0,0,{n},{n},{timed},false,99,,,factorial-{kind}")
     for name, rows in [("runs.csv", runs), ("latency.csv", lat), ("latency_cells.csv", latc), ("workers.csv", wrk)]:
         with open(os.path.join(OUT, name), "w") as f:
             f.write("\n".join(rows) + "\n")
+    # Shaped like the runner's meta.json (experiments/src/run/meta.rs).
     meta = {
+        "status": "complete",
         "note": "SYNTHETIC FIXTURE for wsbench report tests, not a measurement",
         "config": {"name": "report-fixture", "repetitions": REPS, "warmup": 1},
-        "command_line": "python3 make_fixture.py",
-        "git_commit": "0000000", "git_dirty": False, "rustc": "rustc 1.95.0", "profile": "release",
-        "cpu_model": "Fixture CPU @ 2.0GHz", "host": "fixture-host", "kernel": "6.1.0", "smt": "off",
-        "governor": "unknown", "boost": "unknown",
-        "placement": {"name": "spread", "worker_cpus": [0, 1]},
-        "start": "2026-11-22T18:00:00Z", "end": "2026-11-22T18:01:00Z", "status": "complete",
+        "shard": {"index": 0, "count": 1},
+        "merged_from": [],
+        "command_lines": [["python3", "make_fixture.py"]],
+        "wsbench_version": "0.1.0",
+        "started": ["2026-11-22T18:00:00Z"],
+        "ended": "2026-11-22T18:01:00Z",
+        "runs_recorded": len(runs) - 1,
+        "error": None,
+        "machine": {
+            "rustc": "rustc 1.95.0", "profile": "release",
+            "git": {"commit": "0000000", "dirty": False},
+            "hostname": "fixture-host", "cpu_model": "Fixture CPU @ 2.0GHz", "kernel": "6.1.0",
+            "smt": "off", "governor": "unknown", "boost": "unknown",
+            "placements": {"spread": {"1": [0], "2": [0, 1], "4": [0, 1, 0, 1]}},
+        },
     }
     with open(os.path.join(OUT, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
