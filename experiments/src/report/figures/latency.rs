@@ -9,8 +9,8 @@
 //! (1/(1−1) = ∞) and is left out.
 
 use super::{
-    check_written, draw_legend, legend_width, plot_err, slug, Input, Mark, Outcome, TickedAxis,
-    AXIS_PX, CAPTION_PX, FONT, TICK_PX,
+    check_written, draw_legend, legend_width, plot_err, Input, Mark, Outcome, TickedAxis, AXIS_PX,
+    CAPTION_PX, FONT, TICK_PX,
 };
 use crate::report::load::CellKey;
 use crate::report::stats::median;
@@ -76,8 +76,9 @@ type Curve<'a> = (&'a CellKey, Vec<(f64, f64)>, &'static str);
 /// Draws one latency figure per workload with latency data.
 pub fn render(input: &Input) -> anyhow::Result<Outcome> {
     let mut files = Vec::new();
-    for w in input.workloads() {
-        let mine: Vec<&CellSummary> = input.cells.iter().filter(|c| c.key.workload == w).collect();
+    for panel in input.panels() {
+        let w = panel.title.clone();
+        let mine: Vec<&CellSummary> = input.panel_cells(&panel);
         let Some(workers) = mine.iter().map(|c| c.key.workers).max() else {
             continue;
         };
@@ -92,7 +93,7 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
         if curves.is_empty() {
             continue;
         }
-        let file = format!("latency-{}.svg", slug(&w));
+        let file = format!("latency-{}.svg", panel.file_stem);
         let path = input.out.join(&file);
         draw(input, &w, workers, &curves, &path)?;
         check_written(&path)?;

@@ -6,7 +6,7 @@
 //! Rust), the time axis is logarithmic so both stay readable.
 
 use super::{
-    check_written, plot_err, slug, Input, Outcome, TickedAxis, AXIS_PX, CAPTION_PX, FONT, TICK_PX,
+    check_written, plot_err, Input, Outcome, TickedAxis, AXIS_PX, CAPTION_PX, FONT, TICK_PX,
 };
 use crate::report::summary::CellSummary;
 use crate::report::units::{tick, unit_for};
@@ -21,14 +21,15 @@ const ROW_PX: u32 = 24;
 /// Draws one makespan figure per workload.
 pub fn render(input: &Input) -> anyhow::Result<Outcome> {
     let mut files = Vec::new();
-    for w in input.workloads() {
-        let cells: Vec<&CellSummary> = input.cells.iter().filter(|c| c.key.workload == w).collect();
+    for panel in input.panels() {
+        let cells = input.panel_cells(&panel);
         if cells.is_empty() {
             continue;
         }
-        let file = format!("makespan-{}.svg", slug(&w));
+        let w = &panel.title;
+        let file = format!("makespan-{}.svg", panel.file_stem);
         let path = input.out.join(&file);
-        draw(input, &w, &cells, &path)?;
+        draw(input, w, &cells, &path)?;
         check_written(&path)?;
         files.push((
             file,

@@ -223,6 +223,19 @@ pub(crate) fn check_written(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One figure's worth of cells: a workload, or a workload under one placement.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// Workload name.
+    pub workload: String,
+    /// The placement, when the workload ran under several.
+    pub placement: Option<String>,
+    /// Title text: `workload` or `workload @placement`.
+    pub title: String,
+    /// File-name part: slugs of workload (and placement).
+    pub file_stem: String,
+}
+
 /// What every figure reads: the folders, the cell summaries, and where to write.
 pub struct Input<'a> {
     /// The results folders, in command-line order (index = `CellKey::machine`).
@@ -252,6 +265,72 @@ impl Input<'_> {
             }
         }
         out
+    }
+
+    /// The figure panels: one per workload, or one per (workload, placement) when
+    /// a workload ran under several placements (the affinity experiment), so that
+    /// no figure carries strategies × placements lines.
+    pub fn panels(&self) -> Vec<Panel> {
+        let mut out = Vec::new();
+        for w in self.workloads() {
+            let mut placements: Vec<&str> = Vec::new();
+            for c in self.cells.iter().filter(|c| c.key.workload == w) {
+                if !super::summary::is_serial(&c.key.strategy)
+                    && !placements.contains(&c.key.placement.as_str())
+                {
+                    placements.push(&c.key.placement);
+                }
+            }
+            if placements.len() <= 1 {
+                out.push(Panel {
+                    title: w.clone(),
+                    file_stem: slug(&w),
+                    workload: w,
+                    placement: None,
+                });
+            } else {
+                for p in placements {
+                    out.push(Panel {
+                        title: format!("{w} @{p}"),
+                        file_stem: format!("{}-{}", slug(&w), slug(p)),
+                        workload: w.clone(),
+                        placement: Some(p.to_string()),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The cells of one panel; a per-placement panel borrows serial from another
+    /// placement when serial was run under one placement only.
+    pub fn panel_cells(&self, panel: &Panel) -> Vec<&super::summary::CellSummary> {
+        let of_workload = || {
+            self.cells
+                .iter()
+                .filter(|c| c.key.workload == panel.workload)
+        };
+        match &panel.placement {
+            None => of_workload().collect(),
+            Some(p) => {
+                let mut cells: Vec<&super::summary::CellSummary> =
+                    of_workload().filter(|c| &c.key.placement == p).collect();
+                let has_serial = |s: &str| cells.iter().any(|c| c.key.strategy == s);
+                let borrowed: Vec<&super::summary::CellSummary> = of_workload()
+                    .filter(|c| super::summary::is_serial(&c.key.strategy))
+                    .filter(|c| !has_serial(&c.key.strategy))
+                    .collect();
+                let mut seen: Vec<(usize, String)> = Vec::new();
+                for c in borrowed {
+                    let k = (c.key.machine, c.key.strategy.clone());
+                    if !seen.contains(&k) {
+                        seen.push(k);
+                        cells.insert(0, c);
+                    }
+                }
+                cells
+            }
+        }
     }
 
     /// The label of one series: the strategy, plus the placement and machine

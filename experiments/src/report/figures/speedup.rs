@@ -3,8 +3,8 @@
 //! measured against `py-serial`, Rust ones against `serial`.
 
 use super::{
-    check_written, draw_legend, legend_width, plot_err, slug, Input, Mark, Outcome, TickedAxis,
-    AXIS_PX, CAPTION_PX, FONT, TICK_PX,
+    check_written, draw_legend, legend_width, plot_err, Input, Mark, Outcome, TickedAxis, AXIS_PX,
+    CAPTION_PX, FONT, TICK_PX,
 };
 use crate::report::load::CellKey;
 use crate::report::summary::{is_serial, CellSummary};
@@ -19,17 +19,18 @@ type SeriesKey = (usize, (u8, String), String, String);
 pub fn render(input: &Input) -> anyhow::Result<Outcome> {
     let mut files = Vec::new();
     let mut without = Vec::new();
-    for w in input.workloads() {
+    for panel in input.panels() {
         let cells: Vec<&CellSummary> = input
-            .cells
-            .iter()
-            .filter(|c| c.key.workload == w && !is_serial(&c.key.strategy) && c.speedup.is_some())
+            .panel_cells(&panel)
+            .into_iter()
+            .filter(|c| !is_serial(&c.key.strategy) && c.speedup.is_some())
             .collect();
+        let w = panel.title.clone();
         if cells.is_empty() {
             without.push(w);
             continue;
         }
-        let file = format!("speedup-{}.svg", slug(&w));
+        let file = format!("speedup-{}.svg", panel.file_stem);
         let path = input.out.join(&file);
         draw(input, &w, &cells, &path)?;
         check_written(&path)?;
