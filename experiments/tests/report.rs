@@ -117,7 +117,10 @@ fn report_on_fixture_writes_tables_and_every_figure() {
             "crossover-factorial-cold-pool-timed.svg",
             "problem size (tasks)",
         ),
-        ("crossover-factorial-warm-pool-warm.svg", "makespan (ms)"),
+        (
+            "crossover-factorial-warm-pool-warm.svg",
+            "makespan (ms, log scale)",
+        ),
     ];
     for (file, label) in expect {
         let svg =

@@ -17,6 +17,8 @@ use super::{
 use crate::report::stats::{crossover, Crossover};
 use crate::report::summary::{is_serial, serial_of, strategy_rank, CellSummary};
 use crate::report::units::{tick, unit_for};
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 
@@ -266,52 +268,126 @@ fn draw(input: &Input, s: &Sweep, path: &std::path::Path) -> anyhow::Result<()> 
         Some(false) => "warm pool",
         None => "pool timing unknown",
     };
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            format!("{}: time vs size ({timing})", s.family),
-            (FONT, CAPTION_PX),
-        )
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
-        .build_cartesian_2d(xmin..xmax, 0.0..max_ns / unit.ns * 1.08)
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .x_desc("problem size (tasks)")
-        .y_desc(format!("makespan ({})", unit.name))
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
-        .axis_desc_style((FONT, AXIS_PX))
-        .label_style((FONT, TICK_PX))
-        .max_light_lines(0)
-        .bold_line_style(BLACK.mix(0.1))
-        .draw()
-        .map_err(plot_err)?;
-    for (pts, color) in &series {
-        let xy: Vec<(f64, f64)> = pts.iter().map(|(a, b)| (*a as f64, b / unit.ns)).collect();
-        chart
-            .draw_series(LineSeries::new(xy.clone(), color.stroke_width(2)))
-            .map_err(plot_err)?;
-        chart
-            .draw_series(xy.iter().map(|p| Circle::new(*p, 3, color.filled())))
-            .map_err(plot_err)?;
+    let min_ns = series
+        .iter()
+        .flat_map(|(p, _)| p.iter().map(|x| x.1))
+        .fold(f64::INFINITY, f64::min);
+    let markers: Vec<(f64, RGBColor)> = s
+        .lines
+        .iter()
+        .filter_map(|l| match l.crossover {
+            Some(Crossover::At { estimate, .. }) => {
+                Some((estimate, input.palette.color(&l.strategy)))
+            }
+            _ => None,
+        })
+        .collect();
+    let xy: Vec<(Vec<(f64, f64)>, RGBColor)> = series
+        .iter()
+        .map(|(pts, c)| {
+            (
+                pts.iter().map(|(a, b)| (*a as f64, b / unit.ns)).collect(),
+                *c,
+            )
+        })
+        .collect();
+    // A sweep over decades (the shipped one is 10..2500) needs log axes, or the
+    // small sizes, where the crossover lies, are squeezed into one pixel column.
+    let log_x = xmax / xmin > 20.0;
+    let log_y = min_ns > 0.0 && max_ns / min_ns > 30.0;
+    let (ylo, yhi) = (min_ns / unit.ns, max_ns / unit.ns);
+    let chart = SweepChart {
+        caption: format!("{}: time vs size ({timing})", s.family),
+        x_desc: format!(
+            "problem size (tasks){}",
+            if log_x { ", log scale" } else { "" }
+        ),
+        y_desc: format!(
+            "makespan ({}{})",
+            unit.name,
+            if log_y { ", log scale" } else { "" }
+        ),
+        series: &xy,
+        markers: &markers,
+    };
+    let xl = || LogCoord::<f64>::from((xmin / 1.15..xmax * 1.15).log_scale());
+    let xn = || RangedCoordf64::from(xmin..xmax);
+    let yl = || LogCoord::<f64>::from((ylo / 1.3..yhi * 1.3).log_scale());
+    let yn = || RangedCoordf64::from(0.0..yhi * 1.08);
+    match (log_x, log_y) {
+        (true, true) => chart.draw(&plot, xl(), yl(), ylo / 1.3, yhi * 1.3)?,
+        (true, false) => chart.draw(&plot, xl(), yn(), 0.0, yhi * 1.08)?,
+        (false, true) => chart.draw(&plot, xn(), yl(), ylo / 1.3, yhi * 1.3)?,
+        (false, false) => chart.draw(&plot, xn(), yn(), 0.0, yhi * 1.08)?,
     }
-    let top = max_ns / unit.ns * 1.08;
-    for l in &s.lines {
-        if let Some(Crossover::At { estimate, .. }) = l.crossover {
-            let color = input.palette.color(&l.strategy);
+    draw_legend(&legend, &entries, 40)?;
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+/// The sweep plot, drawable on linear or log axes.
+struct SweepChart<'a> {
+    caption: String,
+    x_desc: String,
+    y_desc: String,
+    /// (points in (size, unit), colour) per line.
+    series: &'a [(Vec<(f64, f64)>, RGBColor)],
+    /// Crossover estimates, one dashed vertical line each.
+    markers: &'a [(f64, RGBColor)],
+}
+
+impl SweepChart<'_> {
+    fn draw<DB, X, Y>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+        x: X,
+        y: Y,
+        y_bottom: f64,
+        y_top: f64,
+    ) -> anyhow::Result<()>
+    where
+        DB: DrawingBackend,
+        X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+        Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    {
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.caption, (FONT, CAPTION_PX))
+            .margin(12)
+            .margin_right(20)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x, y)
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_desc)
+            .y_desc(&self.y_desc)
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .axis_desc_style((FONT, AXIS_PX))
+            .label_style((FONT, TICK_PX))
+            .max_light_lines(0)
+            .bold_line_style(BLACK.mix(0.1))
+            .draw()
+            .map_err(plot_err)?;
+        for (pts, color) in self.series {
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+                .map_err(plot_err)?;
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 3, color.filled())))
+                .map_err(plot_err)?;
+        }
+        for (estimate, color) in self.markers {
             chart
                 .draw_series(DashedLineSeries::new(
-                    vec![(estimate, 0.0), (estimate, top)],
+                    vec![(*estimate, y_bottom), (*estimate, y_top)],
                     6,
                     4,
                     color.stroke_width(2),
                 ))
                 .map_err(plot_err)?;
         }
+        Ok(())
     }
-    draw_legend(&legend, &entries, 40)?;
-    root.present().map_err(plot_err)?;
-    Ok(())
 }
