@@ -253,3 +253,35 @@ fn bad_csv_is_a_usage_error_naming_file_line_and_column() {
     );
     assert!(!dir.join("report/report.md").exists());
 }
+
+#[test]
+fn runs_with_a_bad_checksum_are_left_out_and_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("runs.csv"),
+        "workload,strategy,workers,placement,repetition,makespan_ns,lower_bound_ns,serial_ns,speedup,lb_ratio,steals,migrations,checksum_ok\n\
+         w,serial,1,none,0,2000000,,,,,,,true\n\
+         w,static,2,none,0,1000000,,,,,,,true\n\
+         w,static,2,none,1,1200000,,,,,,,true\n\
+         w,static,2,none,2,10,,,,,,,false\n",
+    )
+    .unwrap();
+    let out = wsbench(&["report", arg(dir)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
+    // The 10 ns run is not in the median (1.1 ms) nor in the speedup (2.0 / 1.1).
+    assert!(
+        md.contains("| static | 2 | 2 (+1 bad checksum) | 1.10 ms |"),
+        "{md}"
+    );
+    assert!(md.contains("| 1.82× |"), "{md}");
+    assert!(
+        md.contains("1 run(s) of `w` reported a checksum mismatch"),
+        "{md}"
+    );
+}

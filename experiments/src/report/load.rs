@@ -532,6 +532,54 @@ mod tests {
     }
 
     #[test]
+    fn hgrm_microseconds_are_scaled_to_nanoseconds_against_the_csv() {
+        let key = CellKey {
+            machine: 0,
+            workload: "w".into(),
+            strategy: "static".into(),
+            workers: 2,
+            placement: "none".into(),
+        };
+        let row = |p: f64, v: f64| LatencyRow {
+            cell: key.clone(),
+            metric: "response".into(),
+            percentile: p,
+            value_ns: v,
+        };
+        let mut h = BTreeMap::new();
+        h.insert(
+            (key.file_stem(), "response".to_string()),
+            vec![(10.0, 0.5), (250.0, 1.0)],
+        );
+        h.insert(
+            ("other".to_string(), "response".to_string()),
+            vec![(7.0, 1.0)],
+        );
+        // The CSV says p100 = 251 µs: the file is in µs.
+        to_nanoseconds(&mut h, &[row(100.0, 251_000.0)], &[]);
+        assert_eq!(
+            h[&(key.file_stem(), "response".to_string())],
+            vec![(10_000.0, 0.5), (250_000.0, 1.0)]
+        );
+        // No CSV row for it: the runner's unit (µs) is assumed.
+        assert_eq!(
+            h[&("other".to_string(), "response".to_string())],
+            vec![(7_000.0, 1.0)]
+        );
+        // A file already in ns stays in ns.
+        let mut h2 = BTreeMap::new();
+        h2.insert(
+            (key.file_stem(), "response".to_string()),
+            vec![(250_000.0, 1.0)],
+        );
+        to_nanoseconds(&mut h2, &[], &[row(100.0, 250_100.0)]);
+        assert_eq!(
+            h2[&(key.file_stem(), "response".to_string())],
+            vec![(250_000.0, 1.0)]
+        );
+    }
+
+    #[test]
     fn hgrm_rows_parse_and_footer_is_skipped() {
         let text = "       Value     Percentile TotalCount 1/(1-Percentile)\n\n\
                     1000.000 0.000000000000          1           1.00\n\
