@@ -163,12 +163,17 @@ fn header_lines(dir: &ResultsDir) -> String {
             second.push(format!("{label} {v}"));
         }
     }
+    // The runner keeps the worker → CPU maps under machine.placements (config.placements
+    // only names them), so look there first.
     let placement = m
-        .and_then(|m| {
-            find(
-                m,
-                &["placement_map", "placements", "placement", "worker_cpus"],
-            )
+        .and_then(|m| m.get("machine").and_then(|mm| mm.get("placements")))
+        .or_else(|| {
+            m.and_then(|m| {
+                find(
+                    m,
+                    &["placement_map", "placements", "placement", "worker_cpus"],
+                )
+            })
         })
         .map(show_placements)
         .unwrap_or_else(|| "unknown".into());

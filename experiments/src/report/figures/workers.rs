@@ -51,6 +51,15 @@ fn runs_of(rows: &[WorkerRow]) -> BTreeMap<(CellKey, String), RunWorkers> {
     out
 }
 
+/// The makespan of one run, from runs.csv.
+fn run_makespan(input: &Input, key: &CellKey, repetition: &str) -> Option<f64> {
+    input.dirs[key.machine]
+        .runs
+        .iter()
+        .find(|r| r.cell == *key && r.repetition == repetition)
+        .map(|r| r.makespan_ns)
+}
+
 /// Chooses the runs to show, or `None` when no static run with ≥2 workers exists.
 pub fn pick(input: &Input) -> Option<Pick> {
     let all: BTreeMap<(CellKey, String), RunWorkers> = input
@@ -108,7 +117,11 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
     if let Some(o) = &p.other_run {
         panels.push(o);
     }
-    draw(input, &panels, &path)?;
+    let makespans: Vec<Option<f64>> = panels
+        .iter()
+        .map(|p| run_makespan(input, &p.0, &p.1))
+        .collect();
+    draw(input, &panels, &makespans, &path)?;
     check_written(&path)?;
     let mut caption = format!(
         "`{}`, {} workers @{}: busy/idle per worker in static's most imbalanced run (repetition {}, max/mean busy {})",
@@ -126,6 +139,23 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
         )),
         None => caption.push_str("; no balancing strategy was run in that cell"),
     }
+    caption.push_str("; dashed: the run's makespan");
+    // busy + idle should be about the makespan; say so when the CSV disagrees.
+    let worst = panels
+        .iter()
+        .zip(&makespans)
+        .filter_map(|(p, m)| {
+            let m = (*m)?;
+            let total = p.2.iter().map(|w| w.1 + w.2).fold(0.0, f64::max);
+            (m > 0.0).then_some(total / m)
+        })
+        .fold(0.0, f64::max);
+    if worst > 1.5 {
+        caption.push_str(&format!(
+            ". Note: a worker's recorded busy + idle is {}× the run's makespan, so workers.csv counts idle time outside the timed batch; compare busy times, not idle",
+            sig3(worst)
+        ));
+    }
     Ok(Outcome {
         figure: "busy/idle",
         files: vec![(file, caption)],
@@ -136,11 +166,13 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
 fn draw(
     input: &Input,
     panels: &[&(CellKey, String, RunWorkers)],
+    makespans: &[Option<f64>],
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
     let max_total = panels
         .iter()
         .flat_map(|p| p.2.iter().map(|w| w.1 + w.2))
+        .chain(makespans.iter().flatten().copied())
         .fold(0.0, f64::max);
     let unit = unit_for(max_total);
     let cell = &panels[0].0;
@@ -170,13 +202,19 @@ fn draw(
             Mark::Box,
         ),
         ("idle".to_string(), RGBColor(200, 200, 200), Mark::Box),
+        ("makespan".to_string(), BLACK, Mark::Dashed),
     ];
-    // Legend in one row: two entries side by side.
-    let (l1, l2) = legend.split_horizontally(width / 2);
-    draw_legend(&l1.margin(0, 0, 30, 0), &legend_entries[..1], 2)?;
-    draw_legend(&l2.margin(0, 0, 10, 0), &legend_entries[1..], 2)?;
+    // Legend in one row, entries side by side.
+    let thirds = legend.split_evenly((1, 3));
+    for (area, entry) in thirds.iter().zip(&legend_entries) {
+        draw_legend(&area.margin(0, 0, 20, 0), std::slice::from_ref(entry), 2)?;
+    }
     let areas = body.split_evenly((1, panels.len()));
-    for (area, (key, rep, run)) in areas.iter().zip(panels.iter().map(|p| (&p.0, &p.1, &p.2))) {
+    for ((area, (key, rep, run)), makespan) in areas
+        .iter()
+        .zip(panels.iter().map(|p| (&p.0, &p.1, &p.2)))
+        .zip(makespans)
+    {
         let n = run.len();
         // At most ~16 worker labels: every k-th worker on wide pools.
         let step = n.div_ceil(16);
@@ -225,6 +263,17 @@ fn draw(
                 RGBColor(200, 200, 200).filled(),
             );
             chart.draw_series([r1, r2]).map_err(plot_err)?;
+        }
+        if let Some(m) = makespan {
+            let y = m / unit.ns;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(-0.5, y), (n as f64 - 0.5, y)],
+                    6,
+                    4,
+                    BLACK.stroke_width(2),
+                ))
+                .map_err(plot_err)?;
         }
     }
     root.present().map_err(plot_err)?;
