@@ -11,8 +11,8 @@
 //! it moves the crossover. Each strategy is drawn at its largest worker count.
 
 use super::{
-    check_written, draw_legend, legend_width, plot_err, slug, Input, Mark, Outcome, AXIS_PX,
-    CAPTION_PX, FONT, TICK_PX,
+    check_written, draw_legend, legend_width, plot_err, slug, Input, Mark, Outcome, TickedAxis,
+    AXIS_PX, CAPTION_PX, FONT, TICK_PX,
 };
 use crate::report::stats::{crossover, Crossover};
 use crate::report::summary::{is_serial, serial_of, strategy_rank, CellSummary};
@@ -185,8 +185,8 @@ pub fn find_sweeps(cells: &[CellSummary]) -> Vec<Sweep> {
 fn short(c: &Option<Crossover>) -> String {
     match c {
         Some(Crossover::At { estimate, .. }) => format!(" (crossover ≈{estimate:.0})"),
-        Some(Crossover::Always) => " (always faster)".into(),
-        Some(Crossover::Never) => " (never faster)".into(),
+        Some(Crossover::Always) => " (faster at every size)".into(),
+        Some(Crossover::Never) => " (not faster at the largest size)".into(),
         None => " (no serial)".into(),
     }
 }
@@ -310,9 +310,9 @@ fn draw(input: &Input, s: &Sweep, path: &std::path::Path) -> anyhow::Result<()> 
         series: &xy,
         markers: &markers,
     };
-    let xl = || LogCoord::<f64>::from((xmin / 1.15..xmax * 1.15).log_scale());
+    let xl = || TickedAxis::log(xmin / 1.15..xmax * 1.15);
     let xn = || RangedCoordf64::from(xmin..xmax);
-    let yl = || LogCoord::<f64>::from((ylo / 1.3..yhi * 1.3).log_scale());
+    let yl = || TickedAxis::log(ylo / 1.3..yhi * 1.3);
     let yn = || RangedCoordf64::from(0.0..yhi * 1.08);
     match (log_x, log_y) {
         (true, true) => chart.draw(&plot, xl(), yl(), ylo / 1.3, yhi * 1.3)?,

@@ -18,25 +18,69 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// A linear f64 axis whose ticks sit exactly where the figure says: at 0%, 50%,
-/// 90%, 99%… on the latency axis (plotters' own would land on round x values such
-/// as 0.5, which are no percentile anyone quotes), and at each bar's row.
-pub struct TickedAxis {
-    inner: RangedCoordf64,
+/// An f64 axis (linear, or logarithmic with [`TickedAxis::log`]) whose ticks sit
+/// exactly where the figure says: at 0%, 50%, 90%, 99%… on the latency axis
+/// (plotters' own would land on round x values such as 0.5, which are no
+/// percentile anyone quotes), at each bar's row, and at 1-2-5 steps on log axes
+/// (plotters' log axis labels every integer, and 70 80 90 100 run together).
+pub struct TickedAxis<R = RangedCoordf64> {
+    inner: R,
     ticks: Vec<f64>,
 }
 
 impl TickedAxis {
-    /// The axis over `range` with ticks at `ticks`.
+    /// A linear axis over `range` with ticks at `ticks`.
     pub fn new(range: std::ops::Range<f64>, ticks: Vec<f64>) -> TickedAxis {
         TickedAxis {
             inner: range.into(),
             ticks,
         }
     }
+
+    /// A logarithmic axis over `range` (positive) with ticks at 1-2-5 steps, at most 8.
+    pub fn log(range: std::ops::Range<f64>) -> TickedAxis<LogCoord<f64>> {
+        let ticks = log_ticks(range.start, range.end);
+        TickedAxis {
+            inner: range.log_scale().into(),
+            ticks,
+        }
+    }
 }
 
-impl Ranged for TickedAxis {
+/// Ticks for a log axis over `lo..hi`: 1-2-5 steps, or 1-3, or powers of ten,
+/// whichever first gives at most 8.
+///
+/// ```
+/// use experiments::report::figures::log_ticks;
+/// assert_eq!(log_ticks(8.0, 300.0), vec![10.0, 20.0, 50.0, 100.0, 200.0]);
+/// assert_eq!(log_ticks(0.5, 2e4), vec![1.0, 10.0, 100.0, 1000.0, 10000.0]);
+/// ```
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo) {
+        return Vec::new();
+    }
+    for steps in [&[1.0, 2.0, 5.0][..], &[1.0, 3.0], &[1.0]] {
+        let mut out = Vec::new();
+        let mut decade = 10f64.powi(lo.log10().floor() as i32);
+        while decade <= hi {
+            for m in steps {
+                let v = m * decade;
+                // Round away binary noise (0.30000000000000004).
+                let v = (v * 1e9).round() / 1e9;
+                if v >= lo && v <= hi {
+                    out.push(v);
+                }
+            }
+            decade *= 10.0;
+        }
+        if out.len() <= 8 {
+            return out;
+        }
+    }
+    Vec::new()
+}
+
+impl<R: Ranged<ValueType = f64>> Ranged for TickedAxis<R> {
     type ValueType = f64;
     type FormatOption = DefaultFormatting;
 
