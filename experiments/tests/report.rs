@@ -285,3 +285,37 @@ fn runs_with_a_bad_checksum_are_left_out_and_reported() {
         "{md}"
     );
 }
+
+#[test]
+fn python_and_rust_on_the_same_workload_are_compared() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("runs.csv"),
+        "workload,strategy,workers,placement,repetition,makespan_ns\n\
+         w,serial,1,spread,0,10000000\nw,static,2,spread,0,6000000\nw,adaptive,2,spread,0,5000000\n\
+         w,py-serial,1,none,0,1000000000\nw,py-pool,2,none,0,600000000\n",
+    )
+    .unwrap();
+    let out = wsbench(&["report", arg(dir)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
+    assert!(
+        md.contains("py-serial takes 1.00 s against Rust's serial 10.0 ms (100×)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("py-pool with 2 workers (600 ms), against the fastest Rust run, adaptive with 2 workers (5.00 ms): 120×"),
+        "{md}"
+    );
+    // Python's own speedup is against py-serial; Python's `none` does not split the figures.
+    assert!(
+        md.contains("| py-pool | 2 | 1 | 600 ms | 600–600 ms | 1.67× |"),
+        "{md}"
+    );
+    assert!(dir.join("report/speedup-w.svg").is_file());
+}

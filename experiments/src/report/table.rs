@@ -253,6 +253,34 @@ fn best_sentence(workload: &str, cells: &[&CellSummary], machine: Option<&str>) 
     Some(s)
 }
 
+/// One sentence comparing the Python baselines with Rust on the same workload,
+/// when both were run: serial against serial, fastest against fastest.
+fn python_vs_rust(cells: &[&CellSummary]) -> Option<String> {
+    let find = |s: &str| cells.iter().find(|c| c.key.strategy == s);
+    let (py, rs) = (find("py-serial")?, find("serial")?);
+    let fastest = |python: bool| {
+        cells
+            .iter()
+            .filter(|c| c.key.strategy.starts_with("py-") == python)
+            .min_by(|a, b| a.median_ns.total_cmp(&b.median_ns))
+    };
+    let (fp, fr) = (fastest(true)?, fastest(false)?);
+    Some(format!(
+        "Python vs Rust on the same numbers: py-serial takes {} against Rust's serial {} ({}×); \
+         the fastest Python run, {} with {} workers ({}), against the fastest Rust run, {} with {} workers ({}): {}×.",
+        fmt_duration(py.median_ns),
+        fmt_duration(rs.median_ns),
+        sig3(py.median_ns / rs.median_ns),
+        fp.key.strategy,
+        fp.key.workers,
+        fmt_duration(fp.median_ns),
+        fr.key.strategy,
+        fr.key.workers,
+        fmt_duration(fr.median_ns),
+        sig3(fp.median_ns / fr.median_ns),
+    ))
+}
+
 fn crossover_text(c: &Option<Crossover>, sweep: &Sweep) -> String {
     match c {
         None => "no data".into(),
@@ -437,6 +465,9 @@ pub fn render(
             let label =
                 multi.then(|| format!("{} ({})", machine_labels[m], machine_name(&dirs[m])));
             if let Some(s) = best_sentence(w, &mine, label.as_deref()) {
+                writeln!(md, "{s}\n").ok();
+            }
+            if let Some(s) = python_vs_rust(&mine) {
                 writeln!(md, "{s}\n").ok();
             }
         }

@@ -127,9 +127,7 @@ fn draw(
     curves: &[Curve],
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let vary_placement = curves
-        .iter()
-        .any(|c| c.0.placement != curves[0].0.placement);
+    let vary_placement = super::vary_placement(curves.iter().map(|c| c.0));
     let labelled: Vec<(String, &CellKey)> = curves
         .iter()
         .map(|c| (input.series_label(c.0, vary_placement, false), c.0))

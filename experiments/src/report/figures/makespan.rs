@@ -15,7 +15,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
-const WIDTH: u32 = 680;
+/// Width of the plot area beside the row labels, in px.
+const PLOT_WIDTH: u32 = 520;
 const ROW_PX: u32 = 24;
 
 /// Draws one makespan figure per workload.
@@ -47,14 +48,12 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
 }
 
 fn draw(input: &Input, workload: &str, cells: &[&CellSummary], path: &Path) -> anyhow::Result<()> {
-    let vary_placement = cells
-        .iter()
-        .any(|c| c.key.placement != cells[0].key.placement);
+    let vary_placement = super::vary_placement(cells.iter().map(|c| &c.key));
     let labels: Vec<String> = cells
         .iter()
         .map(|c| {
             let mut s = format!("w{} {}", c.key.workers, c.key.strategy);
-            if vary_placement {
+            if vary_placement && !c.key.strategy.starts_with("py-") {
                 s.push_str(&format!(" @{}", c.key.placement));
             }
             if input.machine_labels.len() > 1 {
@@ -78,11 +77,12 @@ fn draw(input: &Input, workload: &str, cells: &[&CellSummary], path: &Path) -> a
     };
     let caption = format!("{workload}: makespan, median of {n_text} runs");
     let height = 110 + ROW_PX * cells.len() as u32;
-    let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
     let label_px =
         labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32 * TICK_PX * 56 / 100
             + 16;
+    // The plot keeps its width however long the row labels are.
+    let root = SVGBackend::new(path, (PLOT_WIDTH + label_px, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
     let log = min_ns > 0.0 && max_ns / min_ns > 50.0;
     let x_desc = if log {
         format!("makespan ({}, log scale); whiskers: min–max", unit.name)

@@ -319,7 +319,10 @@ impl Input<'_> {
         for w in self.workloads() {
             let mut placements: Vec<&str> = Vec::new();
             for c in self.cells.iter().filter(|c| c.key.workload == w) {
+                // Python baselines do not pin (placement `none`): they join every
+                // panel rather than make one of their own.
                 if !super::summary::is_serial(&c.key.strategy)
+                    && !c.key.strategy.starts_with("py-")
                     && !placements.contains(&c.key.placement.as_str())
                 {
                     placements.push(&c.key.placement);
@@ -357,8 +360,9 @@ impl Input<'_> {
         match &panel.placement {
             None => of_workload().collect(),
             Some(p) => {
-                let mut cells: Vec<&super::summary::CellSummary> =
-                    of_workload().filter(|c| &c.key.placement == p).collect();
+                let mut cells: Vec<&super::summary::CellSummary> = of_workload()
+                    .filter(|c| &c.key.placement == p || c.key.strategy.starts_with("py-"))
+                    .collect();
                 let has_serial = |s: &str| cells.iter().any(|c| c.key.strategy == s);
                 let borrowed: Vec<&super::summary::CellSummary> = of_workload()
                     .filter(|c| super::summary::is_serial(&c.key.strategy))
@@ -389,7 +393,7 @@ impl Input<'_> {
         if with_workers {
             s.push_str(&format!(" w{}", key.workers));
         }
-        if with_placement {
+        if with_placement && !key.strategy.starts_with("py-") {
             s.push_str(&format!(" @{}", key.placement));
         }
         if self.machine_labels.len() > 1 {
@@ -419,6 +423,20 @@ impl Input<'_> {
             series.iter().map(|(l, _)| local.color(l)).collect()
         }
     }
+}
+
+/// Whether the Rust cells among `keys` ran under more than one placement (Python
+/// baselines do not pin, so their `none` does not count).
+pub fn vary_placement<'a>(keys: impl Iterator<Item = &'a super::load::CellKey>) -> bool {
+    let mut first: Option<&str> = None;
+    for k in keys.filter(|k| !k.strategy.starts_with("py-")) {
+        match first {
+            None => first = Some(&k.placement),
+            Some(p) if p != k.placement => return true,
+            Some(_) => {}
+        }
+    }
+    false
 }
 
 /// Runs every figure; a figure that fails to draw is an error, one without data is skipped.

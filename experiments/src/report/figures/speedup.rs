@@ -64,9 +64,7 @@ fn draw(
     cells: &[&CellSummary],
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let vary_placement = cells
-        .iter()
-        .any(|c| c.key.placement != cells[0].key.placement);
+    let vary_placement = super::vary_placement(cells.iter().map(|c| &c.key));
     // One series per (strategy, placement, machine), points by workers.
     let mut series: BTreeMap<SeriesKey, Vec<(f64, f64)>> = BTreeMap::new();
     let mut keys: BTreeMap<SeriesKey, &CellKey> = BTreeMap::new();
@@ -89,7 +87,6 @@ fn draw(
         .collect();
     let colors = input.colors_for(&labelled);
     let max_w = cells.iter().map(|c| c.key.workers).max().unwrap_or(1) as f64;
-    let max_s = cells.iter().filter_map(|c| c.speedup).fold(max_w, f64::max);
     // Ticks at the worker counts measured (1 for the ideal line's start), thinned to ≤12.
     let mut counts: Vec<usize> = cells.iter().map(|c| c.key.workers).collect();
     counts.push(1);
@@ -97,7 +94,37 @@ fn draw(
     counts.dedup();
     let step = counts.len().div_ceil(12);
     let worker_ticks: Vec<f64> = counts.iter().step_by(step).map(|w| *w as f64).collect();
-    let mut entries: Vec<(String, RGBColor, Mark)> = vec![("ideal".into(), BLACK, Mark::Dashed)];
+    // More workers than CPUs cannot go faster than the CPUs: the ideal line
+    // flattens there (CPU count from meta.json's allowed_cpus, when all folders agree).
+    let cpus = {
+        let mut counts: Vec<Option<usize>> = input
+            .dirs
+            .iter()
+            .map(|d| {
+                d.meta
+                    .as_ref()
+                    .and_then(|m| m.get("machine"))
+                    .and_then(|m| m.get("allowed_cpus"))
+                    .and_then(|a| a.as_array())
+                    .map(|a| a.len())
+            })
+            .collect();
+        counts.dedup();
+        match counts.as_slice() {
+            [Some(n)] if *n > 0 => Some(*n),
+            _ => None,
+        }
+    };
+    let ideal_label = match cpus {
+        Some(n) if (n as f64) < max_w => format!("ideal (min(workers, {n} CPUs))"),
+        _ => "ideal".to_string(),
+    };
+    let ideal_top = cpus.map_or(max_w, |n| max_w.min(n as f64));
+    let max_s = cells
+        .iter()
+        .filter_map(|c| c.speedup)
+        .fold(ideal_top, f64::max);
+    let mut entries: Vec<(String, RGBColor, Mark)> = vec![(ideal_label, BLACK, Mark::Dashed)];
     entries.extend(
         labelled
             .iter()
@@ -133,9 +160,13 @@ fn draw(
         .bold_line_style(BLACK.mix(0.1))
         .draw()
         .map_err(plot_err)?;
+    let mut ideal = vec![(1.0, 1.0), (max_w, max_w)];
+    if let Some(n) = cpus.filter(|n| (*n as f64) < max_w) {
+        ideal = vec![(1.0, 1.0), (n as f64, n as f64), (max_w, n as f64)];
+    }
     chart
         .draw_series(DashedLineSeries::new(
-            vec![(1.0, 1.0), (max_w, max_w)],
+            ideal,
             6,
             5,
             BLACK.mix(0.7).stroke_width(1),
