@@ -319,3 +319,38 @@ fn python_and_rust_on_the_same_workload_are_compared() {
     );
     assert!(dir.join("report/speedup-w.svg").is_file());
 }
+
+#[test]
+fn several_placements_get_a_panel_each_and_a_sentence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("runs.csv"),
+        "workload,strategy,workers,placement,repetition,makespan_ns\n\
+         w,serial,1,cores,0,10000000\n\
+         w,static,2,cores,0,6000000\nw,adaptive,2,cores,0,5000000\n\
+         w,static,2,close,0,9000000\nw,adaptive,2,close,0,8000000\n",
+    )
+    .unwrap();
+    let out = wsbench(&["report", arg(dir)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
+    assert!(
+        md.contains("By placement, 2 workers, fastest strategy each: cores 5.00 ms (adaptive), close 8.00 ms (adaptive); the slowest placement is 1.60× the fastest."),
+        "{md}"
+    );
+    for f in [
+        "makespan-w-cores.svg",
+        "makespan-w-close.svg",
+        "speedup-w-close.svg",
+    ] {
+        assert!(dir.join("report").join(f).is_file(), "{f}");
+    }
+    // The close panel borrows serial from cores (serial ran under one placement).
+    let svg = std::fs::read_to_string(dir.join("report/makespan-w-close.svg")).unwrap();
+    assert!(svg.contains("w1 serial @cores"), "{svg}");
+}

@@ -253,6 +253,44 @@ fn best_sentence(workload: &str, cells: &[&CellSummary], machine: Option<&str>) 
     Some(s)
 }
 
+/// When a workload ran under several placements (the affinity experiment): the
+/// fastest cell of each placement at the largest worker count, fastest first.
+fn placement_sentence(cells: &[&CellSummary]) -> Option<String> {
+    let rust: Vec<&&CellSummary> = cells
+        .iter()
+        .filter(|c| !is_serial(&c.key.strategy) && !c.key.strategy.starts_with("py-"))
+        .collect();
+    let workers = rust.iter().map(|c| c.key.workers).max()?;
+    let mut best: Vec<&CellSummary> = Vec::new();
+    for c in rust.iter().filter(|c| c.key.workers == workers) {
+        match best.iter_mut().find(|b| b.key.placement == c.key.placement) {
+            Some(b) if b.median_ns <= c.median_ns => {}
+            Some(b) => *b = c,
+            None => best.push(c),
+        }
+    }
+    if best.len() < 2 {
+        return None;
+    }
+    best.sort_by(|a, b| a.median_ns.total_cmp(&b.median_ns));
+    let parts: Vec<String> = best
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} ({})",
+                c.key.placement,
+                fmt_duration(c.median_ns),
+                c.key.strategy
+            )
+        })
+        .collect();
+    Some(format!(
+        "By placement, {workers} workers, fastest strategy each: {}; the slowest placement is {}× the fastest.",
+        parts.join(", "),
+        sig3(best.last()?.median_ns / best[0].median_ns)
+    ))
+}
+
 /// One sentence comparing the Python baselines with Rust on the same workload,
 /// when both were run: serial against serial, fastest against fastest.
 fn python_vs_rust(cells: &[&CellSummary]) -> Option<String> {
@@ -465,6 +503,9 @@ pub fn render(
             let label =
                 multi.then(|| format!("{} ({})", machine_labels[m], machine_name(&dirs[m])));
             if let Some(s) = best_sentence(w, &mine, label.as_deref()) {
+                writeln!(md, "{s}\n").ok();
+            }
+            if let Some(s) = placement_sentence(&mine) {
                 writeln!(md, "{s}\n").ok();
             }
             if let Some(s) = python_vs_rust(&mine) {
