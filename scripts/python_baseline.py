@@ -18,10 +18,10 @@ the timed region, as in both posts (pool_in_timing = true).
 Columns: lower_bound_ns = max(sum of per-task times / p, max per-task time) from
 the py-serial run of the same repetition (each task timed on its own);
 serial_ns/speedup/lb_ratio against that run; checksum = a digest of every
-(task index, factor list) computed by this script (comparable between py-* rows,
-not with Rust's checksums), and checksum_ok = equal to py-serial's. Scheduler
-columns (steals, parks, busy/idle, ...) are left empty: Python does not report
-them. --check-with WSBENCH compares the factorizations with `WSBENCH factor`.
+(task index, factor list) computed by this script, in hex like the runner's
+(comparable between py-* rows, not with Rust's checksums); checksum_ok = equal
+to py-serial's. Scheduler columns (steals, parks, busy/idle, ...) are left
+empty: Python does not report them. --check-with WSBENCH compares the factorizations with `WSBENCH factor`.
 
 The factorizer is the post's factorize_naive, with the one fix Python 3 needs:
 integer division (n //= p; the post's n = n / p makes floats and wrong factors
@@ -310,7 +310,7 @@ def measure(args):
                     "checksum_ok": "true" if digest == expected and serial_ok else "false",
                     "tasks": len(nums), "size": len(nums),
                     "pool_in_timing": "false" if strategy == "py-serial" else "true",
-                    "latency": "false", "checksum": digest,
+                    "latency": "false", "checksum": f"{digest:016x}",
                 })
                 print(f"rep {rep} {strategy:13} w{w:<3} {makespan / 1e6:10.1f} ms  "
                       f"speedup {serial_ns / makespan:5.2f}  lb_ratio {makespan / lb:5.2f}", file=sys.stderr)

@@ -354,3 +354,27 @@ fn several_placements_get_a_panel_each_and_a_sentence() {
     let svg = std::fs::read_to_string(dir.join("report/makespan-w-close.svg")).unwrap();
     assert!(svg.contains("w1 serial @cores"), "{svg}");
 }
+
+#[test]
+fn a_second_report_removes_figures_the_data_no_longer_supports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let report = dir.join("report");
+    std::fs::create_dir_all(&report).unwrap();
+    std::fs::write(report.join("latency-gone.svg"), "<svg/>").unwrap();
+    std::fs::write(report.join("notes.svg"), "<svg/>").unwrap();
+    std::fs::write(
+        dir.join("runs.csv"),
+        "workload,strategy,workers,placement,repetition,makespan_ns\nw,serial,1,none,0,100\n",
+    )
+    .unwrap();
+    let out = wsbench(&["report", arg(dir)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!report.join("latency-gone.svg").exists());
+    assert!(report.join("notes.svg").exists(), "not ours: kept");
+    assert!(report.join("makespan-w.svg").exists());
+}

@@ -56,6 +56,7 @@ pub fn write_report(dirs: &[load::ResultsDir], out: &Path) -> CliResult<PathBuf>
             out.display()
         ))
     })?;
+    remove_old_figures(out)?;
     let cells = summary::summarise(dirs);
     let machine_labels: Vec<String> = (1..=dirs.len()).map(|i| format!("M{i}")).collect();
     let mut strategies: Vec<String> = cells.iter().map(|c| c.key.strategy.clone()).collect();
@@ -75,4 +76,27 @@ pub fn write_report(dirs: &[load::ResultsDir], out: &Path) -> CliResult<PathBuf>
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, &path)?;
     Ok(path)
+}
+
+/// Removes the figures an earlier report wrote into `out`, so that a figure whose
+/// data is gone (or renamed) does not linger beside the new report.md. Only files
+/// named like ours (`makespan-*.svg`, …) are touched.
+fn remove_old_figures(out: &Path) -> CliResult {
+    const PREFIXES: [&str; 5] = [
+        "makespan-",
+        "speedup-",
+        "latency-",
+        "workers-",
+        "crossover-",
+    ];
+    for entry in std::fs::read_dir(out)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if name.ends_with(".svg") && PREFIXES.iter().any(|p| name.starts_with(p)) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
