@@ -301,6 +301,17 @@ fn an_interrupted_sweep_resumes_without_repeats() {
     );
     assert_eq!(run_keys(&out).len(), 4);
 
+    // A run killed between its writes leaves rows with no runs.csv row: they must go.
+    let orphan_lat = "mixed,static,2,none,1,wait,50,12345\n";
+    let orphan_worker = "mixed,static,2,none,1,0,,1,1,1,0,0\n";
+    for (file, row) in [("latency.csv", orphan_lat), ("workers.csv", orphan_worker)] {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(out.join(file))
+            .unwrap();
+        std::io::Write::write_all(&mut f, row.as_bytes()).unwrap();
+    }
+
     let o = wsbench(&[
         "run",
         cfg.to_str().unwrap(),
@@ -320,6 +331,12 @@ fn an_interrupted_sweep_resumes_without_repeats() {
     assert_eq!(m["command_lines"].as_array().unwrap().len(), 2);
     let (_, lat) = csv_rows(&out.join("latency.csv"));
     assert_eq!(lat.len(), cells * REPS * 18);
+    assert!(
+        !lat.iter().any(|r| r[7] == "12345"),
+        "the orphan latency row survived"
+    );
+    let (_, workers) = csv_rows(&out.join("workers.csv"));
+    assert_eq!(workers.len(), 2 * REPS * (1 + 2 + 2 * 2));
     let hlog = std::fs::read_to_string(out.join("hgrm/mixed__serial__w1__none.hlog")).unwrap();
     assert_eq!(hlog.matches("Tag=wait").count(), REPS);
     assert_eq!(hlog.matches("#[StartTime").count(), 1);

@@ -431,6 +431,8 @@ pub fn run(args: RunArgs) -> CliResult {
             dir.display()
         ))
     })?;
+    // Before the appenders open: loading may rewrite latency.csv and workers.csv.
+    let mut state = State::load(&dir, &plan).map_err(CliError::Failed)?;
     let open = || -> anyhow::Result<(Appender, Appender, Appender)> {
         Ok((
             Appender::open::<RunRow>(&dir.join("runs.csv"))?,
@@ -440,7 +442,6 @@ pub fn run(args: RunArgs) -> CliResult {
     };
     let (mut runs_csv, mut latency_csv, mut workers_csv) =
         open().map_err(|e| cleanup(format!("{e:#}")))?;
-    let mut state = State::load(&dir, &plan).map_err(CliError::Failed)?;
 
     // 3. The runs.
     install_ctrlc();
