@@ -77,6 +77,8 @@ pub struct Outcome {
     pub task_sum_ns: Option<u64>,
     /// Longest task (serial always; others when recording).
     pub task_max_ns: Option<u64>,
+    /// How many workers can run at once (see [`parallelism`]).
+    pub cpus: usize,
 }
 
 /// Runs cells; owns the warm pools and the per-worker recorders.
@@ -88,6 +90,22 @@ pub struct Executor {
     pools: HashMap<(usize, String), Pool>,
     rayon_pools: HashMap<(usize, String), rayon::ThreadPool>,
     recorders: HashMap<usize, Recorders>,
+}
+
+/// How many workers can run at once: the distinct CPUs they are pinned to, or for unpinned
+/// workers at most the allowed CPUs. The lower bound divides the serial work by this, so
+/// an oversubscribed cell (8 workers on 2 CPUs) is held to what 2 CPUs can do.
+///
+/// ```
+/// use experiments::run::execute::parallelism;
+/// assert_eq!(parallelism(&[Some(0), Some(1), Some(0), Some(1)], 2), 2);
+/// assert_eq!(parallelism(&[None; 8], 2), 2);
+/// assert_eq!(parallelism(&[None; 1], 2), 1);
+/// ```
+pub fn parallelism(cpus: &[Option<usize>], allowed: usize) -> usize {
+    let pinned: std::collections::BTreeSet<usize> = cpus.iter().flatten().copied().collect();
+    let unpinned = cpus.iter().filter(|c| c.is_none()).count();
+    (pinned.len() + unpinned.min(allowed.saturating_sub(pinned.len()))).max(1)
 }
 
 /// Where each of `workers` workers goes under `placement` (checked before any work starts).
@@ -160,12 +178,14 @@ impl Executor {
             .entry(cell.workers)
             .or_insert_with(|| Recorders::new(cell.workers));
         rec.reset(&cpus);
-        match cell.strategy() {
+        let mut out = match cell.strategy() {
             Strategy::Serial => self.run_serial(cell, &cpus, work),
             Strategy::Pool(schedule) => self.run_pool(cell, &cpus, schedule, work, pool_in_timing),
             Strategy::Rayon => self.run_rayon(cell, &cpus, false, work, pool_in_timing),
             Strategy::RayonFine => self.run_rayon(cell, &cpus, true, work, pool_in_timing),
-        }
+        }?;
+        out.cpus = parallelism(&cpus, self.topology.allowed_cpus().len());
+        Ok(out)
     }
 
     fn run_serial(

@@ -44,7 +44,8 @@ pub struct RunRow {
     pub repetition: usize,
     /// Wall time of the whole batch (the timed region).
     pub makespan_ns: u64,
-    /// max(Σ serial task time / p, max serial task time), from the same round's serial run
+    /// max(Σ serial task time / p, max serial task time), p = the `cpus` column (workers,
+    /// or fewer where workers share CPUs), from the same round's serial run
     /// (serial makespan / p where latency recording, which times the tasks, is off).
     pub lower_bound_ns: u64,
     /// Makespan of the same round's serial run.
@@ -83,6 +84,9 @@ pub struct RunRow {
     pub task_max_ns: Option<u64>,
     /// The size sweep this workload belongs to (empty if none).
     pub sweep: String,
+    /// How many workers could run at once (distinct CPUs; the p of the lower bound).
+    #[serde(default)]
+    pub cpus: usize,
 }
 
 /// One row of `latency.csv` / `latency_cells.csv`.
@@ -161,7 +165,7 @@ default_row!(RunRow, workload: String::new(), strategy: String::new(), workers: 
     repetition: 0, makespan_ns: 0, lower_bound_ns: 0, serial_ns: 0, speedup: 0.0, lb_ratio: 0.0, steals: None,
     migrations: None, checksum_ok: false, failed_steals: None, parks: None, busy_ns: None, idle_ns: None,
     tasks: 0, size: 0, pool_in_timing: false, latency: false, checksum: String::new(), task_sum_ns: None,
-    task_max_ns: None, sweep: String::new());
+    task_max_ns: None, sweep: String::new(), cpus: 0);
 default_row!(LatencyRow, workload: String::new(), strategy: String::new(), workers: 0, placement: String::new(),
     repetition: String::new(), metric: String::new(), percentile: String::new(), value_ns: 0);
 default_row!(WorkerRow, workload: String::new(), strategy: String::new(), workers: 0, placement: String::new(),

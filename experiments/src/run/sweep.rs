@@ -206,7 +206,7 @@ fn rows_for(
     ];
     let (lower_bound_ns, serial_ns) = match state.serial.get(&(cell.workload.clone(), rep)) {
         Some(s) if !cell.is_serial() => {
-            let p = cell.workers as u64;
+            let p = out.cpus.max(1) as u64;
             (s.task_sum_ns.div_ceil(p).max(s.task_max_ns), s.makespan_ns)
         }
         _ => (
@@ -243,6 +243,7 @@ fn rows_for(
         task_sum_ns: out.task_sum_ns,
         task_max_ns: out.task_max_ns,
         sweep: spec.sweep.clone().unwrap_or_default(),
+        cpus: out.cpus,
     };
     let latency = out
         .latency
