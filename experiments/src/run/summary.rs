@@ -44,8 +44,13 @@ pub fn human_ns(ns: f64) -> String {
 type Group<'a> = BTreeMap<(usize, usize), Vec<&'a RunRow>>;
 
 /// The summary table. `p99` gives a cell's p99 response (ns) where latency was recorded;
-/// `order` lists the strategies in config order.
-pub fn table(rows: &[RunRow], order: &[String], p99: impl Fn(&RunRow) -> Option<u64>) -> String {
+/// `order` and `placements` list the strategies and placements in config order.
+pub fn table(
+    rows: &[RunRow],
+    order: &[String],
+    placements: &[String],
+    p99: impl Fn(&RunRow) -> Option<u64>,
+) -> String {
     // (workload, placement) → (strategy rank, workers) → rows
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let mut workload_order: Vec<String> = Vec::new();
@@ -66,7 +71,12 @@ pub fn table(rows: &[RunRow], order: &[String], p99: impl Fn(&RunRow) -> Option<
     }
     let mut out = String::new();
     let mut keys: Vec<&(String, String)> = groups.keys().collect();
-    keys.sort_by_key(|(w, p)| (workload_order.iter().position(|x| x == w), p.clone()));
+    keys.sort_by_key(|(w, p)| {
+        (
+            workload_order.iter().position(|x| x == w),
+            placements.iter().position(|x| x == p),
+        )
+    });
     for key in keys {
         let cells = &groups[key];
         let reps = cells.values().map(|v| v.len()).max().unwrap_or(0);
@@ -137,7 +147,12 @@ mod tests {
             row("serial", 1, 20),
             row("static", 1, 20),
         ];
-        let t = table(&rows, &["serial".into(), "static".into()], |_| Some(1000));
+        let t = table(
+            &rows,
+            &["serial".into(), "static".into()],
+            &["none".into()],
+            |_| Some(1000),
+        );
         let serial = t.find("| serial").unwrap();
         let static1 = t.find("| static | 1").unwrap();
         assert!(

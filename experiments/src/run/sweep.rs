@@ -319,7 +319,10 @@ pub fn print_summary(exp: &Experiment, rows: &[RunRow], by_cell: &HashMap<Cell, 
             .filter(|l| !l.response.is_empty())
             .map(|l| l.response.value_at_percentile(99.0))
     };
-    println!("{}", summary::table(rows, &exp.strategies, p99));
+    println!(
+        "{}",
+        summary::table(rows, &exp.strategies, &exp.placements, p99)
+    );
 }
 
 enum Stop {
