@@ -137,7 +137,11 @@ fn a_run_writes_every_file_in_its_format() {
         assert!(lb > 0 && makespan > 0);
         let allowed = scheduler::affinity::allowed_cpus().map_or(1, |c| c.len());
         let workers: usize = r[col(&h, "workers")].parse().unwrap();
-        assert_eq!(r[col(&h, "cpus")], workers.min(allowed).to_string(), "{r:?}");
+        assert_eq!(
+            r[col(&h, "cpus")],
+            workers.min(allowed).to_string(),
+            "{r:?}"
+        );
         if r[col(&h, "strategy")] == "serial" {
             assert_eq!(r[col(&h, "workers")], "1");
             assert_eq!(r[col(&h, "speedup")], "1.0");
