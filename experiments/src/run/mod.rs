@@ -10,6 +10,7 @@
 //! * [`output`] — the files and how they are written (append + flush, or temp + rename);
 //! * [`meta`] — `meta.json`;
 //! * [`resume`] — what a folder already holds;
+//! * `setup` — checks before any work (config, placements, output folder);
 //! * [`sweep`] — the loop that ties them together;
 //! * [`merge`] — joining shard folders;
 //! * [`summary`] — the table printed at the end.
@@ -23,6 +24,7 @@ pub mod output;
 pub mod plan;
 pub mod record;
 pub mod resume;
+mod setup;
 pub mod strategy;
 pub mod summary;
 pub mod sweep;

@@ -13,9 +13,9 @@
 
 use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant, SystemTime};
@@ -24,8 +24,8 @@ use scheduler::topology::Topology;
 use workloads::workload::Workload;
 
 use super::build;
-use super::config::{Experiment, WorkloadSpec, DEFAULT_TOML};
-use super::execute::{resolve, Executor, Outcome};
+use super::config::{Experiment, WorkloadSpec};
+use super::execute::{Executor, Outcome};
 use super::meta::{self, Meta};
 use super::output::{
     append_hlog, latency_rows, percentile_distribution, write_rows_atomic, Appender, LatencyRow,
@@ -34,6 +34,7 @@ use super::output::{
 use super::plan::{Cell, Plan, Shard};
 use super::record::{ClockCosts, Latency, TaskClock};
 use super::resume::State;
+use super::setup::{check_placements, config_diff, load_config, prepare_folder, topology_json};
 use super::summary;
 use super::RunArgs;
 use crate::error::{CliError, CliResult};
@@ -52,134 +53,6 @@ fn install_ctrlc() {
             eprintln!("\nwsbench: Ctrl-C: stopping after the current run (again to quit now)");
         });
     });
-}
-
-/// The experiment, where it came from, and the folder relative workload paths start from.
-fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
-    let (mut exp, base) = match &args.config {
-        None => (
-            Experiment::parse("<embedded default>", DEFAULT_TOML).map_err(CliError::Usage)?,
-            PathBuf::from("."),
-        ),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::usage(format!(
-                    "cannot read experiment file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            let exp =
-                Experiment::parse(&path.display().to_string(), &text).map_err(CliError::Usage)?;
-            let base = path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."));
-            (exp, base)
-        }
-    };
-    if args.quick {
-        exp.make_quick();
-    }
-    Ok((exp, base))
-}
-
-fn topology_json(topo: &Topology) -> Value {
-    let cpus: Vec<Value> = topo
-        .cpus()
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.id, "online": c.online, "allowed": c.allowed, "core": c.core,
-                "core_id": c.core_id, "package": c.package, "die": c.die, "cluster": c.cluster, "numa_node": c.numa_node, "llc": c.llc, "siblings": c.siblings,
-            })
-        })
-        .collect();
-    json!({
-        "cpu_model": topo.cpu_model().unwrap_or_else(|| "unknown".into()),
-        "smt": topo.smt().map_or(json!("unknown"), Value::Bool),
-        "cpus": cpus,
-    })
-}
-
-/// Checks every placement at every worker count it is used with; returns the worker→CPU maps.
-fn check_placements(exp: &Experiment, topo: &Topology, source: &str) -> CliResult<Value> {
-    let mut map = serde_json::Map::new();
-    for (k, p) in exp.placements.iter().enumerate() {
-        let mut per = serde_json::Map::new();
-        let counts: Vec<usize> = if k == 0 {
-            std::iter::once(1)
-                .chain(exp.workers.iter().copied())
-                .collect()
-        } else {
-            exp.workers.clone()
-        };
-        for n in counts {
-            let cpus = resolve(topo, p, n).map_err(|e| {
-                CliError::usage(format!(
-                    "{source}: key `placements`: {e} (with workers = {n}; allowed CPUs: {:?})",
-                    topo_allowed(topo)
-                ))
-            })?;
-            per.insert(n.to_string(), json!(cpus));
-        }
-        map.insert(p.clone(), Value::Object(per));
-    }
-    Ok(Value::Object(map))
-}
-
-fn topo_allowed(topo: &Topology) -> Vec<usize> {
-    topo.allowed_cpus()
-}
-
-/// Makes (or checks, for `--resume`) the output folder. Returns it and whether we made it.
-fn prepare_folder(args: &RunArgs, exp: &Experiment) -> CliResult<(PathBuf, bool)> {
-    if let Some(dir) = &args.resume {
-        return Ok((dir.clone(), false));
-    }
-    let dir = match &args.out {
-        Some(d) => d.clone(),
-        None => PathBuf::from("results")
-            .join(&exp.name)
-            .join(meta::folder_timestamp()),
-    };
-    if dir.exists() {
-        let empty = std::fs::read_dir(&dir)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false);
-        if !empty {
-            return Err(CliError::usage(format!(
-                "output folder {} already exists and is not empty; use `--resume {}` to finish it, or another --out",
-                dir.display(),
-                dir.display()
-            )));
-        }
-        return Ok((dir, false));
-    }
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        CliError::usage(format!(
-            "cannot create output folder {}: {e}",
-            dir.display()
-        ))
-    })?;
-    Ok((dir, true))
-}
-
-/// What differs between two configs, by top-level key.
-fn config_diff(a: &Experiment, b: &Experiment) -> Vec<String> {
-    let (a, b) = (
-        serde_json::to_value(a).unwrap_or_default(),
-        serde_json::to_value(b).unwrap_or_default(),
-    );
-    let (Value::Object(a), Value::Object(b)) = (a, b) else {
-        return vec!["<config>".into()];
-    };
-    a.keys()
-        .chain(b.keys())
-        .filter(|k| a.get(*k) != b.get(*k))
-        .cloned()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect()
 }
 
 /// One counted run's rows.
