@@ -40,6 +40,7 @@ use crate::worker::WorkerThread;
 use crossbeam_deque::{Injector, Stealer, Worker};
 use crossbeam_utils::CachePadded;
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
@@ -300,10 +301,17 @@ impl PoolBuilder {
                 .spawn(move || {
                     let cpu = pin.filter(|&cpu| crate::affinity::pin_current(cpu));
                     let hook_ok = hook.map_or(true, |h| {
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(index))).is_ok()
+                        std::panic::catch_unwind(AssertUnwindSafe(|| h(index))).is_ok()
                     });
                     let _ = started.send((index, cpu, hook_ok));
-                    WorkerThread::new(index, deque, shared).main_loop();
+                    // Tasks' panics are caught where they run; one escaping to
+                    // here is a scheduler bug. Abort rather than leave callers
+                    // waiting forever for a worker that is gone.
+                    let run = AssertUnwindSafe(|| WorkerThread::new(index, deque, shared).main_loop());
+                    if std::panic::catch_unwind(run).is_err() {
+                        eprintln!("wsbench: scheduler bug: worker {index} panicked outside any task; aborting");
+                        std::process::abort();
+                    }
                 });
             match spawned {
                 Ok(handle) => pool.threads.push(handle),
