@@ -117,42 +117,79 @@ fn serial_plain(w: &dyn Workload) -> (Duration, u64) {
     (t.elapsed(), sum)
 }
 
+/// Tasks that sleep: `heavy` of them 2 ms, the rest return at once.
+struct SleepTasks {
+    sleep_us: Vec<u64>,
+}
+
+impl SleepTasks {
+    fn new(count: usize, heavy_fraction: f64, heavy_last: bool) -> Self {
+        let heavy = (count as f64 * heavy_fraction).round() as usize;
+        let mut sleep_us: Vec<u64> = (0..count)
+            .map(|i| if i < heavy { 2000 } else { 0 })
+            .collect();
+        SplitMix64::new(11).shuffle(&mut sleep_us);
+        if heavy_last {
+            sleep_us.sort_by_key(|&us| us > 0);
+        }
+        SleepTasks { sleep_us }
+    }
+}
+
+impl Workload for SleepTasks {
+    fn len(&self) -> usize {
+        self.sleep_us.len()
+    }
+    fn run(&self, index: usize) -> u64 {
+        let us = self.sleep_us[index];
+        if us > 0 {
+            std::thread::sleep(Duration::from_micros(us));
+        }
+        us
+    }
+    fn predicted_cost(&self, index: usize) -> u64 {
+        self.sleep_us[index]
+    }
+}
+
 type Case<'a> = (&'a str, Box<dyn Fn() -> (Duration, u64) + 'a>);
 
-fn balance(pool: &Pool, rp: &rayon::ThreadPool, reps: usize) {
+fn balance(
+    pool: &Pool,
+    rp: &rayon::ThreadPool,
+    reps: usize,
+    title: &str,
+    sets: &[(String, Box<dyn Workload>)],
+) {
     let p = pool.num_workers() as f64;
-    println!("\n## balance: mixed set, 20,000 numbers, 2% heavy, naive factorization, p = {p}");
+    println!("\n## balance: {title}, p = {p}");
     println!("lower bound LB = max(sum of serial task times / p, max serial task time), per repetition; target <= 1.02 x LB");
     println!("| order | case | median ms | median x LB | min x LB | max x LB |");
     println!("|---|---|---|---|---|---|");
-    for order in [Order::Shuffled, Order::HeavyLast] {
-        let numbers = generate(&NumberSpec {
-            order,
-            ..NumberSpec::default()
-        });
-        let w = Factorize::new(numbers, Method::Naive);
+    for (order, w) in sets {
+        let w: &dyn Workload = &**w;
         let cases: Vec<Case> = vec![
             (
                 "adaptive",
-                Box::new(|| run_pool(pool, &w, Schedule::Adaptive)),
+                Box::new(|| run_pool(pool, w, Schedule::Adaptive)),
             ),
             (
                 "work-stealing:1",
-                Box::new(|| run_pool(pool, &w, Schedule::WorkStealing { grain: 1 })),
+                Box::new(|| run_pool(pool, w, Schedule::WorkStealing { grain: 1 })),
             ),
-            ("static", Box::new(|| run_pool(pool, &w, Schedule::Static))),
+            ("static", Box::new(|| run_pool(pool, w, Schedule::Static))),
             (
                 "dynamic:1",
-                Box::new(|| run_pool(pool, &w, Schedule::Dynamic { chunk: 1 })),
+                Box::new(|| run_pool(pool, w, Schedule::Dynamic { chunk: 1 })),
             ),
-            ("rayon par_iter", Box::new(|| run_rayon(rp, &w, None))),
+            ("rayon par_iter", Box::new(|| run_rayon(rp, w, None))),
         ];
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
         let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
         let mut lbs = Vec::new();
         let mut serials = Vec::new();
         for rep in 0..reps {
-            let (total, max, expected) = serial_timed(&w);
+            let (total, max, expected) = serial_timed(w);
             let lb = (total / p).max(max);
             lbs.push(lb);
             serials.push(total);
@@ -313,7 +350,47 @@ fn main() {
     );
     let want = |name: &str| args.only.as_deref().map_or(true, |o| o == name);
     if want("balance") {
-        balance(&pool, &rp, args.reps);
+        let factor_sets: Vec<(String, Box<dyn Workload>)> = [Order::Shuffled, Order::HeavyLast]
+            .into_iter()
+            .map(|order| {
+                let numbers = generate(&NumberSpec {
+                    order,
+                    ..NumberSpec::default()
+                });
+                (
+                    order.to_string(),
+                    Box::new(Factorize::new(numbers, Method::Naive)) as Box<dyn Workload>,
+                )
+            })
+            .collect();
+        balance(
+            &pool,
+            &rp,
+            args.reps,
+            "mixed set, 20,000 numbers, 2% heavy, naive factorization",
+            &factor_sets,
+        );
+    }
+    if want("balance-sleep") || want("balance") {
+        // The same shape with sleeping tasks: scheduling decisions without CPU
+        // contention, so it stays readable on a loaded machine.
+        let sleep_sets: Vec<(String, Box<dyn Workload>)> = ["shuffled", "heavy-last"]
+            .into_iter()
+            .map(|order| {
+                (
+                    order.to_string(),
+                    Box::new(SleepTasks::new(4000, 0.02, order == "heavy-last"))
+                        as Box<dyn Workload>,
+                )
+            })
+            .collect();
+        balance(
+            &pool,
+            &rp,
+            args.reps,
+            "4,000 sleeping tasks, 2% sleep 2 ms, the rest 0 (CPU-load independent)",
+            &sleep_sets,
+        );
     }
     if want("overhead") {
         let one = Pool::builder().workers(1).build().expect("pool");

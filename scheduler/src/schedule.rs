@@ -520,4 +520,43 @@ mod tests {
         );
         assert_eq!(s.total().tasks, 200);
     }
+
+    #[cfg(not(loom))]
+    #[test]
+    fn adaptive_thief_gets_heavy_tasks_behind_a_grown_batch() {
+        // Worker 1's range is instant until its last 8 indices, which are slow:
+        // its batch has grown large by then, and worker 0 must still get some of
+        // the slow ones (give-back), not wait for worker 1 to run them all.
+        let pool = Pool::builder().workers(2).build().unwrap();
+        let slow_on_0 = AtomicUsize::new(0);
+        pool.for_each_index(0..20_000, Schedule::Adaptive, |ctx, i| {
+            if i >= 20_000 - 8 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                if ctx.worker_index() == 0 {
+                    slow_on_0.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        assert!(
+            slow_on_0.load(Ordering::Relaxed) >= 1,
+            "worker 0 ran none of the slow tail"
+        );
+    }
+
+    #[cfg(not(loom))]
+    #[test]
+    fn adaptive_counts_steals() {
+        let pool = Pool::builder().workers(2).build().unwrap();
+        pool.for_each_index(0..200, Schedule::Adaptive, |_, i| {
+            if i >= 100 {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        });
+        let s = pool.stats();
+        assert!(
+            s.workers[0].steal_successes > 0 && s.workers[0].tasks_stolen > 10,
+            "{s:?}"
+        );
+        assert_eq!(s.total().tasks, 200);
+    }
 }
