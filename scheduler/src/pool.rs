@@ -10,7 +10,8 @@
 //!   (`scope`/`join` called from outside run their body as one injected job);
 //! * per-worker *inboxes*: jobs only that worker may run. `for_each_index` posts
 //!   one *participant* per worker there, which is what lets `Static` really give
-//!   block `w` to worker `w`, and gives every schedule the same set of workers;
+//!   block `w` to worker `w`, and gives every schedule the same set of workers
+//!   (participants not needed any more are cancelled, see `schedule.rs`);
 //! * the worker deques: `join`, `Scope::spawn` and the chunk tasks of
 //!   `Schedule::WorkStealing` push there and are stolen from there.
 //!
@@ -25,8 +26,9 @@
 //! # Shutdown order
 //!
 //! 1. `Pool::drop` can only run when no call is in progress (every call borrows
-//!    the pool and blocks until its jobs finished), so no job is queued any more;
-//!    workers also drain their queues before they look at the flag.
+//!    the pool and blocks until its jobs finished), so the only jobs still queued
+//!    are cancelled participants; workers drain their queues (freeing those
+//!    tickets) before they look at the flag.
 //! 2. It sets `Shared::shutdown`, then `Sleep::wake_all` bumps the jobs counter
 //!    (cancelling every pending sleep) and wakes each blocked worker.
 //! 3. Each worker, finding no work and the flag set, leaves its loop.

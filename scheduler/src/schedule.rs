@@ -16,6 +16,11 @@
 //!
 //! Because participants are addressed to workers, static schedules really pin
 //! index blocks to workers, and the experiments can see their imbalance.
+//!
+//! For `Adaptive`, `Dynamic` and `Guided` any subset of participants can do all
+//! the work, so the first participant to leave (no work left to hand out)
+//! cancels those that have not started ([`Tickets`]): the call then returns
+//! without waiting for a worker that is asleep or busy elsewhere.
 
 use crate::adaptive::{self, Ranges};
 use crate::job::{JobRef, Panic};
