@@ -97,6 +97,27 @@ fn run_rayon(rp: &rayon::ThreadPool, w: &dyn Workload, max_len: Option<usize>) -
     (t.elapsed(), sum)
 }
 
+/// `threads` scoped std threads, each folding one contiguous block: no
+/// scheduler at all (thread creation included).
+fn run_plain_threads(threads: usize, w: &dyn Workload) -> (Duration, u64) {
+    let n = w.len();
+    let t = Instant::now();
+    let sum = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                s.spawn(move || {
+                    (k * n / threads..(k + 1) * n / threads)
+                        .fold(0u64, |s, i| s.wrapping_add(task_digest(i, w.run(i))))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .fold(0u64, |s, h| s.wrapping_add(h.join().unwrap()))
+    });
+    (t.elapsed(), sum)
+}
+
 /// Serial run with per-task timings: total, max, and checksum.
 fn serial_timed(w: &dyn Workload) -> (f64, f64, u64) {
     let (mut total, mut max, mut sum) = (0.0f64, 0.0f64, 0u64);
@@ -150,6 +171,20 @@ impl Workload for SleepTasks {
     fn predicted_cost(&self, index: usize) -> u64 {
         self.sleep_us[index]
     }
+}
+
+/// CPU time used by this process so far (all threads), in seconds.
+fn process_cpu_seconds() -> f64 {
+    // SAFETY: clock_gettime only writes the timespec we pass; zeroed is valid.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        assert_eq!(
+            libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts),
+            0
+        );
+        ts
+    };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 type Case<'a> = (&'a str, Box<dyn Fn() -> (Duration, u64) + 'a>);
@@ -251,6 +286,12 @@ fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks:
             "rayon with_max_len(1)",
             Box::new(|| run_rayon(rp, &w, Some(1))),
         ),
+        // The machine's floor: p plain threads, contiguous halves, no pool at
+        // all. Whatever this row shows over serial is not the scheduler's.
+        (
+            "p std threads, static blocks, no pool",
+            Box::new(|| run_plain_threads(pool.num_workers(), &w)),
+        ),
         // Pure bookkeeping cost, without parallel effects: a one-worker pool.
         (
             "adaptive, 1-worker pool (p = 1 in the formula)",
@@ -265,11 +306,18 @@ fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks:
     let workers_of = |name: &str| if name.contains("1-worker") { 1.0 } else { p };
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut per_task: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut per_task_cpu: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     for rep in 0..reps {
         let mut rep_times = vec![0.0; cases.len()];
+        let mut rep_cpu = vec![0.0; cases.len()];
         for k in 0..cases.len() {
             let c = (k + rep) % cases.len();
+            // Let every pool's threads park, so no spinning of an earlier case
+            // is counted in this one's CPU time.
+            std::thread::sleep(Duration::from_millis(3));
+            let cpu = process_cpu_seconds();
             let (d, sum) = (cases[c].1)();
+            rep_cpu[c] = process_cpu_seconds() - cpu;
             assert_eq!(sum, expected, "{} checksum mismatch", cases[c].0);
             rep_times[c] = d.as_secs_f64();
         }
@@ -277,19 +325,25 @@ fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks:
             times[c].push(rep_times[c]);
             per_task[c]
                 .push((workers_of(cases[c].0) * rep_times[c] - rep_times[0]) / tasks as f64 * 1e9);
+            per_task_cpu[c].push((rep_cpu[c] - rep_cpu[0]) / tasks as f64 * 1e9);
         }
     }
-    println!("| case | median ms | median ns/task overhead (core time) |");
-    println!("|---|---|---|");
+    println!("second column: the same with the process's CPU time instead of p x wall time (robust to other load on the machine, blind to idle cores)");
+    println!("| case | median ms | median ns/task overhead (p x wall) | median ns/task overhead (process CPU time) |");
+    println!("|---|---|---|---|");
     for (c, (name, _)) in cases.iter().enumerate() {
         let ms = median(&mut times[c]) * 1e3;
         if c == 0 {
             println!(
-                "| {name} | {ms:.2} | {:.1} ns/task serial |",
+                "| {name} | {ms:.2} | {:.1} ns/task serial | |",
                 ms * 1e6 / tasks as f64
             );
         } else {
-            println!("| {name} | {ms:.2} | {:.2} |", median(&mut per_task[c]));
+            println!(
+                "| {name} | {ms:.2} | {:.2} | {:.2} |",
+                median(&mut per_task[c]),
+                median(&mut per_task_cpu[c])
+            );
         }
     }
 }

@@ -53,10 +53,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A batch faster than this doubles the next batch.
-const GROW_BELOW: Duration = Duration::from_micros(4);
+const GROW_BELOW: Duration = Duration::from_micros(16);
 /// A batch slower than this shrinks the next one in proportion, to what would
 /// have taken `GROW_BELOW` (so after a heavy task the batch is 1 at once).
-const SHRINK_ABOVE: Duration = Duration::from_micros(16);
+const SHRINK_ABOVE: Duration = Duration::from_micros(64);
 /// Upper bound on the batch size.
 const MAX_BATCH: u32 = 4096;
 
