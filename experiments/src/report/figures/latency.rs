@@ -145,7 +145,7 @@ fn draw(
     let entries: Vec<(String, RGBColor, Mark)> = labelled
         .iter()
         .zip(&colors)
-        .map(|((l, _), c)| (l.clone(), *c, Mark::Line))
+        .map(|((l, k), c)| (l.clone(), *c, super::machine_mark(k.machine)))
         .collect();
     let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
     let lw = legend_width(&labels);
@@ -182,11 +182,9 @@ fn draw(
         .bold_line_style(BLACK.mix(0.1))
         .draw()
         .map_err(plot_err)?;
-    for ((_, pts, _), color) in curves.iter().zip(colors) {
+    for ((key, pts, _), color) in curves.iter().zip(colors) {
         let xy: Vec<(f64, f64)> = pts.iter().map(|(x, v)| (*x, v / unit.ns)).collect();
-        chart
-            .draw_series(LineSeries::new(xy.clone(), color.stroke_width(2)))
-            .map_err(plot_err)?;
+        super::draw_line(&mut chart, &xy, color, key.machine)?;
         if xy.len() <= 12 {
             chart
                 .draw_series(xy.iter().map(|p| Circle::new(*p, 3, color.filled())))

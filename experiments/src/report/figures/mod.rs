@@ -13,6 +13,7 @@ pub mod makespan;
 pub mod speedup;
 pub mod workers;
 
+use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -405,11 +406,12 @@ impl Input<'_> {
     /// Colours for a figure's series: by strategy when each strategy is one
     /// series (so colours match across figures), else by label.
     pub fn colors_for(&self, series: &[(String, &super::load::CellKey)]) -> Vec<RGBColor> {
+        // Machines are told apart by line style (see [`draw_line`]), not colour.
         let one_per_strategy = {
-            let mut seen: Vec<&str> = Vec::new();
+            let mut seen: Vec<(&str, usize)> = Vec::new();
             series.iter().all(|(_, k)| {
-                let fresh = !seen.contains(&k.strategy.as_str());
-                seen.push(&k.strategy);
+                let fresh = !seen.contains(&(k.strategy.as_str(), k.machine));
+                seen.push((&k.strategy, k.machine));
                 fresh
             })
         };
@@ -423,6 +425,46 @@ impl Input<'_> {
             series.iter().map(|(l, _)| local.color(l)).collect()
         }
     }
+}
+
+/// How a series of folder `machine` is drawn in legends: solid for the first
+/// folder, dashed for the others.
+pub fn machine_mark(machine: usize) -> Mark {
+    if machine == 0 {
+        Mark::Line
+    } else {
+        Mark::Dashed
+    }
+}
+
+/// Draws one series as a line: solid for the first folder, dashed for the others,
+/// so that machines compared in one figure keep their strategy's colour.
+pub(crate) fn draw_line<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    pts: &[(f64, f64)],
+    color: RGBColor,
+    machine: usize,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    if machine == 0 {
+        chart
+            .draw_series(LineSeries::new(pts.to_vec(), color.stroke_width(2)))
+            .map_err(plot_err)?;
+    } else {
+        chart
+            .draw_series(DashedLineSeries::new(
+                pts.to_vec(),
+                7,
+                4,
+                color.stroke_width(2),
+            ))
+            .map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 /// Whether the Rust cells among `keys` ran under more than one placement (Python

@@ -129,7 +129,7 @@ fn draw(
         labelled
             .iter()
             .zip(&colors)
-            .map(|((l, _), c)| (l.clone(), *c, Mark::Line)),
+            .map(|((l, k), c)| (l.clone(), *c, super::machine_mark(k.machine))),
     );
     let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
     let lw = legend_width(&labels);
@@ -172,12 +172,10 @@ fn draw(
             BLACK.mix(0.7).stroke_width(1),
         ))
         .map_err(plot_err)?;
-    for ((_, pts), color) in series.into_iter().zip(colors) {
+    for (((machine, ..), pts), color) in series.into_iter().zip(colors) {
         let mut pts = pts;
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        chart
-            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
-            .map_err(plot_err)?;
+        super::draw_line(&mut chart, &pts, color, machine)?;
         chart
             .draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
             .map_err(plot_err)?;
