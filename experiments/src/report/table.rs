@@ -393,8 +393,9 @@ pub fn render(
     }
     md.push_str(
         "Makespan: median over repetitions; 95% CI: percentile bootstrap of the median \
-         (2000 resamples, fixed seed); speedup: median serial makespan ÷ median makespan \
-         (`py-*` against `py-serial`); lb_ratio: median of makespan ÷ lower bound \
+         (2000 resamples, fixed seed); speedup: median over repetitions of serial ÷ makespan \
+         with serial from the same round (runs.csv `speedup`; median serial ÷ median makespan \
+         where that column is empty), `py-*` against `py-serial`; lb_ratio: median of makespan ÷ lower bound \
          (1.00 = perfect balance); steals: median per run; p50/p99: response latency \
          (batch start → task end) over all repetitions.\n\n",
     );

@@ -36,7 +36,7 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
         check_written(&path)?;
         files.push((
             file,
-            format!("`{w}`: speedup over serial (median ÷ median) vs workers; dashed: ideal"),
+            format!("`{w}`: speedup over serial (as in the table) vs workers; dashed: ideal"),
         ));
     }
     let skipped = (!without.is_empty()).then(|| {
