@@ -109,10 +109,7 @@ fn report_on_fixture_writes_tables_and_every_figure() {
         ("latency-clustered-heavy-last.svg", "99.9%"),
         // .hgrm values are µs; scaled to ns they put the tail at ~285 ms.
         ("latency-clustered-heavy-last.svg", "response latency (ms)"),
-        (
-            "workers-clustered-heavy-last-w4.svg",
-            "busy (running tasks)",
-        ),
+        ("workers-clustered-heavy-last-w4.svg", "max/mean"),
         (
             "crossover-factorial-cold-pool-timed.svg",
             "problem size (tasks)",

@@ -3,8 +3,8 @@
 //! measured against `py-serial`, Rust ones against `serial`.
 
 use super::{
-    check_written, draw_legend, legend_width, plot_err, Input, Mark, Outcome, TickedAxis, AXIS_PX,
-    CAPTION_PX, FONT, TICK_PX,
+    caption_font, check_written, draw_legend_below, legend_below, plot_err, Input, Mark, Outcome,
+    TickedAxis, AXIS_PX, FIG_WIDTH, FONT, PLOT_HEIGHT, TICK_PX,
 };
 use crate::report::load::CellKey;
 use crate::report::summary::{is_serial, CellSummary};
@@ -132,17 +132,18 @@ fn draw(
             .map(|((l, k), c)| (l.clone(), *c, super::machine_mark(k.machine))),
     );
     let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
-    let lw = legend_width(&labels);
-    let plot_w = 520;
-    let height = 420.max(60 + entries.len() as u32 * (TICK_PX + 7));
-    let root = SVGBackend::new(path, (plot_w + lw, height)).into_drawing_area();
+    let (cols, legend_h) = legend_below(&labels);
+    let root = SVGBackend::new(path, (FIG_WIDTH, PLOT_HEIGHT + legend_h)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_horizontally(plot_w);
+    let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
     let mut chart = ChartBuilder::on(&plot)
-        .caption(format!("{workload}: speedup"), (FONT, CAPTION_PX))
+        .caption(
+            format!("{workload}: speedup"),
+            caption_font(&format!("{workload}: speedup"), FIG_WIDTH),
+        )
         .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(56)
+        .x_label_area_size(62)
+        .y_label_area_size(72)
         .build_cartesian_2d(
             TickedAxis::new(0.8..max_w + 0.2, worker_ticks),
             0.0..(max_s * 1.08).max(1.1),
@@ -180,7 +181,7 @@ fn draw(
             .draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
             .map_err(plot_err)?;
     }
-    draw_legend(&legend, &entries, 40)?;
+    draw_legend_below(&legend, &entries, cols)?;
     root.present().map_err(plot_err)?;
     Ok(())
 }
