@@ -221,10 +221,15 @@ fn best_sentence(workload: &str, cells: &[&CellSummary], machine: Option<&str>) 
     s.push(')');
     if let Some(next) = at.get(1) {
         let overlap = next.ci_ns.0 <= best.ci_ns.1;
+        let ratio = next.median_ns / best.median_ns;
+        let lead = if ratio < 1.005 {
+            "level with".to_string()
+        } else {
+            format!("{}× faster than", sig3(ratio))
+        };
         write!(
             s,
-            ", {}× faster than the next best, {} ({}{})",
-            sig3(next.median_ns / best.median_ns),
+            ", {lead} the next best, {} ({}{})",
             next.key.strategy,
             fmt_duration(next.median_ns),
             if overlap {
