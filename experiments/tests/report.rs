@@ -109,10 +109,7 @@ fn report_on_fixture_writes_tables_and_every_figure() {
         ("latency-clustered-heavy-last.svg", "99.9%"),
         // .hgrm values are µs; scaled to ns they put the tail at ~285 ms.
         ("latency-clustered-heavy-last.svg", "response latency (ms)"),
-        (
-            "workers-clustered-heavy-last-w4.svg",
-            "busy (running tasks)",
-        ),
+        ("workers-clustered-heavy-last-w4.svg", "max/mean"),
         (
             "crossover-factorial-cold-pool-timed.svg",
             "problem size (tasks)",
@@ -377,4 +374,30 @@ fn a_second_report_removes_figures_the_data_no_longer_supports() {
     assert!(!report.join("latency-gone.svg").exists());
     assert!(report.join("notes.svg").exists(), "not ours: kept");
     assert!(report.join("makespan-w.svg").exists());
+}
+
+#[test]
+fn speedup_is_the_median_of_per_round_speedups_when_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // Round 0: serial 10 ms, static 5 ms (2×); round 1: serial 30 ms, static 10 ms (3×).
+    // Median of the rounds' speedups: 2.5×; median ÷ median would say 20 / 7.5 = 2.67×.
+    std::fs::write(
+        dir.join("runs.csv"),
+        "workload,strategy,workers,placement,repetition,makespan_ns,speedup\n\
+         w,serial,1,none,0,10000000,1\nw,serial,1,none,1,30000000,1\n\
+         w,static,2,none,0,5000000,2\nw,static,2,none,1,10000000,3\n",
+    )
+    .unwrap();
+    let out = wsbench(&["report", arg(dir)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
+    assert!(
+        md.contains("| static | 2 | 2 | 7.50 ms | 5.00–10.0 ms | 2.50× |"),
+        "{md}"
+    );
 }

@@ -58,6 +58,8 @@ pub struct RunRow {
     pub makespan_ns: f64,
     /// max(Σ serial task time / p, max serial task time), when recorded.
     pub lower_bound_ns: Option<f64>,
+    /// serial makespan of the same round / this makespan, when recorded.
+    pub speedup: Option<f64>,
     /// makespan / lower bound, when recorded.
     pub lb_ratio: Option<f64>,
     /// Successful steals, when recorded.
@@ -335,6 +337,7 @@ fn read_runs(t: &Table, machine: usize) -> CliResult<Vec<RunRow>> {
     let makespan = t.require("makespan_ns")?;
     let lower_bound = t.column("lower_bound_ns");
     let lb_ratio = t.column("lb_ratio");
+    let speedup = t.column("speedup");
     let steals = t.column("steals");
     let checksum_ok = t.column("checksum_ok");
     let size = t.column("size");
@@ -352,6 +355,7 @@ fn read_runs(t: &Table, machine: usize) -> CliResult<Vec<RunRow>> {
             repetition: row.string(repetition),
             makespan_ns: row.number(makespan, "makespan_ns")?,
             lower_bound_ns: row.opt_number(lower_bound, "lower_bound_ns")?,
+            speedup: row.opt_number(speedup, "speedup")?,
             lb_ratio: row.opt_number(lb_ratio, "lb_ratio")?,
             steals: row.opt_number(steals, "steals")?,
             checksum_ok: row.opt_bool(checksum_ok, "checksum_ok")?,

@@ -22,8 +22,10 @@ pub struct CellSummary {
     pub min_ns: f64,
     /// Slowest run.
     pub max_ns: f64,
-    /// Median serial makespan / median makespan (serial of the same family:
-    /// `serial` for Rust strategies, `py-serial` for `py-*`).
+    /// Speedup over serial (serial of the same family: `serial` for Rust
+    /// strategies, `py-serial` for `py-*`): the median of runs.csv's per-run
+    /// `speedup` (serial of the same round ÷ makespan, which cancels slow drift)
+    /// when every counted run has one, else median serial ÷ median makespan.
     pub speedup: Option<f64>,
     /// Median of makespan / lower bound.
     pub lb_ratio: Option<f64>,
@@ -164,7 +166,9 @@ pub fn summarise(dirs: &[ResultsDir]) -> Vec<CellSummary> {
                 })
                 .map(|(_, v)| v)
         };
-        c.speedup = exact.or_else(any).map(|s| s / c.median_ns);
+        if c.speedup.is_none() {
+            c.speedup = exact.or_else(any).map(|s| s / c.median_ns);
+        }
     }
     sort_cells(&mut cells, &workload_order);
     cells
@@ -225,6 +229,12 @@ fn summarise_cell(
         })
         .collect();
     let steals: Vec<f64> = good.iter().filter_map(|r| r.steals).collect();
+    let per_run_speedup: Vec<f64> = good.iter().filter_map(|r| r.speedup).collect();
+    let speedup = if per_run_speedup.len() == good.len() {
+        median(&per_run_speedup)
+    } else {
+        None // filled in from the serial medians by `summarise`
+    };
     Some(CellSummary {
         p50_response_ns: latency.get(&(key.clone(), 5000)).copied(),
         p99_response_ns: latency.get(&(key.clone(), 9900)).copied(),
@@ -236,7 +246,7 @@ fn summarise_cell(
         ci_ns,
         min_ns,
         max_ns,
-        speedup: None,
+        speedup,
         lb_ratio: median(&lb),
         steals: median(&steals),
         checksum_failures,

@@ -221,10 +221,15 @@ fn best_sentence(workload: &str, cells: &[&CellSummary], machine: Option<&str>) 
     s.push(')');
     if let Some(next) = at.get(1) {
         let overlap = next.ci_ns.0 <= best.ci_ns.1;
+        let ratio = next.median_ns / best.median_ns;
+        let lead = if ratio < 1.005 {
+            "level with".to_string()
+        } else {
+            format!("{}× faster than", sig3(ratio))
+        };
         write!(
             s,
-            ", {}× faster than the next best, {} ({}{})",
-            sig3(next.median_ns / best.median_ns),
+            ", {lead} the next best, {} ({}{})",
             next.key.strategy,
             fmt_duration(next.median_ns),
             if overlap {
@@ -393,8 +398,9 @@ pub fn render(
     }
     md.push_str(
         "Makespan: median over repetitions; 95% CI: percentile bootstrap of the median \
-         (2000 resamples, fixed seed); speedup: median serial makespan ÷ median makespan \
-         (`py-*` against `py-serial`); lb_ratio: median of makespan ÷ lower bound \
+         (2000 resamples, fixed seed); speedup: median over repetitions of serial ÷ makespan \
+         with serial from the same round (runs.csv `speedup`; median serial ÷ median makespan \
+         where that column is empty), `py-*` against `py-serial`; lb_ratio: median of makespan ÷ lower bound \
          (1.00 = perfect balance); steals: median per run; p50/p99: response latency \
          (batch start → task end) over all repetitions.\n\n",
     );

@@ -11,8 +11,8 @@
 //! it moves the crossover. Each strategy is drawn at its largest worker count.
 
 use super::{
-    check_written, draw_legend, legend_width, plot_err, slug, Input, Mark, Outcome, TickedAxis,
-    AXIS_PX, CAPTION_PX, FONT, TICK_PX,
+    caption_font, check_written, draw_legend_below, legend_below, plot_err, slug, Input, Mark,
+    Outcome, TickedAxis, AXIS_PX, FIG_WIDTH, FONT, PLOT_HEIGHT, TICK_PX,
 };
 use crate::report::stats::{crossover, Crossover};
 use crate::report::summary::{is_serial, serial_of, strategy_rank, CellSummary};
@@ -258,11 +258,10 @@ fn draw(input: &Input, s: &Sweep, path: &std::path::Path) -> anyhow::Result<()> 
     let unit = unit_for(max_ns);
     let (xmin, xmax) = (s.sizes[0] as f64, *s.sizes.last().expect("sizes") as f64);
     let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
-    let lw = legend_width(&labels);
-    let width = 560 + lw;
-    let root = SVGBackend::new(path, (width, 420)).into_drawing_area();
+    let (cols, legend_h) = legend_below(&labels);
+    let root = SVGBackend::new(path, (FIG_WIDTH, PLOT_HEIGHT + legend_h)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_horizontally(560);
+    let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
     let timing = match s.pool_in_timing {
         Some(true) => "pool creation timed",
         Some(false) => "warm pool",
@@ -320,7 +319,7 @@ fn draw(input: &Input, s: &Sweep, path: &std::path::Path) -> anyhow::Result<()> 
         (false, true) => chart.draw(&plot, xn(), yl(), ylo / 1.3, yhi * 1.3)?,
         (false, false) => chart.draw(&plot, xn(), yn(), 0.0, yhi * 1.08)?,
     }
-    draw_legend(&legend, &entries, 40)?;
+    draw_legend_below(&legend, &entries, cols)?;
     root.present().map_err(plot_err)?;
     Ok(())
 }
@@ -351,17 +350,19 @@ impl SweepChart<'_> {
         Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
     {
         let mut chart = ChartBuilder::on(area)
-            .caption(&self.caption, (FONT, CAPTION_PX))
+            .caption(&self.caption, caption_font(&self.caption, FIG_WIDTH))
             .margin(12)
-            .margin_right(20)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
+            .margin_right(34)
+            .x_label_area_size(62)
+            .y_label_area_size(84)
             .build_cartesian_2d(x, y)
             .map_err(plot_err)?;
         chart
             .configure_mesh()
             .x_desc(&self.x_desc)
             .y_desc(&self.y_desc)
+            .x_labels(6)
+            .y_labels(8)
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
             .axis_desc_style((FONT, AXIS_PX))

@@ -9,8 +9,8 @@
 //! (1/(1−1) = ∞) and is left out.
 
 use super::{
-    check_written, draw_legend, legend_width, plot_err, Input, Mark, Outcome, TickedAxis, AXIS_PX,
-    CAPTION_PX, FONT, TICK_PX,
+    caption_font, check_written, draw_legend_below, legend_below, plot_err, Input, Mark, Outcome,
+    TickedAxis, AXIS_PX, FIG_WIDTH, FONT, PLOT_HEIGHT, TICK_PX,
 };
 use crate::report::load::CellKey;
 use crate::report::stats::median;
@@ -145,26 +145,22 @@ fn draw(
     let entries: Vec<(String, RGBColor, Mark)> = labelled
         .iter()
         .zip(&colors)
-        .map(|((l, _), c)| (l.clone(), *c, Mark::Line))
+        .map(|((l, k), c)| (l.clone(), *c, super::machine_mark(k.machine)))
         .collect();
     let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
-    let lw = legend_width(&labels);
-    let plot_w = 560;
-    let height = 420.max(60 + entries.len() as u32 * (TICK_PX + 7));
-    let root = SVGBackend::new(path, (plot_w + lw, height)).into_drawing_area();
+    let (cols, legend_h) = legend_below(&labels);
+    let root = SVGBackend::new(path, (FIG_WIDTH, PLOT_HEIGHT + legend_h)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_horizontally(plot_w);
-    let mut ticks = vec![0.0, 2f64.log10()];
+    let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
+    let mut ticks = vec![2f64.log10()];
     ticks.extend((1..=max_x.floor() as i32).map(f64::from));
+    let caption = format!("{workload}, {workers} workers: response latency");
     let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            format!("{workload}, {workers} workers: response latency"),
-            (FONT, CAPTION_PX),
-        )
+        .caption(&caption, caption_font(&caption, FIG_WIDTH))
         .margin(12)
         .margin_right(28)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
+        .x_label_area_size(62)
+        .y_label_area_size(84)
         .build_cartesian_2d(
             TickedAxis::new(0.0..max_x * 1.03, ticks),
             0.0..max_v / unit.ns * 1.06,
@@ -182,18 +178,16 @@ fn draw(
         .bold_line_style(BLACK.mix(0.1))
         .draw()
         .map_err(plot_err)?;
-    for ((_, pts, _), color) in curves.iter().zip(colors) {
+    for ((key, pts, _), color) in curves.iter().zip(colors) {
         let xy: Vec<(f64, f64)> = pts.iter().map(|(x, v)| (*x, v / unit.ns)).collect();
-        chart
-            .draw_series(LineSeries::new(xy.clone(), color.stroke_width(2)))
-            .map_err(plot_err)?;
+        super::draw_line(&mut chart, &xy, color, key.machine)?;
         if xy.len() <= 12 {
             chart
                 .draw_series(xy.iter().map(|p| Circle::new(*p, 3, color.filled())))
                 .map_err(plot_err)?;
         }
     }
-    draw_legend(&legend, &entries, 40)?;
+    draw_legend_below(&legend, &entries, cols)?;
     root.present().map_err(plot_err)?;
     Ok(())
 }

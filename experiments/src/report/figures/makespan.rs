@@ -6,7 +6,7 @@
 //! Rust), the time axis is logarithmic so both stay readable.
 
 use super::{
-    check_written, plot_err, Input, Outcome, TickedAxis, AXIS_PX, CAPTION_PX, FONT, TICK_PX,
+    caption_font, check_written, plot_err, Input, Outcome, TickedAxis, AXIS_PX, FONT, TICK_PX,
 };
 use crate::report::summary::CellSummary;
 use crate::report::units::{tick, unit_for};
@@ -16,8 +16,8 @@ use plotters::prelude::*;
 use std::path::Path;
 
 /// Width of the plot area beside the row labels, in px.
-const PLOT_WIDTH: u32 = 520;
-const ROW_PX: u32 = 24;
+const PLOT_WIDTH: u32 = 420;
+const ROW_PX: u32 = 30;
 
 /// Draws one makespan figure per workload.
 pub fn render(input: &Input) -> anyhow::Result<Outcome> {
@@ -78,7 +78,7 @@ fn draw(input: &Input, workload: &str, cells: &[&CellSummary], path: &Path) -> a
     let caption = format!("{workload}: makespan, median of {n_text} runs");
     let height = 110 + ROW_PX * cells.len() as u32;
     let label_px =
-        labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32 * TICK_PX * 56 / 100
+        labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32 * TICK_PX * 48 / 100
             + 16;
     // The plot keeps its width however long the row labels are.
     let root = SVGBackend::new(path, (PLOT_WIDTH + label_px, height)).into_drawing_area();
@@ -99,6 +99,7 @@ fn draw(input: &Input, workload: &str, cells: &[&CellSummary], path: &Path) -> a
         caption: &caption,
         x_desc: &x_desc,
         label_px,
+        width: PLOT_WIDTH + label_px,
     };
     if log {
         bars.draw(
@@ -121,6 +122,7 @@ struct Bars<'a> {
     caption: &'a str,
     x_desc: &'a str,
     label_px: u32,
+    width: u32,
 }
 
 impl Bars<'_> {
@@ -137,10 +139,10 @@ impl Bars<'_> {
     {
         let n = self.cells.len();
         let mut chart = ChartBuilder::on(root)
-            .caption(self.caption, (FONT, CAPTION_PX))
+            .caption(self.caption, caption_font(self.caption, self.width))
             .margin(12)
             .margin_right(24)
-            .x_label_area_size(48)
+            .x_label_area_size(62)
             .y_label_area_size(self.label_px)
             .build_cartesian_2d(
                 x,
@@ -158,6 +160,7 @@ impl Bars<'_> {
                     .cloned()
                     .unwrap_or_default()
             })
+            .x_labels(6)
             .x_label_formatter(&|v| tick(*v))
             .x_desc(self.x_desc)
             .axis_desc_style((FONT, AXIS_PX))

@@ -13,6 +13,7 @@ pub mod makespan;
 pub mod speedup;
 pub mod workers;
 
+use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -124,12 +125,13 @@ impl Outcome {
 
 /// Font family for every text element (the viewer resolves it; nothing is embedded).
 pub const FONT: &str = "sans-serif";
-/// Caption size as given to plotters (it writes `size / 1.24` px into the SVG: 17.7 px).
-pub const CAPTION_PX: u32 = 22;
-/// Axis description size (16.1 px in the SVG).
-pub const AXIS_PX: u32 = 20;
-/// Tick label and legend size (14.5 px in the SVG).
-pub const TICK_PX: u32 = 18;
+/// Caption size as given to plotters (it writes `size / 1.24` px into the SVG: 22.6 px).
+pub const CAPTION_PX: u32 = 28;
+/// Axis description size (21 px in the SVG).
+pub const AXIS_PX: u32 = 26;
+/// Tick label and legend size (19.4 px in the SVG: 8 pt when a 560 px figure is
+/// printed 3.3 in wide, a paper column).
+pub const TICK_PX: u32 = 24;
 
 /// Tableau-10 (colour-blind-aware), then five more distinct colours.
 const PALETTE: [RGBColor; 15] = [
@@ -197,10 +199,52 @@ pub enum Mark {
 /// Width in px a legend needs for `labels` at [`TICK_PX`].
 pub fn legend_width(labels: &[String]) -> u32 {
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
-    (44 + longest * TICK_PX * 56 / 100).clamp(90, 360)
+    (44 + longest * TICK_PX * 48 / 100).clamp(90, 420)
 }
 
-/// Draws a legend (one entry a row) at the top of `area`, which is beside the plot.
+/// Width of the line figures (speedup, latency, crossover) in px: 19.4 px text
+/// prints at 8 pt when the figure is 3.3 in (a paper column) wide.
+pub const FIG_WIDTH: u32 = 560;
+/// Height of their plot area; the legend goes below it.
+pub const PLOT_HEIGHT: u32 = 400;
+
+/// The caption font for `text` in a figure `width` px wide: [`CAPTION_PX`], or
+/// smaller so that a long workload name does not run off the edges.
+pub fn caption_font(text: &str, width: u32) -> (&'static str, u32) {
+    // plotters writes size / 1.24 px; a sans-serif glyph averages ~0.55 em.
+    let chars = text.chars().count().max(1) as f64;
+    let fit = (width.saturating_sub(24)) as f64 * 1.24 / (0.55 * chars);
+    (FONT, (fit.floor() as u32).clamp(14, CAPTION_PX))
+}
+
+/// Columns and height (px) of a legend drawn below a [`FIG_WIDTH`] plot: two
+/// columns when every label fits in half the width, else one.
+pub fn legend_below(labels: &[String]) -> (u32, u32) {
+    let cols = if legend_width(labels) <= FIG_WIDTH / 2 - 10 {
+        2
+    } else {
+        1
+    };
+    let rows = (labels.len() as u32).div_ceil(cols);
+    (cols, rows * (TICK_PX + 7) + 14)
+}
+
+/// Draws a legend below the plot, in `cols` columns filled top to bottom.
+pub fn draw_legend_below<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, RGBColor, Mark)],
+    cols: u32,
+) -> anyhow::Result<()> {
+    let area = area.margin(0, 0, 16, 0);
+    let rows = entries.len().div_ceil(cols.max(1) as usize).max(1);
+    let columns = area.split_evenly((1, cols.max(1) as usize));
+    for (column, chunk) in columns.iter().zip(entries.chunks(rows)) {
+        draw_legend(column, chunk, 4)?;
+    }
+    Ok(())
+}
+
+/// Draws a legend (one entry a row) at the top of `area`.
 pub fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     entries: &[(String, RGBColor, Mark)],
@@ -405,11 +449,12 @@ impl Input<'_> {
     /// Colours for a figure's series: by strategy when each strategy is one
     /// series (so colours match across figures), else by label.
     pub fn colors_for(&self, series: &[(String, &super::load::CellKey)]) -> Vec<RGBColor> {
+        // Machines are told apart by line style (see [`draw_line`]), not colour.
         let one_per_strategy = {
-            let mut seen: Vec<&str> = Vec::new();
+            let mut seen: Vec<(&str, usize)> = Vec::new();
             series.iter().all(|(_, k)| {
-                let fresh = !seen.contains(&k.strategy.as_str());
-                seen.push(&k.strategy);
+                let fresh = !seen.contains(&(k.strategy.as_str(), k.machine));
+                seen.push((&k.strategy, k.machine));
                 fresh
             })
         };
@@ -423,6 +468,46 @@ impl Input<'_> {
             series.iter().map(|(l, _)| local.color(l)).collect()
         }
     }
+}
+
+/// How a series of folder `machine` is drawn in legends: solid for the first
+/// folder, dashed for the others.
+pub fn machine_mark(machine: usize) -> Mark {
+    if machine == 0 {
+        Mark::Line
+    } else {
+        Mark::Dashed
+    }
+}
+
+/// Draws one series as a line: solid for the first folder, dashed for the others,
+/// so that machines compared in one figure keep their strategy's colour.
+pub(crate) fn draw_line<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    pts: &[(f64, f64)],
+    color: RGBColor,
+    machine: usize,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    if machine == 0 {
+        chart
+            .draw_series(LineSeries::new(pts.to_vec(), color.stroke_width(2)))
+            .map_err(plot_err)?;
+    } else {
+        chart
+            .draw_series(DashedLineSeries::new(
+                pts.to_vec(),
+                7,
+                4,
+                color.stroke_width(2),
+            ))
+            .map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 /// Whether the Rust cells among `keys` ran under more than one placement (Python

@@ -3,8 +3,8 @@
 //! measured against `py-serial`, Rust ones against `serial`.
 
 use super::{
-    check_written, draw_legend, legend_width, plot_err, Input, Mark, Outcome, TickedAxis, AXIS_PX,
-    CAPTION_PX, FONT, TICK_PX,
+    caption_font, check_written, draw_legend_below, legend_below, plot_err, Input, Mark, Outcome,
+    TickedAxis, AXIS_PX, FIG_WIDTH, FONT, PLOT_HEIGHT, TICK_PX,
 };
 use crate::report::load::CellKey;
 use crate::report::summary::{is_serial, CellSummary};
@@ -36,7 +36,7 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
         check_written(&path)?;
         files.push((
             file,
-            format!("`{w}`: speedup over serial (median ÷ median) vs workers; dashed: ideal"),
+            format!("`{w}`: speedup over serial (as in the table) vs workers; dashed: ideal"),
         ));
     }
     let skipped = (!without.is_empty()).then(|| {
@@ -129,20 +129,21 @@ fn draw(
         labelled
             .iter()
             .zip(&colors)
-            .map(|((l, _), c)| (l.clone(), *c, Mark::Line)),
+            .map(|((l, k), c)| (l.clone(), *c, super::machine_mark(k.machine))),
     );
     let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
-    let lw = legend_width(&labels);
-    let plot_w = 520;
-    let height = 420.max(60 + entries.len() as u32 * (TICK_PX + 7));
-    let root = SVGBackend::new(path, (plot_w + lw, height)).into_drawing_area();
+    let (cols, legend_h) = legend_below(&labels);
+    let root = SVGBackend::new(path, (FIG_WIDTH, PLOT_HEIGHT + legend_h)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_horizontally(plot_w);
+    let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
     let mut chart = ChartBuilder::on(&plot)
-        .caption(format!("{workload}: speedup"), (FONT, CAPTION_PX))
+        .caption(
+            format!("{workload}: speedup"),
+            caption_font(&format!("{workload}: speedup"), FIG_WIDTH),
+        )
         .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(56)
+        .x_label_area_size(62)
+        .y_label_area_size(72)
         .build_cartesian_2d(
             TickedAxis::new(0.8..max_w + 0.2, worker_ticks),
             0.0..(max_s * 1.08).max(1.1),
@@ -172,17 +173,15 @@ fn draw(
             BLACK.mix(0.7).stroke_width(1),
         ))
         .map_err(plot_err)?;
-    for ((_, pts), color) in series.into_iter().zip(colors) {
+    for (((machine, ..), pts), color) in series.into_iter().zip(colors) {
         let mut pts = pts;
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        chart
-            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
-            .map_err(plot_err)?;
+        super::draw_line(&mut chart, &pts, color, machine)?;
         chart
             .draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
             .map_err(plot_err)?;
     }
-    draw_legend(&legend, &entries, 40)?;
+    draw_legend_below(&legend, &entries, cols)?;
     root.present().map_err(plot_err)?;
     Ok(())
 }

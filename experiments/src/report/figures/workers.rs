@@ -7,8 +7,8 @@
 //! first of work-stealing, dynamic, guided, static-cyclic, rayon that was run.
 
 use super::{
-    check_written, draw_legend, plot_err, slug, Input, Mark, Outcome, TickedAxis, AXIS_PX,
-    CAPTION_PX, FONT, TICK_PX,
+    caption_font, check_written, draw_legend, plot_err, slug, Input, Mark, Outcome, TickedAxis,
+    AXIS_PX, FONT, TICK_PX,
 };
 use crate::report::load::{CellKey, WorkerRow};
 use crate::report::units::{sig3, tick, unit_for};
@@ -176,31 +176,25 @@ fn draw(
         .fold(0.0, f64::max);
     let unit = unit_for(max_total);
     let cell = &panels[0].0;
-    let panel_w = 340;
+    let panel_w = 300;
     let width = panel_w * panels.len() as u32;
-    let root = SVGBackend::new(path, (width, 460)).into_drawing_area();
+    let root = SVGBackend::new(path, (width, 440)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let machine = if input.machine_labels.len() > 1 {
         format!(" [{}]", input.machine_labels[cell.machine])
     } else {
         String::new()
     };
+    let title = format!(
+        "{}{machine}, {} workers: busy / idle per worker",
+        cell.workload, cell.workers
+    );
     let root = root
-        .titled(
-            &format!(
-                "{}{machine}, {} workers: busy / idle per worker",
-                cell.workload, cell.workers
-            ),
-            (FONT, CAPTION_PX),
-        )
+        .titled(&title, caption_font(&title, width))
         .map_err(plot_err)?;
-    let (legend, body) = root.split_vertically(30);
+    let (legend, body) = root.split_vertically(36);
     let legend_entries = [
-        (
-            "busy (running tasks)".to_string(),
-            RGBColor(31, 119, 180),
-            Mark::Box,
-        ),
+        ("busy".to_string(), RGBColor(31, 119, 180), Mark::Box),
         ("idle".to_string(), RGBColor(200, 200, 200), Mark::Box),
         ("makespan".to_string(), BLACK, Mark::Dashed),
     ];
@@ -219,18 +213,17 @@ fn draw(
         // At most ~16 worker labels: every k-th worker on wide pools.
         let step = n.div_ceil(16);
         let ticks: Vec<f64> = (0..n).step_by(step).map(|i| i as f64).collect();
+        let panel_title = format!(
+            "{}, rep {rep}: max/mean {}",
+            key.strategy,
+            sig3(imbalance(run))
+        );
+        let (font, size) = caption_font(&panel_title, panel_w);
         let mut chart = ChartBuilder::on(area)
-            .caption(
-                format!(
-                    "{} (rep {rep}), max/mean {}",
-                    key.strategy,
-                    sig3(imbalance(run))
-                ),
-                (FONT, AXIS_PX),
-            )
+            .caption(&panel_title, (font, size.min(AXIS_PX)))
             .margin(10)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
+            .x_label_area_size(58)
+            .y_label_area_size(80)
             .build_cartesian_2d(
                 TickedAxis::new(-0.5..n as f64 - 0.5, ticks),
                 0.0..max_total / unit.ns * 1.05,

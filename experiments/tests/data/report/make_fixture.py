@@ -61,6 +61,7 @@ def main():
     for wl, heavy_last in [("clustered-shuffled", False), ("clustered-heavy-last", True)]:
         size = 2000
         serial_ns = 400e6
+        round_serial = {}
         task_max = 40e6
         for strategy, workers in [("serial", 1)] + [(s, w) for w in (2, 4) for s in
                                                     ("static", "dynamic:1", "work-stealing:1", "adaptive", "rayon")]:
@@ -74,9 +75,12 @@ def main():
             all_resp = []
             for rep in range(REPS):
                 m = (serial_ns if strategy == "serial" else lb * eff) * (1 + rng.uniform(0, 0.04))
+                if strategy == "serial":
+                    round_serial[rep] = m  # like the runner: serial_ns = the same round's serial
+                s_ns = round_serial[rep]
                 steals = 0 if strategy in ("serial", "static") else rng.randint(20, 60) * workers
-                runs.append(f"{wl},{strategy},{workers},spread,{rep},{m:.0f},{lb:.0f},{serial_ns:.0f},"
-                            f"{serial_ns / m:.4f},{m / lb:.4f},{steals},0,true,{steals // 3},{workers},"
+                runs.append(f"{wl},{strategy},{workers},spread,{rep},{m:.0f},{lb:.0f},{s_ns:.0f},"
+                            f"{s_ns / m:.4f},{m / lb:.4f},{steals},0,true,{steals // 3},{workers},"
                             f"{m * workers * 0.97:.0f},{m * workers * 0.03:.0f},{size},{size},false,true,"
                             f"1234567,,,")
                 # per-worker busy/idle
@@ -110,6 +114,7 @@ def main():
         for n in range(200, 2001, 300):
             wl = f"factorial-{kind}-n{n}"
             serial_ns = 25.0 * n * n
+            round_serial = {}
             for strategy, workers in [("serial", 1), ("static", 2), ("adaptive", 2)]:
                 for rep in range(REPS):
                     if strategy == "serial":
@@ -117,8 +122,11 @@ def main():
                     else:
                         m = startup + serial_ns / (1.6 if strategy == "static" else 1.9)
                     m *= 1 + rng.uniform(0, 0.03)
+                    if strategy == "serial":
+                        round_serial[rep] = m
+                    s_ns = round_serial[rep]
                     runs.append(f"{wl},{strategy},{workers},spread,{rep},{m:.0f},{serial_ns / workers:.0f},"
-                                f"{serial_ns:.0f},{serial_ns / m:.4f},{m / (serial_ns / workers):.4f},0,0,true,"
+                                f"{s_ns:.0f},{s_ns / m:.4f},{m / (serial_ns / workers):.4f},0,0,true,"
                                 f"0,0,0,0,{n},{n},{timed},false,99,,,factorial-{kind}")
     for name, rows in [("runs.csv", runs), ("latency.csv", lat), ("latency_cells.csv", latc), ("workers.csv", wrk)]:
         with open(os.path.join(OUT, name), "w") as f:
