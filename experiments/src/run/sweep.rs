@@ -39,7 +39,8 @@ use super::summary;
 use super::RunArgs;
 use crate::error::{CliError, CliResult};
 
-/// Set by the Ctrl-C handler; the sweep stops after the current run.
+/// Set by the Ctrl-C handler (SIGINT, and SIGTERM/SIGHUP: a job scheduler's time limit or
+/// preemption); the sweep stops after the current run.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn install_ctrlc() {
@@ -50,7 +51,7 @@ fn install_ctrlc() {
             if INTERRUPTED.swap(true, Ordering::SeqCst) {
                 std::process::exit(130);
             }
-            eprintln!("\nwsbench: Ctrl-C: stopping after the current run (again to quit now)");
+            eprintln!("\nwsbench: interrupted: stopping after the current run (again to quit now)");
         });
     });
 }
