@@ -48,6 +48,8 @@ pub struct State {
     pub checksums: HashMap<String, u64>,
     /// Per cell: every recorded run's histograms, merged.
     pub cell_latency: HashMap<Cell, Latency>,
+    /// Per counted run: its p99 response time (ns), where latency was recorded.
+    pub run_p99: HashMap<(Cell, usize), u64>,
 }
 
 impl State {
@@ -69,6 +71,19 @@ impl State {
         }
         self.done.insert((cell, row.repetition));
         self.rows.push(row);
+    }
+
+    /// Keeps the p99 response of each run found in `latency.csv` rows.
+    pub fn note_p99(&mut self, rows: &[LatencyRow]) {
+        for l in rows
+            .iter()
+            .filter(|l| l.metric == "response" && l.percentile == "99")
+        {
+            if let Ok(rep) = l.repetition.parse::<usize>() {
+                let cell = cell_of(&l.workload, &l.strategy, l.workers, &l.placement);
+                self.run_p99.insert((cell, rep), l.value_ns);
+            }
+        }
     }
 
     /// Reads a folder's state, dropping orphan rows (see the module documentation).
@@ -98,6 +113,7 @@ impl State {
         if keep.len() != lat.len() {
             write_rows_atomic(&dir.join("latency.csv"), &keep)?;
         }
+        let kept_latency = keep;
         let workers: Vec<WorkerRow> = read_rows(&dir.join("workers.csv"))?;
         let keep: Vec<WorkerRow> = workers
             .iter()
@@ -115,6 +131,7 @@ impl State {
         if keep.len() != workers.len() {
             write_rows_atomic(&dir.join("workers.csv"), &keep)?;
         }
+        state.note_p99(&kept_latency);
         for cell in &plan.cells {
             let path = dir.join("hgrm").join(format!("{}.hlog", cell.file_stem()));
             if !path.exists() {

@@ -43,7 +43,8 @@ pub fn human_ns(ns: f64) -> String {
 /// Counted runs of one (workload, placement), by (strategy rank, workers).
 type Group<'a> = BTreeMap<(usize, usize), Vec<&'a RunRow>>;
 
-/// The summary table. `p99` gives a cell's p99 response (ns) where latency was recorded;
+/// The summary table: medians over each cell's counted runs. `p99` gives a run's p99
+/// response time (ns) where latency was recorded (the table shows the median run's);
 /// `order` and `placements` list the strategies and placements in config order.
 pub fn table(
     rows: &[RunRow],
@@ -94,7 +95,16 @@ pub fn table(
             let mut ms: Vec<f64> = runs.iter().map(|r| r.makespan_ns as f64).collect();
             let mut sp: Vec<f64> = runs.iter().map(|r| r.speedup).collect();
             let mut lb: Vec<f64> = runs.iter().map(|r| r.lb_ratio).collect();
-            let p = p99(runs[0]).map_or("-".to_string(), |v| human_ns(v as f64));
+            let mut p: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| p99(r))
+                .map(|v| v as f64)
+                .collect();
+            let p = if p.is_empty() {
+                "-".to_string()
+            } else {
+                human_ns(median(&mut p))
+            };
             let bad = runs.iter().filter(|r| !r.checksum_ok).count();
             let flag = if bad > 0 {
                 format!(" ({bad} CHECKSUM MISMATCH)")

@@ -185,13 +185,10 @@ pub fn write_latency_cells(
 }
 
 /// Prints the summary table of a folder's rows.
-pub fn print_summary(exp: &Experiment, rows: &[RunRow], by_cell: &HashMap<Cell, Latency>) {
+pub fn print_summary(exp: &Experiment, rows: &[RunRow], run_p99: &HashMap<(Cell, usize), u64>) {
     let p99 = |r: &RunRow| {
         let cell = super::resume::cell_of(&r.workload, &r.strategy, r.workers, &r.placement);
-        by_cell
-            .get(&cell)
-            .filter(|l| !l.response.is_empty())
-            .map(|l| l.response.value_at_percentile(99.0))
+        run_p99.get(&(cell, r.repetition)).copied()
     };
     println!(
         "{}",
@@ -405,6 +402,7 @@ pub fn run(args: RunArgs) -> CliResult {
             runs_csv.push(std::slice::from_ref(&rows.run))?;
             runs_csv.flush()
         })();
+        state.note_p99(&rows.latency);
         state.add(rows.run);
         if let Err(e) = written {
             stop = Stop::Failed(format!("{e:#}"));
@@ -447,7 +445,7 @@ pub fn run(args: RunArgs) -> CliResult {
     };
     meta.status = status.into();
     meta.write(&dir).map_err(CliError::Failed)?;
-    print_summary(&exp, &state.rows, &state.cell_latency);
+    print_summary(&exp, &state.rows, &state.run_p99);
     println!(
         "results: {} ({status}, {} runs in {:.1} s)",
         dir.display(),
