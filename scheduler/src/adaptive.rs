@@ -57,6 +57,10 @@ const GROW_BELOW: Duration = Duration::from_micros(16);
 /// A batch slower than this shrinks the next one in proportion, to what would
 /// have taken `GROW_BELOW` (so after a heavy task the batch is 1 at once).
 const SHRINK_ABOVE: Duration = Duration::from_micros(64);
+/// A thief waiting for a give-back yields this many times, then sleeps.
+const WAIT_YIELDS: u32 = 16;
+/// How long a waiting thief sleeps between looks once it stopped yielding.
+const WAIT_SLEEP: Duration = Duration::from_micros(20);
 /// Upper bound on the batch size.
 const MAX_BATCH: u32 = 4096;
 
@@ -239,6 +243,7 @@ pub(crate) fn participate(
         }
         // Own slot empty: steal the back half of someone else's; if every slot
         // is empty but someone runs a batch, ask for its rest and look again.
+        let mut waits = 0u32;
         loop {
             for victim in wt.victims() {
                 attempts += 1;
@@ -264,7 +269,14 @@ pub(crate) fn participate(
             if !busy {
                 break 'work;
             }
-            std::thread::yield_now();
+            // The owner answers at its next index boundary, unless it is
+            // descheduled (a loaded machine): then do not burn the core waiting.
+            waits += 1;
+            if waits <= WAIT_YIELDS {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(WAIT_SLEEP);
+            }
         }
     }
     let c = wt.counters();
