@@ -20,13 +20,16 @@ pub fn allowed_cpus() -> Option<Vec<usize>> {
         // SAFETY: `cpu_set_t` is plain data; all-zero is a valid (empty) set.
         let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
         // SAFETY: we pass the true size of `set`, which the kernel fills in.
-        let rc = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+        let rc =
+            unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
         if rc != 0 {
             return None;
         }
         let max = 8 * std::mem::size_of::<libc::cpu_set_t>();
         // SAFETY: `cpu < max` keeps CPU_ISSET inside the set.
-        let cpus: Vec<usize> = (0..max).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) }).collect();
+        let cpus: Vec<usize> = (0..max)
+            .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+            .collect();
         Some(cpus)
     }
     #[cfg(not(target_os = "linux"))]
