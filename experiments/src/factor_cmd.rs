@@ -1,11 +1,83 @@
-//! `wsbench factor [N ...]`.
+//! `wsbench factor [N ...]`: print each number's prime factors, `N: p1 p2 ...`.
+//!
+//! Numbers come from the arguments, or from standard input one a line (blank
+//! lines and `#` comments ignored) when there are none. The naive method is the
+//! seed post's trial division — a prime near 2^64 takes it ~2^31 divisions
+//! (seconds), so a note on stderr suggests `--method fast` for such numbers.
+use std::io::{self, BufRead, Write};
+
+use workloads::factor::{trial_divisions, Method};
+
 use crate::error::{CliError, CliResult};
+use crate::workload_cmd::ignore_broken_pipe;
 
 /// Arguments of `wsbench factor`.
 #[derive(Debug, clap::Args)]
-pub struct FactorArgs {}
+pub struct FactorArgs {
+    /// Numbers to factorize (decimal, 0..=18446744073709551615); read from
+    /// standard input, one a line, when none are given.
+    pub numbers: Vec<String>,
+    /// naive (the posts' trial division) or fast (Miller–Rabin + Pollard rho).
+    #[arg(long, default_value = "naive")]
+    pub method: String,
+}
+
+const ALLOWED: &str = "allowed: a decimal integer 0..=18446744073709551615";
+
+/// Naive factorizations above this many divisions (about a second) get a note.
+const SLOW_NOTE_DIVISIONS: u64 = 1 << 29;
+
+fn parse(text: &str, where_: &str) -> CliResult<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CliError::usage(format!(
+            "{where_}: {text:?} is not a number; {ALLOWED}"
+        )));
+    }
+    text.parse().map_err(|_| {
+        CliError::usage(format!(
+            "{where_}: {text:?} is too large for 64 bits; {ALLOWED}"
+        ))
+    })
+}
 
 /// Runs `wsbench factor`.
-pub fn main(_args: FactorArgs) -> CliResult {
-    Err(CliError::usage("wsbench factor: not implemented yet"))
+pub fn main(args: FactorArgs) -> CliResult {
+    let method: Method = args.method.parse().map_err(CliError::usage)?;
+    let numbers: Vec<u64> = if args.numbers.is_empty() {
+        let mut v = Vec::new();
+        for (i, line) in io::stdin().lock().lines().enumerate() {
+            let line = line?;
+            let text = line.split('#').next().unwrap_or("").trim();
+            if !text.is_empty() {
+                v.push(parse(text, &format!("standard input, line {}", i + 1))?);
+            }
+        }
+        v
+    } else {
+        // Check every argument before printing anything.
+        args.numbers
+            .iter()
+            .map(|a| parse(a.trim(), "argument"))
+            .collect::<CliResult<_>>()?
+    };
+    let mut out = io::stdout().lock();
+    for n in numbers {
+        if method == Method::Naive && trial_divisions(n) > SLOW_NOTE_DIVISIONS {
+            eprintln!(
+                "wsbench: note: naive factorization of {n} takes {} trial divisions \
+                 (seconds); --method fast is instant",
+                trial_divisions(n)
+            );
+        }
+        let factors: Vec<String> = method.factorize(n).iter().map(u64::to_string).collect();
+        let line = if factors.is_empty() {
+            format!("{n}:")
+        } else {
+            format!("{n}: {}", factors.join(" "))
+        };
+        if let Err(e) = writeln!(out, "{line}") {
+            return ignore_broken_pipe(Err(e));
+        }
+    }
+    Ok(())
 }
