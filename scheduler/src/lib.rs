@@ -5,3 +5,5 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod affinity;
+pub mod placement;
+pub mod topology;

@@ -1,0 +1,215 @@
+//! Reading the raw facts from a Linux sysfs tree (no interpretation here).
+//!
+//! Every path is taken relative to a file-system root, like hwloc's
+//! `HWLOC_FSROOT`, so a snapshot unpacked in a temporary folder reads exactly
+//! like the live machine. A missing file means "the kernel does not say" and
+//! becomes `None`; a file that exists but holds something unexpected is an
+//! error naming the file and its content.
+
+use super::cpulist::{parse_list, parse_mask};
+use super::TopologyError;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// What sysfs says about one `cpuN` folder.
+#[derive(Debug, Default)]
+pub(crate) struct RawCpu {
+    pub id: usize,
+    /// Whether `cpuN/topology/` exists (it is absent for offline CPUs).
+    pub has_topology: bool,
+    pub package: Option<usize>,
+    pub core_id: Option<usize>,
+    pub die: Option<usize>,
+    pub cluster: Option<usize>,
+    /// SMT siblings including the CPU itself, as the kernel lists them.
+    pub siblings: Option<Vec<usize>>,
+    /// CPUs sharing the last-level cache (highest level data/unified cache).
+    pub llc: Option<Vec<usize>>,
+}
+
+/// The whole machine as read from sysfs.
+#[derive(Debug)]
+pub(crate) struct RawMachine {
+    /// Content of `cpu/online`, or `None` when the file is absent.
+    pub online: Option<Vec<usize>>,
+    pub cpus: Vec<RawCpu>,
+    /// `(node number, its CPUs)` from `node/nodeN/cpulist`.
+    pub nodes: Vec<(usize, Vec<usize>)>,
+    pub cpu_model: Option<String>,
+}
+
+/// Reads the machine under `root` (`root/sys/devices/system/...`, `root/proc/cpuinfo`).
+pub(crate) fn read_machine(root: &Path) -> Result<RawMachine, TopologyError> {
+    let cpu_dir = root.join("sys/devices/system/cpu");
+    let online = read_optional(&cpu_dir.join("online"))?
+        .map(|text| {
+            parse_list(&text).map_err(|reason| parse_error(&cpu_dir.join("online"), reason))
+        })
+        .transpose()?;
+    let mut cpus = Vec::new();
+    for (id, path) in numbered_entries(&cpu_dir, "cpu")? {
+        cpus.push(read_cpu(id, &path)?);
+    }
+    let node_dir = root.join("sys/devices/system/node");
+    let mut nodes = Vec::new();
+    for (node, path) in numbered_entries(&node_dir, "node")? {
+        if let Some(list) = read_set(&path.join("cpulist"), &path.join("cpumap"))? {
+            nodes.push((node, list));
+        }
+    }
+    let cpu_model = read_optional(&root.join("proc/cpuinfo"))?.and_then(|text| {
+        text.lines()
+            .find(|line| line.starts_with("model name"))
+            .and_then(|line| line.split_once(':'))
+            .map(|(_, model)| model.trim().to_string())
+            .filter(|model| !model.is_empty())
+    });
+    Ok(RawMachine {
+        online,
+        cpus,
+        nodes,
+        cpu_model,
+    })
+}
+
+fn read_cpu(id: usize, dir: &Path) -> Result<RawCpu, TopologyError> {
+    let topology = dir.join("topology");
+    let mut cpu = RawCpu {
+        id,
+        has_topology: topology.is_dir(),
+        ..RawCpu::default()
+    };
+    if cpu.has_topology {
+        cpu.package = read_id(&topology.join("physical_package_id"))?;
+        cpu.core_id = read_id(&topology.join("core_id"))?;
+        cpu.die = read_id(&topology.join("die_id"))?;
+        // x86 kernels without cluster information write 65535 (BAD_APICID).
+        cpu.cluster = read_id(&topology.join("cluster_id"))?.filter(|&id| id != 0xffff);
+        // Newest name first: core_cpus_list (5.x) replaced thread_siblings_list,
+        // and the hex masks are all that 2.6-era kernels have.
+        cpu.siblings = match read_set(
+            &topology.join("core_cpus_list"),
+            &topology.join("core_cpus"),
+        )? {
+            Some(set) => Some(set),
+            None => read_set(
+                &topology.join("thread_siblings_list"),
+                &topology.join("thread_siblings"),
+            )?,
+        };
+    }
+    cpu.llc = read_llc(&dir.join("cache"))?;
+    Ok(cpu)
+}
+
+/// The CPUs sharing the highest-level data or unified cache of one CPU.
+fn read_llc(cache_dir: &Path) -> Result<Option<Vec<usize>>, TopologyError> {
+    let mut best: Option<(u32, Vec<usize>)> = None;
+    for (_, index) in numbered_entries(cache_dir, "index")? {
+        let level_path = index.join("level");
+        let Some(level) = read_optional(&level_path)? else {
+            continue;
+        };
+        let level: u32 = level.trim().parse().map_err(|_| {
+            parse_error(
+                &level_path,
+                format!("`{}` is not a cache level", level.trim()),
+            )
+        })?;
+        let kind = read_optional(&index.join("type"))?.unwrap_or_default();
+        if kind.trim() == "Instruction" {
+            continue;
+        }
+        let Some(shared) = read_set(
+            &index.join("shared_cpu_list"),
+            &index.join("shared_cpu_map"),
+        )?
+        else {
+            continue;
+        };
+        if !matches!(&best, Some((best_level, _)) if *best_level >= level) {
+            best = Some((level, shared));
+        }
+    }
+    Ok(best.map(|(_, shared)| shared))
+}
+
+/// Entries `PREFIXn` of a folder, sorted by n; an absent folder has none.
+fn numbered_entries(dir: &Path, prefix: &str) -> Result<Vec<(usize, PathBuf)>, TopologyError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(TopologyError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| TopologyError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let name = entry.file_name();
+        let Some(number) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if let Ok(number) = number.parse() {
+            found.push((number, entry.path()));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// A file's content, `None` when it does not exist.
+fn read_optional(path: &Path) -> Result<Option<String>, TopologyError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(TopologyError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// A numeric id such as `core_id`; `-1` (the kernel's "unknown") is `None`.
+fn read_id(path: &Path) -> Result<Option<usize>, TopologyError> {
+    let Some(text) = read_optional(path)? else {
+        return Ok(None);
+    };
+    let value: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| parse_error(path, format!("`{}` is not an integer id", text.trim())))?;
+    Ok(usize::try_from(value).ok())
+}
+
+/// A CPU set from a list file, or else from the mask file beside it.
+fn read_set(list: &Path, mask: &Path) -> Result<Option<Vec<usize>>, TopologyError> {
+    if let Some(text) = read_optional(list)? {
+        let mut cpus = parse_list(&text).map_err(|reason| parse_error(list, reason))?;
+        cpus.sort_unstable();
+        cpus.dedup();
+        return Ok(Some(cpus));
+    }
+    match read_optional(mask)? {
+        Some(text) => parse_mask(&text)
+            .map(Some)
+            .map_err(|reason| parse_error(mask, reason)),
+        None => Ok(None),
+    }
+}
+
+fn parse_error(path: &Path, reason: String) -> TopologyError {
+    TopologyError::Parse {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
