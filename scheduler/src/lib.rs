@@ -1,9 +1,64 @@
 //! A work-stealing thread pool for scheduling experiments.
 //!
-//! (Module overview to be written with the pool.)
+//! [`Pool`] runs `n` long-lived worker threads, each with a
+//! [crossbeam-deque](https://docs.rs/crossbeam-deque) deque, in the style of
+//! Cilk and rayon: idle workers steal from others (victim order and steal
+//! amount are settings), then spin, yield and park. On top of fork-join
+//! ([`Pool::join`], [`Pool::scope`]) it offers [`Pool::for_each_index`] with the
+//! loop schedules an experiment compares — OpenMP's `static`, `static,1`,
+//! `dynamic` and `guided`, deque-based work stealing, and [`Schedule::Adaptive`]
+//! range stealing with lazy splitting (Tzannes et al., "Lazy binary-splitting",
+//! PPoPP 2010; Acar et al., "Heartbeat scheduling", PLDI 2018, for the idea of
+//! splitting only when a thief asks) — all on the same workers, so their
+//! differences are the schedules' and not the runtimes'.
+//!
+//! Modules: `pool` (builder, threads, shutdown), `worker` (search and idle
+//! loop), `sleep` (sleep/wake protocol, loom-checked; see its README), `job` and
+//! `latch` (type-erased jobs and completion), `scope` (join/scope), `schedule`
+//! and `adaptive` (for_each_index), [`stats`] (per-worker counters), [`affinity`]
+//! (pinning), [`topology`] (sysfs topology detection) and [`placement`] (where
+//! workers are pinned, in OpenMP's and taskset's words).
+//!
+//! ```
+//! use scheduler::{Pool, Schedule};
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! let pool = Pool::builder().workers(2).build().expect("pool");
+//! let numbers: Vec<u64> = (1..=10_000).collect();
+//! let sum = AtomicU64::new(0);
+//! pool.for_each_index(0..numbers.len(), Schedule::Adaptive, |ctx, i| {
+//!     assert!(ctx.worker_index() < 2);
+//!     sum.fetch_add(numbers[i], Ordering::Relaxed);
+//! });
+//! assert_eq!(sum.into_inner(), 10_000 * 10_001 / 2);
+//! let stats = pool.stats();
+//! assert_eq!(stats.total().tasks, 10_000);
+//! ```
+//!
+//! Limits, stated honestly: every call blocks its caller until all of its tasks
+//! ran (there is no detached `spawn`); a nested `for_each_index` waits until each
+//! worker reaches a task boundary to run its participant; `Adaptive` cannot split
+//! the batch an owner is running (a few microseconds of work, see `adaptive.rs`).
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod adaptive;
 pub mod affinity;
+mod job;
+mod latch;
 pub mod placement;
+mod pool;
+mod schedule;
+mod scope;
+mod sleep;
+pub mod stats;
+mod sync;
+#[cfg(all(test, not(loom)))]
+mod tests;
 pub mod topology;
+mod worker;
+
+pub use pool::{BuildError, DequeOrder, Pool, PoolBuilder, StealAmount, VictimOrder};
+pub use schedule::{ParseScheduleError, Schedule, TaskCtx, SCHEDULE_SYNTAX};
+pub use scope::Scope;
+pub use stats::{PoolStats, WorkerStats};

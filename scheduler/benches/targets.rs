@@ -1,0 +1,318 @@
+//! The three performance targets as one table: balance, overhead and
+//! wake-up, each case run at least 7 times *interleaved* (so drift and
+//! background load hit every case alike), reported as medians and as ratios
+//! within the run. Every parallel run is checked against the serial checksum.
+//!
+//! `cargo bench -p scheduler --bench targets` (add `-- --quick` for a smoke run,
+//! `-- --reps N`, `-- --only balance|overhead|wakeup`).
+
+use crossbeam_utils::CachePadded;
+use rayon::prelude::*;
+use scheduler::{Pool, Schedule};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use workloads::checksum::task_digest;
+use workloads::factor::Method;
+use workloads::numbers::{generate, NumberSpec, Order};
+use workloads::rng::SplitMix64;
+use workloads::workload::{Factorize, Workload};
+
+struct Args {
+    reps: usize,
+    quick: bool,
+    only: Option<String>,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        reps: 7,
+        quick: false,
+        only: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => {
+                args.quick = true;
+                args.reps = 3;
+            }
+            "--reps" => args.reps = it.next().and_then(|v| v.parse().ok()).expect("--reps N"),
+            "--only" => args.only = it.next(),
+            _ => {} // cargo passes --bench; ignore the rest
+        }
+    }
+    args
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Per-worker partial checksums, summed at the end (no shared counter per task).
+struct Partials(Vec<CachePadded<AtomicU64>>);
+impl Partials {
+    fn new(p: usize) -> Self {
+        Partials(
+            (0..p)
+                .map(|_| CachePadded::new(AtomicU64::new(0)))
+                .collect(),
+        )
+    }
+    fn add(&self, worker: usize, v: u64) {
+        let c = &self.0[worker];
+        c.store(c.load(Ordering::Relaxed).wrapping_add(v), Ordering::Relaxed);
+    }
+    fn sum(&self) -> u64 {
+        self.0
+            .iter()
+            .fold(0u64, |s, c| s.wrapping_add(c.load(Ordering::Relaxed)))
+    }
+}
+
+fn run_pool(pool: &Pool, w: &dyn Workload, schedule: Schedule) -> (Duration, u64) {
+    let partials = Partials::new(pool.num_workers());
+    let t = Instant::now();
+    pool.for_each_index(0..w.len(), schedule, |ctx, i| {
+        partials.add(ctx.worker_index(), task_digest(i, w.run(i)))
+    });
+    (t.elapsed(), partials.sum())
+}
+
+fn run_rayon(rp: &rayon::ThreadPool, w: &dyn Workload, max_len: Option<usize>) -> (Duration, u64) {
+    let t = Instant::now();
+    let sum = rp.install(|| {
+        let it = (0..w.len()).into_par_iter();
+        let f = |i: usize| task_digest(i, w.run(i));
+        match max_len {
+            None => it.map(f).reduce(|| 0, u64::wrapping_add),
+            Some(m) => it.with_max_len(m).map(f).reduce(|| 0, u64::wrapping_add),
+        }
+    });
+    (t.elapsed(), sum)
+}
+
+/// Serial run with per-task timings: total, max, and checksum.
+fn serial_timed(w: &dyn Workload) -> (f64, f64, u64) {
+    let (mut total, mut max, mut sum) = (0.0f64, 0.0f64, 0u64);
+    for i in 0..w.len() {
+        let t = Instant::now();
+        let r = w.run(i);
+        let dt = t.elapsed().as_secs_f64();
+        total += dt;
+        max = max.max(dt);
+        sum = sum.wrapping_add(task_digest(i, r));
+    }
+    (total, max, sum)
+}
+
+fn serial_plain(w: &dyn Workload) -> (Duration, u64) {
+    let t = Instant::now();
+    let sum = (0..w.len()).fold(0u64, |s, i| s.wrapping_add(task_digest(i, w.run(i))));
+    (t.elapsed(), sum)
+}
+
+type Case<'a> = (&'a str, Box<dyn Fn() -> (Duration, u64) + 'a>);
+
+fn balance(pool: &Pool, rp: &rayon::ThreadPool, reps: usize) {
+    let p = pool.num_workers() as f64;
+    println!("\n## balance: mixed set, 20,000 numbers, 2% heavy, naive factorization, p = {p}");
+    println!("lower bound LB = max(sum of serial task times / p, max serial task time), per repetition; target <= 1.02 x LB");
+    println!("| order | case | median ms | median x LB | min x LB | max x LB |");
+    println!("|---|---|---|---|---|---|");
+    for order in [Order::Shuffled, Order::HeavyLast] {
+        let numbers = generate(&NumberSpec {
+            order,
+            ..NumberSpec::default()
+        });
+        let w = Factorize::new(numbers, Method::Naive);
+        let cases: Vec<Case> = vec![
+            (
+                "adaptive",
+                Box::new(|| run_pool(pool, &w, Schedule::Adaptive)),
+            ),
+            (
+                "work-stealing:1",
+                Box::new(|| run_pool(pool, &w, Schedule::WorkStealing { grain: 1 })),
+            ),
+            ("static", Box::new(|| run_pool(pool, &w, Schedule::Static))),
+            (
+                "dynamic:1",
+                Box::new(|| run_pool(pool, &w, Schedule::Dynamic { chunk: 1 })),
+            ),
+            ("rayon par_iter", Box::new(|| run_rayon(rp, &w, None))),
+        ];
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+        let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+        let mut lbs = Vec::new();
+        let mut serials = Vec::new();
+        for rep in 0..reps {
+            let (total, max, expected) = serial_timed(&w);
+            let lb = (total / p).max(max);
+            lbs.push(lb);
+            serials.push(total);
+            // Rotate the start so no case always runs first after the serial pass.
+            for k in 0..cases.len() {
+                let c = (k + rep) % cases.len();
+                let (d, sum) = (cases[c].1)();
+                assert_eq!(sum, expected, "{} checksum mismatch", cases[c].0);
+                times[c].push(d.as_secs_f64());
+                ratios[c].push(d.as_secs_f64() / lb);
+            }
+        }
+        println!(
+            "| {order} | serial (sum of task times) | {:.1} | LB median {:.1} ms | | |",
+            median(&mut serials) * 1e3,
+            median(&mut lbs) * 1e3
+        );
+        for (c, (name, _)) in cases.iter().enumerate() {
+            let (mn, mx) = ratios[c]
+                .iter()
+                .fold((f64::MAX, 0.0f64), |(a, b), &r| (a.min(r), b.max(r)));
+            println!(
+                "| {order} | {name} | {:.1} | {:.3} | {:.3} | {:.3} |",
+                median(&mut times[c]) * 1e3,
+                median(&mut ratios[c]),
+                mn,
+                mx
+            );
+        }
+    }
+}
+
+fn overhead(pool: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
+    let p = pool.num_workers() as f64;
+    let mut rng = SplitMix64::new(7);
+    let numbers: Vec<u64> = (0..tasks).map(|_| 2 + rng.below(998)).collect();
+    let w = Factorize::new(numbers, Method::Naive);
+    println!(
+        "\n## overhead: {tasks} tiny tasks (naive factorization of numbers below 1000), p = {p}"
+    );
+    println!("overhead per task = (p x parallel - serial) / tasks, medians over {reps} interleaved repetitions; target adaptive <= 2 ns");
+    let cases: Vec<Case> = vec![
+        ("serial", Box::new(|| serial_plain(&w))),
+        (
+            "adaptive",
+            Box::new(|| run_pool(pool, &w, Schedule::Adaptive)),
+        ),
+        ("static", Box::new(|| run_pool(pool, &w, Schedule::Static))),
+        (
+            "work-stealing:1",
+            Box::new(|| run_pool(pool, &w, Schedule::WorkStealing { grain: 1 })),
+        ),
+        (
+            "dynamic:1",
+            Box::new(|| run_pool(pool, &w, Schedule::Dynamic { chunk: 1 })),
+        ),
+        ("rayon par_iter", Box::new(|| run_rayon(rp, &w, None))),
+        (
+            "rayon with_max_len(1)",
+            Box::new(|| run_rayon(rp, &w, Some(1))),
+        ),
+    ];
+    let expected = serial_plain(&w).1;
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut per_task: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    for rep in 0..reps {
+        let mut rep_times = vec![0.0; cases.len()];
+        for k in 0..cases.len() {
+            let c = (k + rep) % cases.len();
+            let (d, sum) = (cases[c].1)();
+            assert_eq!(sum, expected, "{} checksum mismatch", cases[c].0);
+            rep_times[c] = d.as_secs_f64();
+        }
+        for c in 0..cases.len() {
+            times[c].push(rep_times[c]);
+            per_task[c].push((p * rep_times[c] - rep_times[0]) / tasks as f64 * 1e9);
+        }
+    }
+    println!("| case | median ms | median ns/task overhead (core time) |");
+    println!("|---|---|---|");
+    for (c, (name, _)) in cases.iter().enumerate() {
+        let ms = median(&mut times[c]) * 1e3;
+        if c == 0 {
+            println!(
+                "| {name} | {ms:.2} | {:.1} ns/task serial |",
+                ms * 1e6 / tasks as f64
+            );
+        } else {
+            println!("| {name} | {ms:.2} | {:.2} |", median(&mut per_task[c]));
+        }
+    }
+}
+
+fn wakeup(pool: &Pool, rp: &rayon::ThreadPool, samples: usize) {
+    let p = pool.num_workers();
+    println!("\n## wake-up: a batch of p = {p} tiny tasks to a parked pool (5 ms idle before each), {samples} samples each, interleaved");
+    let tiny = |i: usize| {
+        std::hint::black_box(i.wrapping_mul(31));
+    };
+    let mut ours = Vec::new();
+    let mut ours_static = Vec::new();
+    let mut theirs = Vec::new();
+    for _ in 0..samples {
+        std::thread::sleep(Duration::from_millis(5));
+        let t = Instant::now();
+        pool.for_each_index(0..p, Schedule::Adaptive, |_, i| tiny(i));
+        ours.push(t.elapsed().as_secs_f64() * 1e6);
+        std::thread::sleep(Duration::from_millis(5));
+        let t = Instant::now();
+        pool.for_each_index(0..p, Schedule::Static, |_, i| tiny(i));
+        ours_static.push(t.elapsed().as_secs_f64() * 1e6);
+        std::thread::sleep(Duration::from_millis(5));
+        let t = Instant::now();
+        rp.install(|| (0..p).into_par_iter().for_each(tiny));
+        theirs.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let pct = |v: &mut Vec<f64>, q: f64| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[((v.len() - 1) as f64 * q).round() as usize]
+    };
+    println!("| case | median us | p90 us | min us |");
+    println!("|---|---|---|---|");
+    for (name, v) in [
+        ("adaptive", &mut ours),
+        ("static", &mut ours_static),
+        ("rayon install+par_iter", &mut theirs),
+    ] {
+        let (m, p90, mn) = (median(v), pct(v, 0.9), pct(v, 0.0));
+        println!("| {name} | {m:.1} | {p90:.1} | {mn:.1} |");
+    }
+    let (a, r) = (median(&mut ours), median(&mut theirs));
+    println!("adaptive / rayon median ratio: {:.2}", a / r);
+}
+
+fn main() {
+    let args = parse_args();
+    let p = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let pool = Pool::builder().workers(p).build().expect("pool");
+    let rp = rayon::ThreadPoolBuilder::new()
+        .num_threads(p)
+        .build()
+        .expect("rayon pool");
+    println!(
+        "# wsbench scheduler targets (p = {p}, {} repetitions{})",
+        args.reps,
+        if args.quick { ", quick" } else { "" }
+    );
+    let want = |name: &str| args.only.as_deref().map_or(true, |o| o == name);
+    if want("balance") {
+        balance(&pool, &rp, args.reps);
+    }
+    if want("overhead") {
+        overhead(
+            &pool,
+            &rp,
+            args.reps.max(7),
+            if args.quick { 200_000 } else { 1_000_000 },
+        );
+    }
+    if want("wakeup") {
+        wakeup(&pool, &rp, if args.quick { 50 } else { 200 });
+    }
+}

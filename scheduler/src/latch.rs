@@ -1,0 +1,110 @@
+//! Count-down latches: how a caller learns that the jobs it started are done.
+//!
+//! A [`CountLatch`] starts at some count; each finished job decrements it; the
+//! decrement that reaches zero sets `done` and wakes the one waiter. The waiter is
+//! either a pool worker (which keeps running other jobs while it waits, and may
+//! sleep in the pool's sleep protocol, so it is woken with
+//! [`Sleep::notify_worker`]) or a thread outside the pool (parked with
+//! `std::thread::park`).
+//!
+//! The latch usually lives on the waiter's stack: once `done` is set the waiter
+//! may return and free it, so the final decrement copies everything it needs
+//! *before* setting `done`, and works through a raw pointer (a `&self` argument
+//! would claim the memory stays valid for the whole call).
+
+use crate::sleep::Sleep;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::Thread;
+
+/// Who waits on a latch.
+pub(crate) enum Waiter {
+    /// Worker `index` of the pool whose sleep state is `sleep`.
+    Worker {
+        /// The waiting worker.
+        index: usize,
+        /// Points into the pool's shared state, which outlives every job (each
+        /// worker thread holds an `Arc` of it and jobs only run on workers).
+        sleep: *const Sleep,
+    },
+    /// A thread outside the pool, parked.
+    Thread(Thread),
+}
+
+/// A latch that is set when its count reaches zero.
+pub(crate) struct CountLatch {
+    /// Outstanding jobs. Touched by every job of the call (decrement) and by
+    /// whoever adds jobs (increment, always while holding one count itself).
+    count: AtomicUsize,
+    /// Set once, by the final decrement; read by the waiter.
+    done: AtomicBool,
+    waiter: Waiter,
+}
+
+// SAFETY: the only non-thread-safe field is `Waiter::Worker::sleep`, a pointer
+// to a `Sleep` (itself Sync) that outlives the latch's use (see `Waiter`).
+unsafe impl Send for CountLatch {}
+// SAFETY: as above; all shared mutation goes through atomics.
+unsafe impl Sync for CountLatch {}
+
+impl CountLatch {
+    /// A latch waiting for `count` decrements.
+    pub(crate) fn new(count: usize, waiter: Waiter) -> Self {
+        CountLatch {
+            count: AtomicUsize::new(count),
+            done: AtomicBool::new(false),
+            waiter,
+        }
+    }
+
+    /// Adds `n` outstanding jobs. The caller must hold an outstanding count
+    /// itself, so the latch cannot have been set yet.
+    pub(crate) fn increment(&self, n: usize) {
+        self.count.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Whether the count has reached zero (acquires everything the jobs wrote).
+    pub(crate) fn probe(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
+    /// One job finished.
+    ///
+    /// # Safety
+    /// `this` must point to a live latch; it may be freed by the waiter as soon as
+    /// this sets `done`, so nothing is touched after that.
+    pub(crate) unsafe fn decrement(this: *const Self) {
+        // SAFETY: the caller guarantees `this` is live, and it stays live until we
+        // store `done` below (the waiter does not return before that).
+        let latch = unsafe { &*this };
+        if latch.count.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        match &latch.waiter {
+            Waiter::Worker { index, sleep } => {
+                let (index, sleep) = (*index, *sleep);
+                latch.done.store(true, Ordering::Release);
+                // SAFETY: `sleep` outlives every job (see `Waiter::Worker`).
+                unsafe { (*sleep).notify_worker(index) };
+            }
+            Waiter::Thread(thread) => {
+                let thread = thread.clone();
+                latch.done.store(true, Ordering::Release);
+                thread.unpark();
+            }
+        }
+    }
+
+    /// Blocks a thread outside the pool until the latch is set; yields a few
+    /// times first because short calls finish within microseconds.
+    pub(crate) fn wait_outside(&self) {
+        for _ in 0..64 {
+            if self.probe() {
+                return;
+            }
+            std::thread::yield_now();
+        }
+        while !self.probe() {
+            std::thread::park();
+        }
+    }
+}

@@ -1,0 +1,605 @@
+//! The pool: builder, worker threads, shared state and shutdown.
+//!
+//! # Design
+//!
+//! `n` worker threads live as long as the [`Pool`]. Each owns a
+//! [`crossbeam_deque::Worker`] (LIFO by default, FIFO selectable) and can steal
+//! from every other worker's [`Stealer`]. Work enters the pool three ways:
+//!
+//! * the shared [`Injector`]: jobs submitted from a thread outside the pool
+//!   (`scope`/`join` called from outside run their body as one injected job);
+//! * per-worker *inboxes*: jobs only that worker may run. `for_each_index` posts
+//!   one *participant* per worker there, which is what lets `Static` really give
+//!   block `w` to worker `w`, and gives every schedule the same set of workers;
+//! * the worker deques: `join`, `Scope::spawn` and the chunk tasks of
+//!   `Schedule::WorkStealing` push there and are stolen from there.
+//!
+//! Idle workers spin, yield, then sleep through the protocol in `sleep/` (with a
+//! README giving the ordering argument, checked with loom); whoever publishes
+//! work wakes as many sleepers as it published jobs for. Every API blocks its
+//! caller until all the jobs it started are done (a latch per call, `latch.rs`),
+//! which is what makes borrowing the caller's stack sound. A caller that is
+//! itself a worker of this pool does not block: it runs other jobs while it
+//! waits ([`crate::worker::WorkerThread::wait_until`]).
+//!
+//! # Shutdown order
+//!
+//! 1. `Pool::drop` can only run when no call is in progress (every call borrows
+//!    the pool and blocks until its jobs finished), so no job is queued any more;
+//!    workers also drain their queues before they look at the flag.
+//! 2. It sets `Shared::shutdown`, then `Sleep::wake_all` bumps the jobs counter
+//!    (cancelling every pending sleep) and wakes each blocked worker.
+//! 3. Each worker, finding no work and the flag set, leaves its loop.
+//! 4. `drop` joins every thread; the shared state is freed with the last `Arc`.
+
+use crate::job::{JobRef, StackJob};
+use crate::latch::Waiter;
+use crate::sleep::{Sleep, MAX_WORKERS};
+use crate::stats::{PoolStats, WorkerCounters, WorkerStats};
+use crate::worker::WorkerThread;
+use crossbeam_deque::{Injector, Stealer, Worker};
+use crossbeam_utils::CachePadded;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// Which end of its own deque a worker pops from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DequeOrder {
+    /// Newest first (depth-first, cache-friendly; thieves take the oldest).
+    #[default]
+    Lifo,
+    /// Oldest first, from the same end thieves use.
+    Fifo,
+}
+
+/// The order in which an idle worker tries other workers as victims.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum VictimOrder {
+    /// Start at a random other worker (per-worker xorshift PRNG), then cycle.
+    #[default]
+    Random,
+    /// Cycle through the other workers, starting one further each round.
+    RoundRobin,
+    /// Explicit lists, one per worker: the other worker indices, nearest first
+    /// (as `topology::Topology::victim_order` computes). Workers missing from a
+    /// list are appended in index order so no work is ever unreachable.
+    Topology(Vec<Vec<usize>>),
+}
+
+/// How much a thief takes from a deque.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StealAmount {
+    /// One job.
+    #[default]
+    One,
+    /// About half of the victim's jobs (`steal_batch_and_pop`).
+    Half,
+}
+
+/// Why [`PoolBuilder::build`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// `workers(0)` or an empty `pin_to` list.
+    #[error("a pool needs at least one worker (got 0)")]
+    NoWorkers,
+    /// More workers than the sleep state can count.
+    #[error("too many workers: {0} (at most {max})", max = MAX_WORKERS)]
+    TooManyWorkers(usize),
+    /// `pin_to` has a different length than `workers`.
+    #[error("pin_to lists {pins} CPUs but the pool has {workers} workers; give one entry (Some(cpu) or None) per worker")]
+    PinListLength {
+        /// Number of workers requested.
+        workers: usize,
+        /// Length of the pin list.
+        pins: usize,
+    },
+    /// A topology victim list is malformed.
+    #[error("victim list of worker {worker}: {problem}")]
+    VictimList {
+        /// The worker whose list is wrong.
+        worker: usize,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The OS refused to start a thread.
+    #[error("could not start worker thread {worker}: {source}")]
+    Spawn {
+        /// The worker that could not start.
+        worker: usize,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The `on_worker_start` hook panicked.
+    #[error("on_worker_start panicked in worker {0}")]
+    StartHookPanicked(usize),
+}
+
+/// Victim order as the workers use it (topology lists validated and completed).
+pub(crate) enum Victims {
+    Random,
+    RoundRobin,
+    Lists(Vec<Vec<usize>>),
+}
+
+/// State shared by all workers and the pool handle.
+pub(crate) struct Shared {
+    /// Work submitted from outside the pool. Pushed by outside callers, popped by
+    /// any worker.
+    pub(crate) injector: Injector<JobRef>,
+    /// One inbox per worker: pushed by any caller, popped only by its worker.
+    pub(crate) inboxes: Box<[Injector<JobRef>]>,
+    /// Thief ends of every worker's deque (index = worker).
+    pub(crate) stealers: Box<[Stealer<JobRef>]>,
+    /// Victim order (read-only after build).
+    pub(crate) victims: Victims,
+    /// Steal one or half (read-only after build).
+    pub(crate) steal_amount: StealAmount,
+    /// Own-deque order (read-only after build).
+    pub(crate) deque_order: DequeOrder,
+    /// Sleep protocol state (see `sleep/README.md`).
+    pub(crate) sleep: Sleep,
+    /// Per-worker counters, each written only by its worker.
+    pub(crate) counters: Box<[CachePadded<WorkerCounters>]>,
+    /// Set once by `Pool::drop`; read by idle workers.
+    pub(crate) shutdown: AtomicBool,
+}
+
+type StartHook = Arc<dyn Fn(usize) + Send + Sync + 'static>;
+
+/// Configures and starts a [`Pool`].
+///
+/// ```
+/// use scheduler::{DequeOrder, Pool, StealAmount, VictimOrder};
+/// let pool = Pool::builder()
+///     .workers(2)
+///     .deque_order(DequeOrder::Fifo)
+///     .victim_order(VictimOrder::RoundRobin)
+///     .steal_amount(StealAmount::Half)
+///     .build()
+///     .unwrap();
+/// assert_eq!(pool.num_workers(), 2);
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct PoolBuilder {
+    workers: Option<usize>,
+    deque_order: DequeOrder,
+    victim_order: VictimOrder,
+    steal_amount: StealAmount,
+    pin_to: Option<Vec<Option<usize>>>,
+    on_worker_start: Option<StartHook>,
+}
+
+impl fmt::Debug for PoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolBuilder")
+            .field("workers", &self.workers)
+            .field("deque_order", &self.deque_order)
+            .field("victim_order", &self.victim_order)
+            .field("steal_amount", &self.steal_amount)
+            .field("pin_to", &self.pin_to)
+            .field("on_worker_start", &self.on_worker_start.is_some())
+            .finish()
+    }
+}
+
+impl PoolBuilder {
+    /// Number of worker threads. Default: the length of `pin_to` if given, else
+    /// `std::thread::available_parallelism()`.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = Some(n);
+        self
+    }
+
+    /// LIFO (default) or FIFO own-deque order.
+    pub fn deque_order(mut self, order: DequeOrder) -> Self {
+        self.deque_order = order;
+        self
+    }
+
+    /// Victim order for stealing (default random).
+    pub fn victim_order(mut self, order: VictimOrder) -> Self {
+        self.victim_order = order;
+        self
+    }
+
+    /// Steal one job (default) or half a deque.
+    pub fn steal_amount(mut self, amount: StealAmount) -> Self {
+        self.steal_amount = amount;
+        self
+    }
+
+    /// OS CPU id to pin each worker to (`None`: leave that worker unpinned).
+    /// Pinning happens on the worker thread at start, before `on_worker_start`.
+    pub fn pin_to(mut self, cpus: Vec<Option<usize>>) -> Self {
+        self.pin_to = Some(cpus);
+        self
+    }
+
+    /// Called on each worker thread at start (after pinning) with its index.
+    pub fn on_worker_start(mut self, hook: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.on_worker_start = Some(Arc::new(hook));
+        self
+    }
+
+    /// Starts the workers and waits until each has started (and pinned itself).
+    pub fn build(self) -> Result<Pool, BuildError> {
+        let n = match (self.workers, &self.pin_to) {
+            (Some(n), _) => n,
+            (None, Some(pins)) => pins.len(),
+            (None, None) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if n == 0 {
+            return Err(BuildError::NoWorkers);
+        }
+        if n > MAX_WORKERS {
+            return Err(BuildError::TooManyWorkers(n));
+        }
+        if let Some(pins) = &self.pin_to {
+            if pins.len() != n {
+                return Err(BuildError::PinListLength {
+                    workers: n,
+                    pins: pins.len(),
+                });
+            }
+        }
+        let victims = match self.victim_order {
+            VictimOrder::Random => Victims::Random,
+            VictimOrder::RoundRobin => Victims::RoundRobin,
+            VictimOrder::Topology(lists) => Victims::Lists(complete_victim_lists(lists, n)?),
+        };
+        let deques: Vec<Worker<JobRef>> = (0..n)
+            .map(|_| match self.deque_order {
+                DequeOrder::Lifo => Worker::new_lifo(),
+                DequeOrder::Fifo => Worker::new_fifo(),
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            injector: Injector::new(),
+            inboxes: (0..n).map(|_| Injector::new()).collect(),
+            stealers: deques.iter().map(Worker::stealer).collect(),
+            victims,
+            steal_amount: self.steal_amount,
+            deque_order: self.deque_order,
+            sleep: Sleep::new(n),
+            counters: (0..n)
+                .map(|_| CachePadded::new(WorkerCounters::default()))
+                .collect(),
+            shutdown: AtomicBool::new(false),
+        });
+
+        let (started_tx, started_rx) = mpsc::channel::<(usize, Option<usize>, bool)>();
+        let mut pool = Pool {
+            shared: shared.clone(),
+            threads: Vec::with_capacity(n),
+            worker_cpus: vec![None; n],
+            baseline: Mutex::new(vec![WorkerStats::default(); n]),
+        };
+        for (index, deque) in deques.into_iter().enumerate() {
+            let shared = shared.clone();
+            let pin = self.pin_to.as_ref().and_then(|p| p[index]);
+            let hook = self.on_worker_start.clone();
+            let started = started_tx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("wsbench-worker-{index}"))
+                .spawn(move || {
+                    let cpu = pin.filter(|&cpu| crate::affinity::pin_current(cpu));
+                    let hook_ok = hook.map_or(true, |h| {
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(index))).is_ok()
+                    });
+                    let _ = started.send((index, cpu, hook_ok));
+                    WorkerThread::new(index, deque, shared).main_loop();
+                });
+            match spawned {
+                Ok(handle) => pool.threads.push(handle),
+                // Dropping `pool` shuts down the threads started so far.
+                Err(source) => {
+                    return Err(BuildError::Spawn {
+                        worker: index,
+                        source,
+                    })
+                }
+            }
+        }
+        drop(started_tx);
+        let mut failed_hook = None;
+        for _ in 0..n {
+            let (index, cpu, hook_ok) = started_rx
+                .recv()
+                .expect("a worker thread died while starting");
+            pool.worker_cpus[index] = cpu;
+            if !hook_ok {
+                failed_hook = failed_hook.or(Some(index));
+            }
+        }
+        match failed_hook {
+            Some(worker) => Err(BuildError::StartHookPanicked(worker)),
+            None => Ok(pool),
+        }
+    }
+}
+
+/// Checks topology victim lists and appends missing workers.
+fn complete_victim_lists(
+    mut lists: Vec<Vec<usize>>,
+    n: usize,
+) -> Result<Vec<Vec<usize>>, BuildError> {
+    if lists.len() != n {
+        return Err(BuildError::VictimList {
+            worker: lists.len().min(n),
+            problem: format!(
+                "got {} victim lists for {} workers; give one list per worker",
+                lists.len(),
+                n
+            ),
+        });
+    }
+    for (worker, list) in lists.iter_mut().enumerate() {
+        let mut seen = vec![false; n];
+        for &v in list.iter() {
+            let problem = if v >= n {
+                format!("victim {v} is not a worker (allowed: 0..{n})")
+            } else if v == worker {
+                "a worker cannot be its own victim".to_string()
+            } else if seen[v] {
+                format!("victim {v} is listed twice")
+            } else {
+                seen[v] = true;
+                continue;
+            };
+            return Err(BuildError::VictimList { worker, problem });
+        }
+        list.extend((0..n).filter(|&v| v != worker && !seen[v]));
+    }
+    Ok(lists)
+}
+
+/// A work-stealing pool with long-lived worker threads.
+///
+/// ```
+/// use scheduler::{Pool, Schedule};
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// let pool = Pool::builder().workers(2).build().unwrap();
+/// let sum = AtomicU64::new(0);
+/// pool.for_each_index(0..1000, Schedule::Adaptive, |_ctx, i| {
+///     sum.fetch_add(i as u64, Ordering::Relaxed);
+/// });
+/// assert_eq!(sum.into_inner(), 999 * 1000 / 2);
+/// let (a, b) = pool.join(|| 1 + 1, || 2 + 2);
+/// assert_eq!((a, b), (2, 4));
+/// ```
+pub struct Pool {
+    /// Shared with every worker thread.
+    pub(crate) shared: Arc<Shared>,
+    /// Joined by `drop`.
+    threads: Vec<JoinHandle<()>>,
+    /// Where each worker pinned itself (filled in by `build`).
+    worker_cpus: Vec<Option<usize>>,
+    /// Counter values at the last `reset_stats` (subtracted by `stats`).
+    baseline: Mutex<Vec<WorkerStats>>,
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("workers", &self.num_workers())
+            .field("worker_cpus", &self.worker_cpus)
+            .finish()
+    }
+}
+
+impl Pool {
+    /// A builder with the defaults (see [`PoolBuilder`]).
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder::default()
+    }
+
+    /// Number of worker threads.
+    pub fn num_workers(&self) -> usize {
+        self.shared.stealers.len()
+    }
+
+    /// The OS CPU each worker was pinned to; `None` where not requested or where
+    /// the OS refused.
+    ///
+    /// ```
+    /// let pool = scheduler::Pool::builder().pin_to(vec![None, Some(0)]).build().unwrap();
+    /// assert_eq!(pool.worker_cpus().len(), 2);
+    /// assert_eq!(pool.worker_cpus()[0], None);
+    /// ```
+    pub fn worker_cpus(&self) -> &[Option<usize>] {
+        &self.worker_cpus
+    }
+
+    /// A snapshot of the per-worker counters since the last [`Pool::reset_stats`].
+    pub fn stats(&self) -> PoolStats {
+        let baseline = self.baseline.lock().unwrap_or_else(|e| e.into_inner());
+        PoolStats {
+            workers: self
+                .shared
+                .counters
+                .iter()
+                .zip(baseline.iter())
+                .map(|(c, b)| c.snapshot().since(b))
+                .collect(),
+        }
+    }
+
+    /// Starts the counters from zero (by remembering the current values; the
+    /// workers' counters themselves are never written from outside).
+    ///
+    /// ```
+    /// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+    /// pool.for_each_index(0..10, scheduler::Schedule::Static, |_, _| {});
+    /// pool.reset_stats();
+    /// assert_eq!(pool.stats().total().tasks, 0);
+    /// ```
+    pub fn reset_stats(&self) {
+        let mut baseline = self.baseline.lock().unwrap_or_else(|e| e.into_inner());
+        for (b, c) in baseline.iter_mut().zip(self.shared.counters.iter()) {
+            *b = c.snapshot();
+        }
+    }
+
+    /// The current thread's worker, if it is a worker of *this* pool.
+    pub(crate) fn current_worker(&self) -> Option<&WorkerThread> {
+        let wt = WorkerThread::current();
+        if wt.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null CURRENT points to the WorkerThread on this thread's
+        // stack, which lives until main_loop returns (and resets it to null).
+        let wt = unsafe { &*wt };
+        Arc::ptr_eq(&wt.shared, &self.shared).then_some(wt)
+    }
+
+    /// Runs `op` on a worker of this pool: directly if the current thread is
+    /// one, else as an injected job while this thread blocks.
+    pub(crate) fn in_worker<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread) -> R + Send,
+        R: Send,
+    {
+        if let Some(wt) = self.current_worker() {
+            return op(wt);
+        }
+        let job = StackJob::new(
+            || {
+                // SAFETY: injected jobs only run on this pool's workers, whose
+                // CURRENT is set for the duration of the job.
+                let wt = unsafe { &*WorkerThread::current() };
+                op(wt)
+            },
+            Waiter::Thread(std::thread::current()),
+        );
+        // SAFETY: `job` stays on this stack until its latch is set (wait below).
+        let job_ref = unsafe { job.as_job_ref() };
+        self.shared.injector.push(job_ref);
+        self.shared.sleep.notify_jobs(1);
+        job.latch.wait_outside();
+        job.into_result().into_return_value()
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        self.shared.sleep.wake_all();
+        for handle in self.threads.drain(..) {
+            if handle.join().is_err() {
+                eprintln!(
+                    "wsbench: a pool worker thread panicked outside any task (a scheduler bug)"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_settings_are_refused_with_a_clear_error() {
+        assert!(matches!(
+            Pool::builder().workers(0).build(),
+            Err(BuildError::NoWorkers)
+        ));
+        let err = Pool::builder()
+            .workers(2)
+            .pin_to(vec![Some(0)])
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("pin_to lists 1 CPUs but the pool has 2 workers"),
+            "{err}"
+        );
+        let lists = |l: Vec<Vec<usize>>| {
+            Pool::builder()
+                .workers(3)
+                .victim_order(VictimOrder::Topology(l))
+                .build()
+        };
+        let err = lists(vec![vec![1, 2], vec![0, 2]]).unwrap_err().to_string();
+        assert!(err.contains("2 victim lists for 3 workers"), "{err}");
+        let err = lists(vec![vec![1, 2], vec![1], vec![0]])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("worker 1") && err.contains("own victim"),
+            "{err}"
+        );
+        let err = lists(vec![vec![5], vec![], vec![]])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("victim 5 is not a worker"), "{err}");
+        let err = Pool::builder()
+            .workers(1)
+            .on_worker_start(|_| panic!("hook"))
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, BuildError::StartHookPanicked(0)));
+    }
+
+    #[test]
+    fn victim_lists_are_completed() {
+        let lists = complete_victim_lists(vec![vec![2], vec![], vec![1, 0]], 3).unwrap();
+        assert_eq!(lists, vec![vec![2, 1], vec![0, 2], vec![1, 0]]);
+    }
+
+    #[test]
+    fn workers_start_named_pinned_and_hooked() {
+        use std::sync::atomic::AtomicUsize;
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let cpu = crate::affinity::allowed_cpus()
+            .and_then(|c| c.first().copied())
+            .unwrap_or(0);
+        let pool = Pool::builder()
+            .pin_to(vec![Some(cpu), None])
+            .on_worker_start(move |i| {
+                assert_eq!(
+                    std::thread::current().name(),
+                    Some(format!("wsbench-worker-{i}").as_str())
+                );
+                s.fetch_add(1, Ordering::SeqCst);
+            })
+            .build()
+            .unwrap();
+        assert_eq!(pool.num_workers(), 2);
+        assert_eq!(started.load(Ordering::SeqCst), 2);
+        assert_eq!(pool.worker_cpus()[1], None);
+        if cfg!(target_os = "linux") {
+            assert_eq!(pool.worker_cpus()[0], Some(cpu));
+            let seen = std::sync::Mutex::new(None);
+            pool.for_each_index(0..2, crate::Schedule::Static, |ctx, _| {
+                if ctx.worker_index() == 0 {
+                    *seen.lock().unwrap() = crate::affinity::current_cpu();
+                }
+            });
+            assert_eq!(*seen.lock().unwrap(), Some(cpu));
+        }
+    }
+
+    #[test]
+    fn stats_count_and_reset() {
+        let pool = Pool::builder().workers(2).build().unwrap();
+        pool.for_each_index(
+            0..1000,
+            crate::Schedule::WorkStealing { grain: 10 },
+            |_, _| {},
+        );
+        let s = pool.stats();
+        assert_eq!(s.total().tasks, 1000);
+        assert_eq!(s.workers.len(), 2);
+        assert!(s.total().local_pops + s.total().tasks_stolen >= 100);
+        pool.reset_stats();
+        assert_eq!(pool.stats().total().tasks, 0);
+        pool.for_each_index(0..10, crate::Schedule::Static, |_, _| {});
+        assert_eq!(pool.stats().total().tasks, 10);
+    }
+}

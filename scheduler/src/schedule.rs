@@ -1,0 +1,523 @@
+//! `for_each_index` and its six schedules.
+//!
+//! Every schedule runs on the same workers the same way: the call posts one
+//! *participant* job to each worker's inbox (the calling worker, if any, runs its
+//! own participant inline) and waits on a latch counting them. Participant `w`
+//! then runs the schedule's rule for worker `w`:
+//!
+//! | schedule | participant `w` runs |
+//! |---|---|
+//! | `Static` | block `w` of `ceil(n/p)` contiguous indices |
+//! | `StaticCyclic` | indices `w, w+p, w+2p, …` |
+//! | `Dynamic{chunk}` | chunks of `chunk` taken from a shared counter |
+//! | `Guided{min_chunk}` | chunks of `max(min_chunk, ceil(remaining/p))` from a shared counter |
+//! | `WorkStealing{grain}` | pushes the `grain`-sized chunk tasks of block `w` onto its deque; from there they run or are stolen |
+//! | `Adaptive` | range stealing, see `adaptive.rs` |
+//!
+//! Because participants are addressed to workers, static schedules really pin
+//! index blocks to workers, and the experiments can see their imbalance.
+
+use crate::adaptive::{self, Ranges};
+use crate::job::{JobRef, Panic};
+use crate::latch::{CountLatch, Waiter};
+use crate::pool::{DequeOrder, Pool};
+use crate::stats::bump;
+use crate::worker::WorkerThread;
+use crossbeam_utils::CachePadded;
+use std::fmt;
+use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// How `for_each_index` distributes indices over the workers.
+///
+/// Parameters of 0 are treated as 1. Parsing and display use the names the
+/// experiment configs and CSV files use:
+///
+/// ```
+/// use scheduler::Schedule;
+/// let s: Schedule = "dynamic:16".parse().unwrap();
+/// assert_eq!(s, Schedule::Dynamic { chunk: 16 });
+/// assert_eq!(s.to_string(), "dynamic:16");
+/// assert_eq!("guided".parse::<Schedule>().unwrap(), Schedule::Guided { min_chunk: 1 });
+/// assert!("fastest".parse::<Schedule>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Schedule {
+    /// Contiguous blocks of `ceil(n/p)` indices, block `w` on worker `w`
+    /// (OpenMP `schedule(static)`, the seed posts' split).
+    Static,
+    /// Index `i` on worker `i mod p` (OpenMP `schedule(static, 1)`).
+    StaticCyclic,
+    /// Self-scheduling: workers take `chunk` indices at a time from a shared
+    /// counter (OpenMP `schedule(dynamic, chunk)`, Python `Pool.map(chunksize)`).
+    Dynamic {
+        /// Indices per grab.
+        chunk: usize,
+    },
+    /// Like `Dynamic` with shrinking chunks: `ceil(remaining / p)`, at least
+    /// `min_chunk` (OpenMP `schedule(guided, min_chunk)`).
+    Guided {
+        /// Smallest chunk.
+        min_chunk: usize,
+    },
+    /// Chunks of `grain` indices as tasks in the worker deques, distributed
+    /// block-wise at the start, then stolen (one or half, per the pool setting).
+    WorkStealing {
+        /// Indices per task.
+        grain: usize,
+    },
+    /// Range stealing with lazy splitting: each worker owns a range and takes
+    /// from its front; a thief takes the back half of a victim's remaining range.
+    /// No per-index allocation or queue operation.
+    #[default]
+    Adaptive,
+}
+
+/// The accepted schedule syntax, for error messages.
+pub const SCHEDULE_SYNTAX: &str =
+    "static, static-cyclic, dynamic, dynamic:K, guided, guided:K, work-stealing, work-stealing:G, adaptive (K, G integers >= 1)";
+
+/// A schedule name that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid schedule `{input}`: {reason}; allowed: {SCHEDULE_SYNTAX}")]
+pub struct ParseScheduleError {
+    input: String,
+    reason: String,
+}
+
+impl FromStr for Schedule {
+    type Err = ParseScheduleError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let err = |reason: String| ParseScheduleError {
+            input: text.to_string(),
+            reason,
+        };
+        let (name, param) = match text.trim().split_once(':') {
+            Some((name, param)) => (name, Some(param)),
+            None => (text.trim(), None),
+        };
+        let number = |default: usize| -> Result<usize, ParseScheduleError> {
+            match param {
+                None => Ok(default),
+                Some(p) => match p.trim().parse::<usize>() {
+                    Ok(0) => Err(err(format!("the parameter of `{name}` must be at least 1"))),
+                    Ok(k) => Ok(k),
+                    Err(_) => Err(err(format!("`{p}` is not a positive integer"))),
+                },
+            }
+        };
+        let no_param = |s: Schedule| match param {
+            None => Ok(s),
+            Some(_) => Err(err(format!("`{name}` takes no parameter"))),
+        };
+        match name {
+            "static" => no_param(Schedule::Static),
+            "static-cyclic" => no_param(Schedule::StaticCyclic),
+            "adaptive" => no_param(Schedule::Adaptive),
+            "dynamic" => Ok(Schedule::Dynamic { chunk: number(1)? }),
+            "guided" => Ok(Schedule::Guided {
+                min_chunk: number(1)?,
+            }),
+            "work-stealing" => Ok(Schedule::WorkStealing { grain: number(1)? }),
+            other => Err(err(format!("unknown schedule name `{other}`"))),
+        }
+    }
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::Static => f.write_str("static"),
+            Schedule::StaticCyclic => f.write_str("static-cyclic"),
+            Schedule::Dynamic { chunk } => write!(f, "dynamic:{chunk}"),
+            Schedule::Guided { min_chunk: 1 } => f.write_str("guided"),
+            Schedule::Guided { min_chunk } => write!(f, "guided:{min_chunk}"),
+            Schedule::WorkStealing { grain } => write!(f, "work-stealing:{grain}"),
+            Schedule::Adaptive => f.write_str("adaptive"),
+        }
+    }
+}
+
+/// What a `for_each_index` task knows about where it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskCtx {
+    worker: usize,
+}
+
+impl TaskCtx {
+    /// Index (`0..num_workers`) of the worker running this task; use it to keep
+    /// per-worker records without sharing.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+    /// let per_worker: Vec<AtomicUsize> = (0..2).map(|_| AtomicUsize::new(0)).collect();
+    /// pool.for_each_index(0..100, scheduler::Schedule::Static, |ctx, _| {
+    ///     per_worker[ctx.worker_index()].fetch_add(1, Ordering::Relaxed);
+    /// });
+    /// assert_eq!(per_worker[0].load(Ordering::Relaxed), 50);
+    /// ```
+    pub fn worker_index(&self) -> usize {
+        self.worker
+    }
+}
+
+/// The state of one `for_each_index` call; lives on the caller's stack.
+struct LoopCall<'f, F> {
+    /// The task body, shared by every worker.
+    body: &'f F,
+    /// First index of the range.
+    start: usize,
+    /// Number of indices.
+    len: usize,
+    /// Number of participants (= pool workers).
+    parts: usize,
+    schedule: Schedule,
+    /// Dynamic / Guided: next unclaimed offset (fetch_add / CAS by participants).
+    next: CachePadded<AtomicUsize>,
+    /// Adaptive: one range slot per participant.
+    ranges: Option<Ranges>,
+    /// Outstanding participants and work-stealing chunks.
+    latch: CountLatch,
+    /// First panic of a task of this call.
+    panic: Mutex<Option<Panic>>,
+}
+
+impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
+    /// Runs participant `w` on worker `wt`; returns the number of tasks run.
+    fn participate(&self, wt: &WorkerThread, w: usize) -> u64 {
+        let ctx = TaskCtx { worker: wt.index };
+        let (start, len, p) = (self.start, self.len, self.parts);
+        let run = |i: usize| (self.body)(&ctx, start + i);
+        match self.schedule {
+            Schedule::Static => {
+                let block = len.div_ceil(p);
+                let lo = (w * block).min(len);
+                let hi = (lo + block).min(len);
+                (lo..hi).for_each(run);
+                (hi - lo) as u64
+            }
+            Schedule::StaticCyclic => {
+                let mut n = 0;
+                for i in (w..len).step_by(p) {
+                    run(i);
+                    n += 1;
+                }
+                n
+            }
+            Schedule::Dynamic { chunk } => {
+                let chunk = chunk.clamp(1, len);
+                let mut n = 0;
+                loop {
+                    let lo = self.next.fetch_add(chunk, Ordering::Relaxed);
+                    if lo >= len {
+                        return n;
+                    }
+                    let hi = (lo + chunk).min(len);
+                    (lo..hi).for_each(run);
+                    n += (hi - lo) as u64;
+                }
+            }
+            Schedule::Guided { min_chunk } => {
+                let min_chunk = min_chunk.max(1);
+                let mut n = 0;
+                let mut lo = self.next.load(Ordering::Relaxed);
+                loop {
+                    if lo >= len {
+                        return n;
+                    }
+                    let size = (len - lo).div_ceil(p).max(min_chunk).min(len - lo);
+                    match self.next.compare_exchange_weak(
+                        lo,
+                        lo + size,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => {
+                            (lo..lo + size).for_each(run);
+                            n += size as u64;
+                            lo = self.next.load(Ordering::Relaxed);
+                        }
+                        Err(actual) => lo = actual,
+                    }
+                }
+            }
+            Schedule::WorkStealing { grain } => {
+                let grain = grain.max(1);
+                let chunks = len.div_ceil(grain);
+                let block = chunks.div_ceil(p) * grain;
+                let lo = (w * block).min(len);
+                let hi = (lo + block).min(len);
+                let count = (hi - lo).div_ceil(grain);
+                if count > 0 {
+                    // Counted before pushing: this participant still holds its own
+                    // count, so the latch cannot reach zero in between.
+                    self.latch.increment(count);
+                    let starts = (lo..hi).step_by(grain);
+                    let data = self as *const Self as *const ();
+                    // SAFETY: a chunk runs at most once (deques hand each job out
+                    // once) while the call waits on the latch, which counts it;
+                    // the body is Sync.
+                    let chunk = |c: usize| unsafe { JobRef::new(data, c, run_chunk::<F>) };
+                    // Push so that the owner's own pops go in ascending order.
+                    match wt.shared.deque_order {
+                        DequeOrder::Lifo => starts.rev().for_each(|c| wt.deque.push(chunk(c))),
+                        DequeOrder::Fifo => starts.for_each(|c| wt.deque.push(chunk(c))),
+                    }
+                    wt.shared.sleep.notify_jobs(count.min(p - 1));
+                }
+                0
+            }
+            Schedule::Adaptive => {
+                let ranges = self.ranges.as_ref().expect("adaptive call without ranges");
+                adaptive::participate(ranges, wt, w, run)
+            }
+        }
+    }
+
+    fn store_panic(&self, p: Panic) {
+        self.panic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(p);
+    }
+}
+
+/// Job entry point of participant `w`.
+unsafe fn run_participant<F: Fn(&TaskCtx, usize) + Sync>(data: *const (), w: usize) {
+    let call = data as *const LoopCall<'_, F>;
+    // SAFETY: participants only run on this pool's workers, whose CURRENT is set.
+    let wt = unsafe { &*WorkerThread::current() };
+    // SAFETY: the call waits on its latch, which counts this participant, so it
+    // is live until the decrement below.
+    let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe { (*call).participate(wt, w) }));
+    match result {
+        Ok(tasks) => bump(&wt.counters().tasks, tasks),
+        // SAFETY: as above.
+        Err(p) => unsafe { (*call).store_panic(p) },
+    }
+    wt.flush_busy();
+    // SAFETY: as above; nothing touches `call` after this.
+    unsafe { CountLatch::decrement(std::ptr::addr_of!((*call).latch)) };
+}
+
+/// Job entry point of a `WorkStealing` chunk starting at offset `lo`.
+unsafe fn run_chunk<F: Fn(&TaskCtx, usize) + Sync>(data: *const (), lo: usize) {
+    let call = data as *const LoopCall<'_, F>;
+    // SAFETY: chunks only run on this pool's workers; the call is live until its
+    // latch, which counts this chunk, is decremented below.
+    let (wt, call_ref) = unsafe { (&*WorkerThread::current(), &*call) };
+    let grain = match call_ref.schedule {
+        Schedule::WorkStealing { grain } => grain.max(1),
+        _ => unreachable!("chunk job of a non-work-stealing call"),
+    };
+    let hi = (lo + grain).min(call_ref.len);
+    let ctx = TaskCtx { worker: wt.index };
+    let (body, start) = (call_ref.body, call_ref.start);
+    match panic::catch_unwind(AssertUnwindSafe(|| {
+        (lo..hi).for_each(|i| body(&ctx, start + i))
+    })) {
+        Ok(()) => bump(&wt.counters().tasks, (hi - lo) as u64),
+        Err(p) => call_ref.store_panic(p),
+    }
+    // SAFETY: as above; nothing touches `call` after this.
+    unsafe { CountLatch::decrement(std::ptr::addr_of!((*call).latch)) };
+}
+
+impl Pool {
+    /// Runs `body(ctx, i)` for every `i` in `range`, distributed by `schedule`,
+    /// and returns when all have run. `ctx.worker_index()` says which worker runs
+    /// the task.
+    ///
+    /// If tasks panic, the first panic is re-raised here after every other task
+    /// of the call has finished (indices not yet started when a worker's part
+    /// panicked may be skipped). The pool stays usable.
+    ///
+    /// ```
+    /// use scheduler::{Pool, Schedule};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = Pool::builder().workers(2).build().unwrap();
+    /// for schedule in ["static", "static-cyclic", "dynamic:4", "guided", "work-stealing:8", "adaptive"] {
+    ///     let count = AtomicUsize::new(0);
+    ///     pool.for_each_index(10..110, schedule.parse().unwrap(), |_, i| {
+    ///         assert!((10..110).contains(&i));
+    ///         count.fetch_add(1, Ordering::Relaxed);
+    ///     });
+    ///     assert_eq!(count.into_inner(), 100);
+    /// }
+    /// ```
+    pub fn for_each_index<F>(&self, range: Range<usize>, schedule: Schedule, body: F)
+    where
+        F: Fn(&TaskCtx, usize) + Sync,
+    {
+        if range.is_empty() {
+            return;
+        }
+        if schedule == Schedule::Adaptive && range.len() > adaptive::MAX_LEN {
+            // Range slots hold 32-bit offsets: run very long loops in windows.
+            let mut lo = range.start;
+            while lo < range.end {
+                let hi = lo + (range.end - lo).min(adaptive::MAX_LEN);
+                self.run_loop(lo..hi, schedule, &body);
+                lo = hi;
+            }
+            return;
+        }
+        self.run_loop(range, schedule, &body);
+    }
+
+    /// One `for_each_index` call over at most [`adaptive::MAX_LEN`] indices
+    /// (for `Adaptive`).
+    fn run_loop<F>(&self, range: Range<usize>, schedule: Schedule, body: &F)
+    where
+        F: Fn(&TaskCtx, usize) + Sync,
+    {
+        let parts = self.num_workers();
+        let caller = self.current_worker();
+        let waiter = match caller {
+            Some(wt) => Waiter::Worker {
+                index: wt.index,
+                sleep: &self.shared.sleep,
+            },
+            None => Waiter::Thread(std::thread::current()),
+        };
+        let call = LoopCall {
+            body,
+            start: range.start,
+            len: range.len(),
+            parts,
+            schedule,
+            next: CachePadded::new(AtomicUsize::new(0)),
+            ranges: (schedule == Schedule::Adaptive).then(|| Ranges::new(range.len(), parts)),
+            latch: CountLatch::new(parts, waiter),
+            panic: Mutex::new(None),
+        };
+        let data = &call as *const LoopCall<'_, F> as *const ();
+        let me = caller.map(|wt| wt.index);
+        let others = (0..parts).filter(|&w| Some(w) != me);
+        for w in others.clone() {
+            // SAFETY: participant `w` runs once (only worker `w` pops its inbox,
+            // once), and this frame waits on the latch that counts it.
+            self.shared.inboxes[w].push(unsafe { JobRef::new(data, w, run_participant::<F>) });
+        }
+        self.shared.sleep.notify_workers(others);
+        match caller {
+            Some(wt) => {
+                // SAFETY: as above, for our own participant, run right here.
+                unsafe { run_participant::<F>(data, wt.index) };
+                wt.wait_until(&call.latch);
+            }
+            None => call.latch.wait_outside(),
+        }
+        if let Some(p) = call.panic.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            panic::resume_unwind(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_names_round_trip() {
+        let all = [
+            Schedule::Static,
+            Schedule::StaticCyclic,
+            Schedule::Dynamic { chunk: 1 },
+            Schedule::Dynamic { chunk: 16 },
+            Schedule::Guided { min_chunk: 1 },
+            Schedule::Guided { min_chunk: 4 },
+            Schedule::WorkStealing { grain: 1 },
+            Schedule::WorkStealing { grain: 8 },
+            Schedule::Adaptive,
+        ];
+        for s in all {
+            assert_eq!(s.to_string().parse::<Schedule>(), Ok(s), "{s}");
+        }
+        let expect = [
+            ("static", Schedule::Static),
+            ("static-cyclic", Schedule::StaticCyclic),
+            ("dynamic", Schedule::Dynamic { chunk: 1 }),
+            ("dynamic:16", Schedule::Dynamic { chunk: 16 }),
+            ("guided", Schedule::Guided { min_chunk: 1 }),
+            ("guided:4", Schedule::Guided { min_chunk: 4 }),
+            ("work-stealing", Schedule::WorkStealing { grain: 1 }),
+            ("work-stealing:8", Schedule::WorkStealing { grain: 8 }),
+            ("adaptive", Schedule::Adaptive),
+        ];
+        for (text, s) in expect {
+            assert_eq!(text.parse::<Schedule>(), Ok(s), "{text}");
+        }
+        assert_eq!(Schedule::default(), Schedule::Adaptive);
+        assert_eq!(Schedule::Dynamic { chunk: 1 }.to_string(), "dynamic:1");
+        assert_eq!(
+            Schedule::WorkStealing { grain: 1 }.to_string(),
+            "work-stealing:1"
+        );
+    }
+
+    #[test]
+    fn bad_schedule_names_say_what_is_allowed() {
+        for bad in [
+            "",
+            "fastest",
+            "dynamic:0",
+            "dynamic:x",
+            "static:4",
+            "guided:-1",
+            "adaptive:2",
+            "Dynamic",
+        ] {
+            let err = bad.parse::<Schedule>().unwrap_err().to_string();
+            assert!(err.contains(&format!("`{bad}`")), "{err}");
+            assert!(err.contains(SCHEDULE_SYNTAX), "{err}");
+        }
+        let err = "dynamic:0".parse::<Schedule>().unwrap_err().to_string();
+        assert!(err.contains("at least 1"), "{err}");
+    }
+
+    #[cfg(not(loom))]
+    #[test]
+    fn static_gives_block_w_to_worker_w_and_cyclic_deals_round_robin() {
+        let pool = Pool::builder().workers(3).build().unwrap();
+        let owner: Vec<AtomicUsize> = (0..10).map(|_| AtomicUsize::new(usize::MAX)).collect();
+        pool.for_each_index(0..10, Schedule::Static, |ctx, i| {
+            owner[i].store(ctx.worker_index(), Ordering::Relaxed)
+        });
+        let got: Vec<usize> = owner.iter().map(|o| o.load(Ordering::Relaxed)).collect();
+        assert_eq!(got, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]);
+        pool.for_each_index(0..10, Schedule::StaticCyclic, |ctx, i| {
+            owner[i].store(ctx.worker_index(), Ordering::Relaxed)
+        });
+        let got: Vec<usize> = owner.iter().map(|o| o.load(Ordering::Relaxed)).collect();
+        assert_eq!(got, [0, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
+    }
+
+    #[cfg(not(loom))]
+    #[test]
+    fn adaptive_steals_from_a_slow_worker() {
+        // Worker 1's half is slow; worker 0 must take part of it.
+        let pool = Pool::builder().workers(2).build().unwrap();
+        let ran_by_0_in_second_half = AtomicUsize::new(0);
+        pool.for_each_index(0..200, Schedule::Adaptive, |ctx, i| {
+            if i >= 100 {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+                if ctx.worker_index() == 0 {
+                    ran_by_0_in_second_half.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        assert!(ran_by_0_in_second_half.load(Ordering::Relaxed) > 10);
+        let s = pool.stats();
+        assert!(
+            s.workers[0].steal_successes > 0 && s.workers[0].tasks_stolen > 10,
+            "{s:?}"
+        );
+        assert_eq!(s.total().tasks, 200);
+    }
+}

@@ -1,0 +1,204 @@
+//! Fork-join: [`Pool::join`] and [`Pool::scope`].
+//!
+//! Both run on a worker (`Pool::in_worker`), so a call from outside the pool
+//! costs one injected job. `join` pushes `b` on the worker's deque as a job on
+//! this stack frame, runs `a`, then pops `b` back (run inline) or, if a thief has
+//! it, runs other work until `b`'s latch is set. `scope` counts its spawned jobs
+//! in a latch and waits for all of them before returning; that wait is what
+//! makes it sound for spawned closures to borrow from outside the scope.
+
+use crate::job::{HeapJob, JobResult, Panic, StackJob};
+use crate::latch::{CountLatch, Waiter};
+use crate::pool::Pool;
+use crate::worker::WorkerThread;
+use std::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
+
+impl Pool {
+    /// Runs `a` and `b`, potentially in parallel, and returns both results.
+    ///
+    /// If either panics, the panic is re-raised here after both have finished
+    /// (`a`'s if both did).
+    ///
+    /// ```
+    /// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+    /// fn fib(pool: &scheduler::Pool, n: u64) -> u64 {
+    ///     if n < 2 { return n; }
+    ///     let (a, b) = pool.join(|| fib(pool, n - 1), || fib(pool, n - 2));
+    ///     a + b
+    /// }
+    /// assert_eq!(fib(&pool, 15), 610);
+    /// ```
+    pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        self.in_worker(|wt| join_in_worker(wt, a, b))
+    }
+
+    /// Creates a scope in which closures borrowing local data can be spawned
+    /// onto the pool; returns when all of them (and `op`) have finished.
+    ///
+    /// A panic in `op` or in a spawned closure is re-raised here, after every
+    /// other spawned closure has finished.
+    ///
+    /// ```
+    /// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+    /// let mut parts = vec![0u64; 4];
+    /// pool.scope(|s| {
+    ///     for (i, part) in parts.iter_mut().enumerate() {
+    ///         s.spawn(move |_| *part = (i as u64) * 10);
+    ///     }
+    /// });
+    /// assert_eq!(parts, [0, 10, 20, 30]);
+    /// ```
+    pub fn scope<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R + Send,
+        R: Send,
+    {
+        self.in_worker(|wt| {
+            let scope = Scope::<'scope> {
+                latch: CountLatch::new(
+                    1,
+                    Waiter::Worker {
+                        index: wt.index,
+                        sleep: &wt.shared.sleep,
+                    },
+                ),
+                panic: Mutex::new(None),
+                worker: wt as *const WorkerThread,
+                marker: PhantomData,
+            };
+            let result = JobResult::call(|| op(&scope));
+            // SAFETY: `scope` is on this frame, which waits on the latch below.
+            unsafe { CountLatch::decrement(&scope.latch) };
+            wt.wait_until(&scope.latch);
+            if let Some(p) = scope.panic.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                panic::resume_unwind(p);
+            }
+            result.into_return_value()
+        })
+    }
+}
+
+/// A scope for spawning borrowing closures; see [`Pool::scope`].
+pub struct Scope<'scope> {
+    /// Outstanding spawned jobs plus one for the scope body.
+    latch: CountLatch,
+    /// The first panic of a spawned job.
+    panic: Mutex<Option<Panic>>,
+    /// The worker that runs the scope body (identifies the pool for `spawn`).
+    worker: *const WorkerThread,
+    /// Invariant in `'scope`, like rayon's and std's scopes.
+    marker: PhantomData<ScopeMarker<'scope>>,
+}
+
+/// Makes `Scope<'scope>` invariant in `'scope`.
+type ScopeMarker<'scope> = Box<dyn FnOnce(&Scope<'scope>) + Send + Sync + 'scope>;
+
+// SAFETY: `worker` is only compared by address and dereferenced on the thread
+// that owns it; the latch and panic slot are thread-safe.
+unsafe impl Send for Scope<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for Scope<'_> {}
+
+/// A `*const Scope` that can move into a spawned job.
+struct ScopePtr<'scope>(*const Scope<'scope>);
+// SAFETY: `Scope` is Sync, and the scope outlives every job it spawned.
+unsafe impl Send for ScopePtr<'_> {}
+
+impl<'scope> Scope<'scope> {
+    /// Spawns `body` onto the pool. It may borrow anything that outlives the
+    /// scope, and gets the scope to spawn more.
+    pub fn spawn<BODY>(&self, body: BODY)
+    where
+        BODY: FnOnce(&Scope<'scope>) + Send + 'scope,
+    {
+        self.latch.increment(1);
+        let ptr = ScopePtr(self as *const Scope<'scope>);
+        let job = move || {
+            let ptr = ptr;
+            // SAFETY: the scope waits for this job's decrement before returning.
+            let scope = unsafe { &*ptr.0 };
+            let wt = WorkerThread::current();
+            if !wt.is_null() {
+                // SAFETY: CURRENT is this thread's live worker.
+                crate::stats::bump(unsafe { &(*wt).counters().tasks }, 1);
+            }
+            if let Err(p) = panic::catch_unwind(AssertUnwindSafe(|| body(scope))) {
+                let mut slot = scope.panic.lock().unwrap_or_else(|e| e.into_inner());
+                slot.get_or_insert(p);
+            }
+            // SAFETY: the latch is live until this final decrement sets it.
+            unsafe { CountLatch::decrement(&scope.latch) };
+        };
+        // SAFETY: `body` borrows only 'scope data, which outlives the scope, and
+        // the scope waits for this job; the queues execute it exactly once.
+        let job_ref = unsafe { HeapJob::into_job_ref(job) };
+        let current = WorkerThread::current();
+        // SAFETY: both pointers are to live WorkerThreads (the scope's worker is
+        // blocked in this scope; CURRENT is the running thread's own).
+        let same_pool = !current.is_null()
+            && unsafe { std::sync::Arc::ptr_eq(&(*current).shared, &(*self.worker).shared) };
+        if same_pool {
+            // SAFETY: CURRENT is this thread's live worker.
+            unsafe { (*current).push(job_ref) };
+        } else {
+            // Spawned from a thread outside the pool (e.g. via std::thread::scope).
+            // SAFETY: the scope's worker (and its shared state) is live, see above.
+            let shared = unsafe { &(*self.worker).shared };
+            shared.injector.push(job_ref);
+            shared.sleep.notify_jobs(1);
+        }
+    }
+}
+
+fn join_in_worker<A, B, RA, RB>(wt: &WorkerThread, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    let job_b = StackJob::new(
+        b,
+        Waiter::Worker {
+            index: wt.index,
+            sleep: &wt.shared.sleep,
+        },
+    );
+    // SAFETY: `job_b` stays on this frame until popped back or its latch is set.
+    let b_ref = unsafe { job_b.as_job_ref() };
+    wt.push(b_ref);
+    let result_a = JobResult::call(a);
+    // Both closures are counted here, by the worker that called join.
+    crate::stats::bump(&wt.counters().tasks, 2);
+    // Get `b` back, or wait for whoever stole it.
+    let result_b = loop {
+        if job_b.latch.probe() {
+            break job_b.into_result();
+        }
+        match wt.deque.pop() {
+            Some(job) if job == b_ref => {
+                crate::stats::bump(&wt.counters().local_pops, 1);
+                break job_b.run_inline();
+            }
+            Some(job) => {
+                crate::stats::bump(&wt.counters().local_pops, 1);
+                // SAFETY: popped from our deque, so we are its only executor.
+                unsafe { job.execute() };
+            }
+            None => {
+                wt.wait_until(&job_b.latch);
+                break job_b.into_result();
+            }
+        }
+    };
+    let ra = result_a.into_return_value();
+    (ra, result_b.into_return_value())
+}

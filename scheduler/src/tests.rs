@@ -1,0 +1,103 @@
+//! Small end-to-end tests of the pool's unsafe paths (jobs on stacks, boxed
+//! scope jobs, latches freed by their waiters, range stealing), sized so they
+//! also run under Miri:
+//! `MIRIFLAGS="-Zmiri-preemption-rate=0 -Zmiri-tree-borrows -Zmiri-ignore-leaks" cargo +nightly miri test -p scheduler --lib -- small`
+//! (tree borrows and ignore-leaks for crossbeam-epoch: under stacked borrows its
+//! intrusive list is reported, and its global collector is never freed).
+
+use crate::{Pool, Schedule, StealAmount};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+const SCHEDULES: [Schedule; 6] = [
+    Schedule::Static,
+    Schedule::StaticCyclic,
+    Schedule::Dynamic { chunk: 2 },
+    Schedule::Guided { min_chunk: 1 },
+    Schedule::WorkStealing { grain: 2 },
+    Schedule::Adaptive,
+];
+
+#[test]
+fn small_every_schedule_runs_each_index_once() {
+    for amount in [StealAmount::One, StealAmount::Half] {
+        let pool = Pool::builder()
+            .workers(2)
+            .steal_amount(amount)
+            .build()
+            .unwrap();
+        for schedule in SCHEDULES {
+            for len in [0, 1, 7, 40] {
+                let counts: Vec<AtomicU32> = (0..len).map(|_| AtomicU32::new(0)).collect();
+                pool.for_each_index(3..3 + len, schedule, |_, i| {
+                    counts[i - 3].fetch_add(1, Ordering::Relaxed);
+                });
+                assert!(
+                    counts.iter().all(|c| c.load(Ordering::Relaxed) == 1),
+                    "{schedule} len {len}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn small_nested_join_scope_and_loops() {
+    let pool = Pool::builder().workers(2).build().unwrap();
+    let total = AtomicUsize::new(0);
+    pool.scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|s| {
+                let (a, b) = pool.join(|| 1, || 2);
+                total.fetch_add(a + b, Ordering::Relaxed);
+                s.spawn(|_| {
+                    pool.for_each_index(0..5, Schedule::Adaptive, |_, _| {
+                        total.fetch_add(1, Ordering::Relaxed);
+                    });
+                });
+            });
+        }
+    });
+    pool.for_each_index(0..4, Schedule::WorkStealing { grain: 1 }, |_, _| {
+        pool.join(
+            || total.fetch_add(1, Ordering::Relaxed),
+            || total.fetch_add(1, Ordering::Relaxed),
+        );
+    });
+    assert_eq!(total.into_inner(), 3 * 3 + 3 * 5 + 4 * 2);
+}
+
+#[test]
+fn small_borrowed_results_come_back() {
+    let pool = Pool::builder().workers(2).build().unwrap();
+    let mut parts = vec![0usize; 6];
+    pool.scope(|s| {
+        for (i, part) in parts.iter_mut().enumerate() {
+            s.spawn(move |_| *part = i * i);
+        }
+    });
+    assert_eq!(parts, [0, 1, 4, 9, 16, 25]);
+    let text = String::from("borrowed");
+    let (a, b) = pool.join(|| text.len(), || text.to_uppercase());
+    assert_eq!((a, b.as_str()), (8, "BORROWED"));
+}
+
+#[test]
+fn small_panics_propagate_and_pool_survives() {
+    let pool = Pool::builder().workers(2).build().unwrap();
+    for schedule in SCHEDULES {
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            pool.for_each_index(0..6, schedule, |_, i| assert!(i != 4, "task 4 fails"));
+        }));
+        assert!(r.is_err(), "{schedule}");
+    }
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        pool.join(|| (), || panic!("task b fails"))
+    }));
+    assert!(r.is_err());
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        pool.scope(|s| s.spawn(|_| panic!("task spawned fails")))
+    }));
+    assert!(r.is_err());
+    assert_eq!(pool.join(|| 1, || 2), (1, 2));
+}

@@ -1,0 +1,312 @@
+//! One worker thread: its deque, where it looks for work, and how it idles.
+//!
+//! A worker looks for work in this order: its own deque (LIFO or FIFO), its
+//! inbox (jobs addressed to it alone: the per-worker participants of
+//! `for_each_index`), the shared injector (work from outside the pool), then the
+//! other workers' deques in the pool's victim order. Finding nothing, it spins
+//! briefly, then yields, then goes through the sleep protocol (`sleep/`).
+//!
+//! The same search-and-idle loop serves two purposes: the thread's main loop
+//! (until shutdown) and [`WorkerThread::wait_until`], with which a worker that
+//! waits for its own jobs (join, scope, a nested loop) keeps running others.
+
+use crate::job::JobRef;
+use crate::latch::CountLatch;
+use crate::pool::{Shared, StealAmount, Victims};
+use crate::stats::{bump, WorkerCounters};
+use crossbeam_deque::{Steal, Worker};
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Rounds of busy-spinning (each `2^round` spin hints, capped) before yielding.
+const SPIN_ROUNDS: u32 = 8;
+/// Rounds of `yield_now` after spinning, before getting sleepy.
+const YIELD_ROUNDS: u32 = 16;
+
+thread_local! {
+    /// The worker running on this thread, or null outside any pool.
+    static CURRENT: Cell<*const WorkerThread> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The state a worker thread owns. Lives on the worker's stack for the thread's
+/// whole life; every field except `shared` is touched only by this thread.
+pub(crate) struct WorkerThread {
+    /// This worker's index, `0..num_workers`.
+    pub(crate) index: usize,
+    /// The owner end of its deque (thieves hold the `Stealer` in `shared`).
+    pub(crate) deque: Worker<JobRef>,
+    /// State shared by the whole pool.
+    pub(crate) shared: Arc<Shared>,
+    /// xorshift64* state for random victim order.
+    rng: Cell<u64>,
+    /// Next starting offset for round-robin victim order.
+    next_victim: Cell<usize>,
+    /// Start of the current busy period (None while idle).
+    busy_since: Cell<Option<Instant>>,
+    /// Start of the current idle period (None while busy).
+    idle_since: Cell<Option<Instant>>,
+}
+
+impl WorkerThread {
+    pub(crate) fn new(index: usize, deque: Worker<JobRef>, shared: Arc<Shared>) -> Self {
+        WorkerThread {
+            index,
+            deque,
+            shared,
+            rng: Cell::new(
+                0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03),
+            ),
+            next_victim: Cell::new(0),
+            busy_since: Cell::new(None),
+            idle_since: Cell::new(Some(Instant::now())),
+        }
+    }
+
+    /// The worker running on the current thread, if any (of any pool).
+    pub(crate) fn current() -> *const WorkerThread {
+        CURRENT.with(|c| c.get())
+    }
+
+    /// This worker's counters.
+    #[inline]
+    pub(crate) fn counters(&self) -> &WorkerCounters {
+        &self.shared.counters[self.index]
+    }
+
+    /// The thread's body: registers itself, runs jobs until shutdown.
+    pub(crate) fn main_loop(&self) {
+        CURRENT.with(|c| c.set(self));
+        let mut rounds = 0;
+        loop {
+            if let Some(job) = self.find_work() {
+                self.went_busy();
+                rounds = 0;
+                // SAFETY: every JobRef in the queues is executed exactly once, by
+                // whoever took it out.
+                unsafe { job.execute() };
+                continue;
+            }
+            self.went_idle();
+            if self.shared.shutdown.load(Ordering::Acquire) {
+                break;
+            }
+            self.idle_step(&mut rounds, &|| {
+                self.shared.shutdown.load(Ordering::Acquire)
+            });
+        }
+        self.went_busy();
+        CURRENT.with(|c| c.set(std::ptr::null()));
+    }
+
+    /// Runs other jobs until `latch` is set.
+    pub(crate) fn wait_until(&self, latch: &CountLatch) {
+        let mut rounds = 0;
+        while !latch.probe() {
+            if let Some(job) = self.find_work() {
+                self.went_busy();
+                rounds = 0;
+                // SAFETY: as in `main_loop`.
+                unsafe { job.execute() };
+                continue;
+            }
+            self.went_idle();
+            self.idle_step(&mut rounds, &|| latch.probe());
+        }
+        self.went_busy();
+    }
+
+    /// One step of idling: spin, yield, or (after announcing sleepiness and
+    /// looking once more) sleep. `stop` is the condition the caller waits for; it
+    /// is re-checked after getting sleepy, as the protocol requires.
+    fn idle_step(&self, rounds: &mut u32, stop: &dyn Fn() -> bool) {
+        if *rounds < SPIN_ROUNDS {
+            for _ in 0..(1u32 << (*rounds).min(6)) {
+                std::hint::spin_loop();
+            }
+            *rounds += 1;
+            return;
+        }
+        if *rounds < SPIN_ROUNDS + YIELD_ROUNDS {
+            std::thread::yield_now();
+            *rounds += 1;
+            return;
+        }
+        let sleep = &self.shared.sleep;
+        let token = sleep.get_sleepy();
+        if stop() {
+            sleep.cancel_sleepy(token);
+            return;
+        }
+        if let Some(job) = self.find_work() {
+            sleep.cancel_sleepy(token);
+            self.went_busy();
+            *rounds = 0;
+            // SAFETY: as in `main_loop`.
+            unsafe { job.execute() };
+            return;
+        }
+        bump(&self.counters().parks, 1);
+        if sleep.sleep(self.index, token) {
+            bump(&self.counters().wakeups, 1);
+        }
+        *rounds = 0;
+    }
+
+    /// Pushes a job onto this worker's deque and wakes a sleeper to steal it.
+    pub(crate) fn push(&self, job: JobRef) {
+        self.deque.push(job);
+        self.shared.sleep.notify_jobs(1);
+    }
+
+    /// Looks for a job: own deque, inbox, injector, then other workers.
+    pub(crate) fn find_work(&self) -> Option<JobRef> {
+        if let Some(job) = self.deque.pop() {
+            bump(&self.counters().local_pops, 1);
+            return Some(job);
+        }
+        let shared = &*self.shared;
+        if let Some(job) = retry_steal(|| shared.inboxes[self.index].steal()) {
+            bump(&self.counters().injector_pops, 1);
+            return Some(job);
+        }
+        let from_injector = match shared.steal_amount {
+            StealAmount::One => retry_steal(|| shared.injector.steal()),
+            StealAmount::Half => retry_steal(|| shared.injector.steal_batch_and_pop(&self.deque)),
+        };
+        if let Some(job) = from_injector {
+            bump(&self.counters().injector_pops, 1);
+            return Some(job);
+        }
+        self.steal_from_others()
+    }
+
+    fn steal_from_others(&self) -> Option<JobRef> {
+        let shared = &*self.shared;
+        if shared.stealers.len() < 2 {
+            return None;
+        }
+        let counters = self.counters();
+        loop {
+            let mut retry = false;
+            let (mut attempts, mut retries) = (0, 0);
+            let mut found = None;
+            for victim in self.victims() {
+                attempts += 1;
+                let before = self.deque.len();
+                let stolen = match shared.steal_amount {
+                    StealAmount::One => shared.stealers[victim].steal(),
+                    StealAmount::Half => shared.stealers[victim].steal_batch_and_pop(&self.deque),
+                };
+                match stolen {
+                    Steal::Success(job) => {
+                        let moved = self.deque.len().saturating_sub(before) as u64 + 1;
+                        bump(&counters.steal_successes, 1);
+                        bump(&counters.tasks_stolen, moved);
+                        found = Some(job);
+                        break;
+                    }
+                    Steal::Retry => {
+                        retries += 1;
+                        retry = true;
+                    }
+                    Steal::Empty => {}
+                }
+            }
+            bump(&counters.steal_attempts, attempts);
+            bump(&counters.steal_retries, retries);
+            if found.is_some() || !retry {
+                return found;
+            }
+        }
+    }
+
+    /// The other workers, in the order this worker should try them.
+    pub(crate) fn victims(&self) -> impl Iterator<Item = usize> + '_ {
+        let n = self.shared.stealers.len();
+        let me = self.index;
+        let others = n.saturating_sub(1);
+        let (start, list) = match &self.shared.victims {
+            Victims::Random => (
+                if others > 0 {
+                    (self.next_random() % others as u64) as usize
+                } else {
+                    0
+                },
+                None,
+            ),
+            Victims::RoundRobin => {
+                let start = self.next_victim.get();
+                self.next_victim
+                    .set(if others > 0 { (start + 1) % others } else { 0 });
+                (start, None)
+            }
+            Victims::Lists(lists) => (0, Some(&lists[me][..])),
+        };
+        (0..others).map(move |k| match list {
+            Some(list) => list[k],
+            None => (me + 1 + (start + k) % others) % n,
+        })
+    }
+
+    fn next_random(&self) -> u64 {
+        // xorshift64* (Vigna 2016): plenty for picking victims.
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Idle → busy transition (no-op if already busy).
+    #[inline]
+    pub(crate) fn went_busy(&self) {
+        if let Some(since) = self.idle_since.take() {
+            let now = Instant::now();
+            bump(
+                &self.counters().idle_ns,
+                now.duration_since(since).as_nanos() as u64,
+            );
+            self.busy_since.set(Some(now));
+        }
+    }
+
+    /// Busy → idle transition (no-op if already idle).
+    #[inline]
+    pub(crate) fn went_idle(&self) {
+        if let Some(since) = self.busy_since.take() {
+            let now = Instant::now();
+            bump(
+                &self.counters().busy_ns,
+                now.duration_since(since).as_nanos() as u64,
+            );
+            self.idle_since.set(Some(now));
+        }
+    }
+
+    /// Adds the busy time so far to the counters without ending the busy period,
+    /// so that a caller reading stats right after its call returns sees it.
+    pub(crate) fn flush_busy(&self) {
+        if let Some(since) = self.busy_since.get() {
+            let now = Instant::now();
+            bump(
+                &self.counters().busy_ns,
+                now.duration_since(since).as_nanos() as u64,
+            );
+            self.busy_since.set(Some(now));
+        }
+    }
+}
+
+/// Retries a steal until it is `Success` or `Empty`.
+fn retry_steal(mut steal: impl FnMut() -> Steal<JobRef>) -> Option<JobRef> {
+    loop {
+        match steal() {
+            Steal::Success(job) => return Some(job),
+            Steal::Empty => return None,
+            Steal::Retry => std::hint::spin_loop(),
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Every task runs exactly once: seeded random runs of nested spawns, joins and
+//! for_each_index with every schedule and pool setting, 1–8 workers.
+
+use scheduler::{DequeOrder, Pool, Schedule, StealAmount, VictimOrder};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+/// SplitMix64, so every run is reproducible from its seed.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn all_schedules(rng: &mut Rng) -> Vec<Schedule> {
+    vec![
+        Schedule::Static,
+        Schedule::StaticCyclic,
+        Schedule::Dynamic {
+            chunk: 1 + rng.below(8) as usize,
+        },
+        Schedule::Guided {
+            min_chunk: 1 + rng.below(4) as usize,
+        },
+        Schedule::WorkStealing {
+            grain: 1 + rng.below(8) as usize,
+        },
+        Schedule::Adaptive,
+    ]
+}
+
+fn random_pool(rng: &mut Rng) -> Pool {
+    let workers = 1 + rng.below(8) as usize;
+    let victim_order = match rng.below(3) {
+        0 => VictimOrder::Random,
+        1 => VictimOrder::RoundRobin,
+        // Reverse index order, as a topology list might give.
+        _ => VictimOrder::Topology(
+            (0..workers)
+                .map(|w| (0..workers).rev().filter(|&v| v != w).collect())
+                .collect(),
+        ),
+    };
+    Pool::builder()
+        .workers(workers)
+        .deque_order(if rng.below(2) == 0 {
+            DequeOrder::Lifo
+        } else {
+            DequeOrder::Fifo
+        })
+        .steal_amount(if rng.below(2) == 0 {
+            StealAmount::One
+        } else {
+            StealAmount::Half
+        })
+        .victim_order(victim_order)
+        .build()
+        .unwrap()
+}
+
+fn check_once(counts: &[AtomicU32], what: &str) {
+    for (i, c) in counts.iter().enumerate() {
+        assert_eq!(
+            c.load(Ordering::Relaxed),
+            1,
+            "{what}: index {i} ran {} times",
+            c.load(Ordering::Relaxed)
+        );
+    }
+}
+
+#[test]
+fn for_each_index_runs_every_index_once() {
+    let mut rng = Rng(1);
+    let mut runs = 0;
+    for _ in 0..24 {
+        let pool = random_pool(&mut rng);
+        for _ in 0..20 {
+            for schedule in all_schedules(&mut rng) {
+                let len = match rng.below(4) {
+                    0 => rng.below(3) as usize, // empty and tiny
+                    1 => rng.below(20) as usize,
+                    _ => rng.below(3000) as usize,
+                };
+                let start = rng.below(1000) as usize;
+                let counts: Vec<AtomicU32> = (0..len).map(|_| AtomicU32::new(0)).collect();
+                pool.for_each_index(start..start + len, schedule, |ctx, i| {
+                    assert!(ctx.worker_index() < pool.num_workers());
+                    counts[i - start].fetch_add(1, Ordering::Relaxed);
+                });
+                check_once(
+                    &counts,
+                    &format!("{schedule} on {} workers, len {len}", pool.num_workers()),
+                );
+                runs += 1;
+            }
+        }
+    }
+    assert_eq!(runs, 24 * 20 * 6);
+}
+
+/// A random tree of nested calls; every leaf index is counted.
+fn nested(pool: &Pool, rng_seed: u64, depth: u32, counts: &[AtomicU32], next_leaf: &AtomicUsize) {
+    let mut rng = Rng(rng_seed);
+    let leaf = || {
+        let i = next_leaf.fetch_add(1, Ordering::Relaxed);
+        counts[i].fetch_add(1, Ordering::Relaxed);
+    };
+    if depth == 0 {
+        leaf();
+        return;
+    }
+    match rng.below(3) {
+        0 => {
+            pool.join(
+                || {
+                    nested(
+                        pool,
+                        rng_seed.wrapping_mul(31).wrapping_add(1),
+                        depth - 1,
+                        counts,
+                        next_leaf,
+                    )
+                },
+                || {
+                    nested(
+                        pool,
+                        rng_seed.wrapping_mul(37).wrapping_add(2),
+                        depth - 1,
+                        counts,
+                        next_leaf,
+                    )
+                },
+            );
+        }
+        1 => pool.scope(|s| {
+            for k in 0..1 + rng.below(3) {
+                s.spawn(move |s2| {
+                    nested(
+                        pool,
+                        rng_seed.wrapping_mul(41).wrapping_add(k),
+                        depth - 1,
+                        counts,
+                        next_leaf,
+                    );
+                    s2.spawn(move |_| leaf());
+                });
+            }
+        }),
+        _ => {
+            let schedules = all_schedules(&mut rng);
+            let schedule = schedules[rng.below(6) as usize];
+            let n = rng.below(4) as usize;
+            pool.for_each_index(0..n, schedule, |_, i| {
+                nested(
+                    pool,
+                    rng_seed.wrapping_mul(43).wrapping_add(i as u64),
+                    depth - 1,
+                    counts,
+                    next_leaf,
+                )
+            });
+        }
+    }
+}
+
+/// Number of leaves `nested` produces (run serially with a one-worker-free count).
+#[test]
+fn nested_spawns_joins_and_loops_run_each_leaf_once() {
+    let mut rng = Rng(2);
+    for round in 0..60 {
+        let pool = random_pool(&mut rng);
+        for k in 0..10 {
+            let seed = rng.next();
+            // Leaves are numbered as they run; count them with a generous buffer,
+            // then check that exactly `ran` slots were hit, each once.
+            let counts: Vec<AtomicU32> = (0..20_000).map(|_| AtomicU32::new(0)).collect();
+            let next_leaf = AtomicUsize::new(0);
+            nested(&pool, seed, 4, &counts, &next_leaf);
+            let ran = next_leaf.load(Ordering::Relaxed);
+            assert!(ran < counts.len());
+            check_once(&counts[..ran], &format!("round {round}.{k}"));
+            // The same tree run on a one-worker pool gives the same leaf count.
+            let single = Pool::builder().workers(1).build().unwrap();
+            let next_single = AtomicUsize::new(0);
+            let counts_single: Vec<AtomicU32> = (0..20_000).map(|_| AtomicU32::new(0)).collect();
+            nested(&single, seed, 4, &counts_single, &next_single);
+            assert_eq!(
+                next_single.load(Ordering::Relaxed),
+                ran,
+                "round {round}.{k}: leaf count differs"
+            );
+        }
+    }
+}
+
+#[test]
+fn concurrent_outside_callers_share_the_pool() {
+    let pool = Pool::builder().workers(3).build().unwrap();
+    let total = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (pool, total) = (&pool, &total);
+            s.spawn(move || {
+                let mut rng = Rng(100 + t);
+                for _ in 0..200 {
+                    let schedule = all_schedules(&mut rng)[rng.below(6) as usize];
+                    let n = rng.below(500) as usize;
+                    let counts: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+                    pool.for_each_index(0..n, schedule, |_, i| {
+                        counts[i].fetch_add(1, Ordering::Relaxed);
+                    });
+                    check_once(&counts, &format!("{schedule}"));
+                    total.fetch_add(n, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    assert_eq!(
+        pool.stats().total().tasks as usize,
+        total.load(Ordering::Relaxed)
+    );
+}
