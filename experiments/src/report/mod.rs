@@ -1,11 +1,102 @@
-//! `wsbench report`: tables and SVG figures from a results folder.
+//! `wsbench report DIR [DIR...] [--out DIR]`: tables and SVG figures from results folders.
+//!
+//! The report is drawn from the committed CSVs alone — nothing is re-run — so a
+//! reviewer can regenerate it from a clone. Data flow, one module per step:
+//!
+//! 1. [`load`] reads each folder (`runs.csv` required; `meta.json`, `latency*.csv`,
+//!    `workers.csv`, `hgrm/` optional) by column name;
+//! 2. [`summary`] reduces each cell's repetitions to median, bootstrap CI
+//!    ([`stats`]), speedup, lb_ratio, steals and response percentiles;
+//! 3. [`figures`] draws the SVGs and [`table`] writes `report.md`, which names
+//!    every figure, or says why one was skipped.
+//!
+//! Several folders (one per machine) are compared in the same tables and
+//! figures, each labelled `M1`, `M2`, … by its CPU model and host from `meta.json`.
+
+pub mod figures;
+pub mod load;
+pub mod stats;
+pub mod summary;
+pub mod table;
+pub mod units;
+
 use crate::error::{CliError, CliResult};
+use std::path::{Path, PathBuf};
 
 /// Arguments of `wsbench report`.
 #[derive(Debug, clap::Args)]
-pub struct ReportArgs {}
+pub struct ReportArgs {
+    /// Results folders written by `wsbench run` (give several to compare machines).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Folder to write report.md and the SVGs into [default: FIRST_DIR/report].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
 
 /// Runs `wsbench report`.
-pub fn main(_args: ReportArgs) -> CliResult {
-    Err(CliError::usage("wsbench report: not implemented yet"))
+pub fn main(args: ReportArgs) -> CliResult {
+    let dirs = args
+        .dirs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| load::ResultsDir::load(p, i))
+        .collect::<CliResult<Vec<_>>>()?;
+    let out = args.out.unwrap_or_else(|| args.dirs[0].join("report"));
+    let md = write_report(&dirs, &out)?;
+    println!("wrote {}", md.display());
+    Ok(())
+}
+
+/// Writes `report.md` and every figure for `dirs` into `out`; returns the path of `report.md`.
+pub fn write_report(dirs: &[load::ResultsDir], out: &Path) -> CliResult<PathBuf> {
+    std::fs::create_dir_all(out).map_err(|e| {
+        CliError::usage(format!(
+            "{}: cannot create the report folder: {e}",
+            out.display()
+        ))
+    })?;
+    remove_old_figures(out)?;
+    let cells = summary::summarise(dirs);
+    let machine_labels: Vec<String> = (1..=dirs.len()).map(|i| format!("M{i}")).collect();
+    let mut strategies: Vec<String> = cells.iter().map(|c| c.key.strategy.clone()).collect();
+    strategies.sort_by_key(|s| summary::strategy_rank(s));
+    strategies.dedup();
+    let input = figures::Input {
+        dirs,
+        cells: &cells,
+        machine_labels: &machine_labels,
+        out,
+        palette: figures::Palette::new(strategies),
+    };
+    let outcomes = figures::render_all(&input)?;
+    let text = table::render(dirs, &cells, &machine_labels, &outcomes);
+    let path = out.join("report.md");
+    let tmp = out.join(".report.md.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// Removes the figures an earlier report wrote into `out`, so that a figure whose
+/// data is gone (or renamed) does not linger beside the new report.md. Only files
+/// named like ours (`makespan-*.svg`, …) are touched.
+fn remove_old_figures(out: &Path) -> CliResult {
+    const PREFIXES: [&str; 5] = [
+        "makespan-",
+        "speedup-",
+        "latency-",
+        "workers-",
+        "crossover-",
+    ];
+    for entry in std::fs::read_dir(out)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if name.ends_with(".svg") && PREFIXES.iter().any(|p| name.starts_with(p)) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
