@@ -97,6 +97,27 @@ fn run_rayon(rp: &rayon::ThreadPool, w: &dyn Workload, max_len: Option<usize>) -
     (t.elapsed(), sum)
 }
 
+/// `threads` scoped std threads, each folding one contiguous block: no
+/// scheduler at all (thread creation included).
+fn run_plain_threads(threads: usize, w: &dyn Workload) -> (Duration, u64) {
+    let n = w.len();
+    let t = Instant::now();
+    let sum = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                s.spawn(move || {
+                    (k * n / threads..(k + 1) * n / threads)
+                        .fold(0u64, |s, i| s.wrapping_add(task_digest(i, w.run(i))))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .fold(0u64, |s, h| s.wrapping_add(h.join().unwrap()))
+    });
+    (t.elapsed(), sum)
+}
+
 /// Serial run with per-task timings: total, max, and checksum.
 fn serial_timed(w: &dyn Workload) -> (f64, f64, u64) {
     let (mut total, mut max, mut sum) = (0.0f64, 0.0f64, 0u64);
@@ -117,42 +138,93 @@ fn serial_plain(w: &dyn Workload) -> (Duration, u64) {
     (t.elapsed(), sum)
 }
 
+/// Tasks that sleep: `heavy` of them 2 ms, the rest return at once.
+struct SleepTasks {
+    sleep_us: Vec<u64>,
+}
+
+impl SleepTasks {
+    fn new(count: usize, heavy_fraction: f64, heavy_last: bool) -> Self {
+        let heavy = (count as f64 * heavy_fraction).round() as usize;
+        let mut sleep_us: Vec<u64> = (0..count)
+            .map(|i| if i < heavy { 2000 } else { 0 })
+            .collect();
+        SplitMix64::new(11).shuffle(&mut sleep_us);
+        if heavy_last {
+            sleep_us.sort_by_key(|&us| us > 0);
+        }
+        SleepTasks { sleep_us }
+    }
+}
+
+impl Workload for SleepTasks {
+    fn len(&self) -> usize {
+        self.sleep_us.len()
+    }
+    fn run(&self, index: usize) -> u64 {
+        let us = self.sleep_us[index];
+        if us > 0 {
+            std::thread::sleep(Duration::from_micros(us));
+        }
+        us
+    }
+    fn predicted_cost(&self, index: usize) -> u64 {
+        self.sleep_us[index]
+    }
+}
+
+/// CPU time used by this process so far (all threads), in seconds.
+fn process_cpu_seconds() -> f64 {
+    // SAFETY: clock_gettime only writes the timespec we pass; zeroed is valid.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        assert_eq!(
+            libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts),
+            0
+        );
+        ts
+    };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
 type Case<'a> = (&'a str, Box<dyn Fn() -> (Duration, u64) + 'a>);
 
-fn balance(pool: &Pool, rp: &rayon::ThreadPool, reps: usize) {
+fn balance(
+    pool: &Pool,
+    rp: &rayon::ThreadPool,
+    reps: usize,
+    title: &str,
+    sets: &[(String, Box<dyn Workload>)],
+) {
     let p = pool.num_workers() as f64;
-    println!("\n## balance: mixed set, 20,000 numbers, 2% heavy, naive factorization, p = {p}");
+    println!("\n## balance: {title}, p = {p}");
     println!("lower bound LB = max(sum of serial task times / p, max serial task time), per repetition; target <= 1.02 x LB");
     println!("| order | case | median ms | median x LB | min x LB | max x LB |");
     println!("|---|---|---|---|---|---|");
-    for order in [Order::Shuffled, Order::HeavyLast] {
-        let numbers = generate(&NumberSpec {
-            order,
-            ..NumberSpec::default()
-        });
-        let w = Factorize::new(numbers, Method::Naive);
+    for (order, w) in sets {
+        let w: &dyn Workload = &**w;
         let cases: Vec<Case> = vec![
             (
                 "adaptive",
-                Box::new(|| run_pool(pool, &w, Schedule::Adaptive)),
+                Box::new(|| run_pool(pool, w, Schedule::Adaptive)),
             ),
             (
                 "work-stealing:1",
-                Box::new(|| run_pool(pool, &w, Schedule::WorkStealing { grain: 1 })),
+                Box::new(|| run_pool(pool, w, Schedule::WorkStealing { grain: 1 })),
             ),
-            ("static", Box::new(|| run_pool(pool, &w, Schedule::Static))),
+            ("static", Box::new(|| run_pool(pool, w, Schedule::Static))),
             (
                 "dynamic:1",
-                Box::new(|| run_pool(pool, &w, Schedule::Dynamic { chunk: 1 })),
+                Box::new(|| run_pool(pool, w, Schedule::Dynamic { chunk: 1 })),
             ),
-            ("rayon par_iter", Box::new(|| run_rayon(rp, &w, None))),
+            ("rayon par_iter", Box::new(|| run_rayon(rp, w, None))),
         ];
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
         let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
         let mut lbs = Vec::new();
         let mut serials = Vec::new();
         for rep in 0..reps {
-            let (total, max, expected) = serial_timed(&w);
+            let (total, max, expected) = serial_timed(w);
             let lb = (total / p).max(max);
             lbs.push(lb);
             serials.push(total);
@@ -185,7 +257,7 @@ fn balance(pool: &Pool, rp: &rayon::ThreadPool, reps: usize) {
     }
 }
 
-fn overhead(pool: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
+fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
     let p = pool.num_workers() as f64;
     let mut rng = SplitMix64::new(7);
     let numbers: Vec<u64> = (0..tasks).map(|_| 2 + rng.below(998)).collect();
@@ -214,34 +286,64 @@ fn overhead(pool: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
             "rayon with_max_len(1)",
             Box::new(|| run_rayon(rp, &w, Some(1))),
         ),
+        // The machine's floor: p plain threads, contiguous halves, no pool at
+        // all. Whatever this row shows over serial is not the scheduler's.
+        (
+            "p std threads, static blocks, no pool",
+            Box::new(|| run_plain_threads(pool.num_workers(), &w)),
+        ),
+        // Pure bookkeeping cost, without parallel effects: a one-worker pool.
+        (
+            "adaptive, 1-worker pool (p = 1 in the formula)",
+            Box::new(|| run_pool(one, &w, Schedule::Adaptive)),
+        ),
+        (
+            "work-stealing:1, 1-worker pool",
+            Box::new(|| run_pool(one, &w, Schedule::WorkStealing { grain: 1 })),
+        ),
     ];
     let expected = serial_plain(&w).1;
+    let workers_of = |name: &str| if name.contains("1-worker") { 1.0 } else { p };
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut per_task: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut per_task_cpu: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     for rep in 0..reps {
         let mut rep_times = vec![0.0; cases.len()];
+        let mut rep_cpu = vec![0.0; cases.len()];
         for k in 0..cases.len() {
             let c = (k + rep) % cases.len();
+            // Let every pool's threads park, so no spinning of an earlier case
+            // is counted in this one's CPU time.
+            std::thread::sleep(Duration::from_millis(3));
+            let cpu = process_cpu_seconds();
             let (d, sum) = (cases[c].1)();
+            rep_cpu[c] = process_cpu_seconds() - cpu;
             assert_eq!(sum, expected, "{} checksum mismatch", cases[c].0);
             rep_times[c] = d.as_secs_f64();
         }
         for c in 0..cases.len() {
             times[c].push(rep_times[c]);
-            per_task[c].push((p * rep_times[c] - rep_times[0]) / tasks as f64 * 1e9);
+            per_task[c]
+                .push((workers_of(cases[c].0) * rep_times[c] - rep_times[0]) / tasks as f64 * 1e9);
+            per_task_cpu[c].push((rep_cpu[c] - rep_cpu[0]) / tasks as f64 * 1e9);
         }
     }
-    println!("| case | median ms | median ns/task overhead (core time) |");
-    println!("|---|---|---|");
+    println!("second column: the same with the process's CPU time instead of p x wall time (robust to other load on the machine, blind to idle cores)");
+    println!("| case | median ms | median ns/task overhead (p x wall) | median ns/task overhead (process CPU time) |");
+    println!("|---|---|---|---|");
     for (c, (name, _)) in cases.iter().enumerate() {
         let ms = median(&mut times[c]) * 1e3;
         if c == 0 {
             println!(
-                "| {name} | {ms:.2} | {:.1} ns/task serial |",
+                "| {name} | {ms:.2} | {:.1} ns/task serial | |",
                 ms * 1e6 / tasks as f64
             );
         } else {
-            println!("| {name} | {ms:.2} | {:.2} |", median(&mut per_task[c]));
+            println!(
+                "| {name} | {ms:.2} | {:.2} | {:.2} |",
+                median(&mut per_task[c]),
+                median(&mut per_task_cpu[c])
+            );
         }
     }
 }
@@ -258,12 +360,12 @@ fn wakeup(pool: &Pool, rp: &rayon::ThreadPool, samples: usize) {
     for _ in 0..samples {
         std::thread::sleep(Duration::from_millis(5));
         let t = Instant::now();
-        pool.for_each_index(0..p, Schedule::Adaptive, |_, i| tiny(i));
-        ours.push(t.elapsed().as_secs_f64() * 1e6);
-        std::thread::sleep(Duration::from_millis(5));
-        let t = Instant::now();
         pool.for_each_index(0..p, Schedule::Static, |_, i| tiny(i));
         ours_static.push(t.elapsed().as_secs_f64() * 1e6);
+        std::thread::sleep(Duration::from_millis(5));
+        let t = Instant::now();
+        pool.for_each_index(0..p, Schedule::Adaptive, |_, i| tiny(i));
+        ours.push(t.elapsed().as_secs_f64() * 1e6);
         std::thread::sleep(Duration::from_millis(5));
         let t = Instant::now();
         rp.install(|| (0..p).into_par_iter().for_each(tiny));
@@ -302,11 +404,53 @@ fn main() {
     );
     let want = |name: &str| args.only.as_deref().map_or(true, |o| o == name);
     if want("balance") {
-        balance(&pool, &rp, args.reps);
+        let factor_sets: Vec<(String, Box<dyn Workload>)> = [Order::Shuffled, Order::HeavyLast]
+            .into_iter()
+            .map(|order| {
+                let numbers = generate(&NumberSpec {
+                    order,
+                    ..NumberSpec::default()
+                });
+                (
+                    order.to_string(),
+                    Box::new(Factorize::new(numbers, Method::Naive)) as Box<dyn Workload>,
+                )
+            })
+            .collect();
+        balance(
+            &pool,
+            &rp,
+            args.reps,
+            "mixed set, 20,000 numbers, 2% heavy, naive factorization",
+            &factor_sets,
+        );
+    }
+    if want("balance-sleep") || want("balance") {
+        // The same shape with sleeping tasks: scheduling decisions without CPU
+        // contention, so it stays readable on a loaded machine.
+        let sleep_sets: Vec<(String, Box<dyn Workload>)> = ["shuffled", "heavy-last"]
+            .into_iter()
+            .map(|order| {
+                (
+                    order.to_string(),
+                    Box::new(SleepTasks::new(4000, 0.02, order == "heavy-last"))
+                        as Box<dyn Workload>,
+                )
+            })
+            .collect();
+        balance(
+            &pool,
+            &rp,
+            args.reps,
+            "4,000 sleeping tasks, 2% sleep 2 ms, the rest 0 (CPU-load independent)",
+            &sleep_sets,
+        );
     }
     if want("overhead") {
+        let one = Pool::builder().workers(1).build().expect("pool");
         overhead(
             &pool,
+            &one,
             &rp,
             args.reps.max(7),
             if args.quick { 200_000 } else { 1_000_000 },

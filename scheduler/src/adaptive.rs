@@ -19,32 +19,48 @@
 //! Hence no ABA: a non-empty value `(s, e)` can only reappear if the offsets
 //! `[s, e)` were unclaimed again, which never happens.
 //!
-//! **Termination.** A participant leaves when its slot is empty and a pass over
-//! all other slots found them empty. Offsets a thief holds between its CAS and
+//! **Termination.** A participant leaves when its slot is empty, a pass over
+//! all other slots found them empty, and no other participant is running a
+//! batch it could give back (below). Offsets a thief holds between its CAS and
 //! its install belong to a participant that has not left and will run them; and
-//! a slot only gains offsets by its own participant's install. So when the last
-//! participant leaves, every offset has been run. (The caller's latch counts
-//! participants, so it returns only after all have left.)
+//! a slot only gains offsets by its own participant's install or give-back. So
+//! when the last participant leaves, every offset has been run. (The caller's
+//! latch counts participants, so it returns only after all have left.)
 //!
 //! **Cost.** Taking one offset at a time would cost a locked CAS (~5–10 ns) per
-//! index. The owner instead takes a *batch* of `k` offsets per CAS, and sizes `k`
-//! by time: `k` doubles while a batch takes under [`GROW_BELOW`] and halves above
-//! [`SHRINK_ABOVE`], starting at 1 and again after every steal. So for tiny tasks
-//! the CAS and the clock read are shared by hundreds of indices, while for heavy
-//! tasks `k` stays 1: what a thief cannot take is at most the owner's current
-//! batch, a few microseconds of work (or one task). There is no allocation per
-//! index or per steal; the slots are allocated once per call.
+//! index. The owner instead takes a *batch* of `k` offsets per CAS, at most half
+//! of what its slot holds, and sizes `k` by time: `k` doubles while a batch
+//! takes under [`GROW_BELOW`] and shrinks in proportion above [`SHRINK_ABOVE`],
+//! starting at 1 and again after every steal. So for tiny tasks the CAS and the
+//! clock read are shared by hundreds of indices, while for heavy tasks `k` stays 1.
+//!
+//! **Give-back (lazy splitting of the batch).** A batch was claimed before its
+//! cost was known: light tasks grow `k`, and the next batch may hold heavy ones.
+//! So the owner, after each index, loads its slot's `request` flag (one relaxed
+//! load of its own cache line, the only per-index cost). A thief that finds
+//! every slot empty while some owner is `in_batch` sets that owner's flag and
+//! looks again; the owner then puts the unstarted rest `[i + 1, batch_end)` back
+//! at the front of its slot with a CAS (contiguous, because only the owner moves
+//! a slot's start and thieves only lower its end), where the thief can split it.
+//! What a thief can never take is the one index an owner is running.
+//! There is no allocation per index or per steal; the slots are allocated once
+//! per call.
 
 use crate::stats::bump;
 use crate::worker::WorkerThread;
 use crossbeam_utils::CachePadded;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A batch faster than this doubles the next batch.
-const GROW_BELOW: Duration = Duration::from_micros(2);
-/// A batch slower than this halves the next batch.
-const SHRINK_ABOVE: Duration = Duration::from_micros(8);
+const GROW_BELOW: Duration = Duration::from_micros(16);
+/// A batch slower than this shrinks the next one in proportion, to what would
+/// have taken `GROW_BELOW` (so after a heavy task the batch is 1 at once).
+const SHRINK_ABOVE: Duration = Duration::from_micros(64);
+/// A thief waiting for a give-back yields this many times, then sleeps.
+const WAIT_YIELDS: u32 = 16;
+/// How long a waiting thief sleeps between looks once it stopped yielding.
+const WAIT_SLEEP: Duration = Duration::from_micros(20);
 /// Upper bound on the batch size.
 const MAX_BATCH: u32 = 4096;
 
@@ -59,9 +75,23 @@ fn unpack(v: u64) -> (u32, u32) {
     ((v >> 32) as u32, v as u32)
 }
 
+/// One participant's slot. The range word is CAS'd by its owner (take,
+/// give-back) and by thieves (split); `in_batch` is written by the owner only,
+/// `request` by thieves (set) and the owner (clear). All on one cache line,
+/// which thieves touch anyway when they probe the range.
+struct Slot {
+    /// Packed `(start, end)` of offsets not handed out yet.
+    range: AtomicU64,
+    /// The owner is running a claimed batch of at least two offsets.
+    in_batch: AtomicBool,
+    /// A thief found nothing to steal and asks the owner to give back the
+    /// unstarted rest of its batch.
+    request: AtomicBool,
+}
+
 /// One range slot per participant, each on its own cache line.
 pub(crate) struct Ranges {
-    slots: Box<[CachePadded<AtomicU64>]>,
+    slots: Box<[CachePadded<Slot>]>,
 }
 
 impl Ranges {
@@ -73,7 +103,11 @@ impl Ranges {
             slots: (0..parts)
                 .map(|w| {
                     let (s, e) = (len * w / parts, len * (w + 1) / parts);
-                    CachePadded::new(AtomicU64::new(pack(s as u32, e as u32)))
+                    CachePadded::new(Slot {
+                        range: AtomicU64::new(pack(s as u32, e as u32)),
+                        in_batch: AtomicBool::new(false),
+                        request: AtomicBool::new(false),
+                    })
                 })
                 .collect(),
         }
@@ -81,14 +115,16 @@ impl Ranges {
 
     /// Owner take: up to `k` offsets from the front of slot `w`.
     fn take_front(&self, w: usize, k: u32) -> Option<(u32, u32)> {
-        let slot = &self.slots[w];
+        let slot = &self.slots[w].range;
         let mut cur = slot.load(Ordering::Acquire);
         loop {
             let (s, e) = unpack(cur);
             if s >= e {
                 return None;
             }
-            let taken_end = s + k.min(e - s);
+            // At most half of what is left, so thieves always find the other
+            // half without waiting for the owner (the give-back covers the rest).
+            let taken_end = s + k.min((e - s) / 2).max(1);
             match slot.compare_exchange_weak(
                 cur,
                 pack(taken_end, e),
@@ -101,9 +137,31 @@ impl Ranges {
         }
     }
 
+    /// Owner give-back: the unstarted rest `[from, batch_end)` of its batch goes
+    /// back to the front of slot `w`. The slot's start is still `batch_end`
+    /// (only the owner moves starts; thieves only lower ends, never below the
+    /// start), so the result is the contiguous range `[from, end)`.
+    fn give_back(&self, w: usize, from: u32, batch_end: u32) {
+        let slot = &self.slots[w].range;
+        let mut cur = slot.load(Ordering::Acquire);
+        loop {
+            let (s, e) = unpack(cur);
+            debug_assert_eq!(s, batch_end);
+            match slot.compare_exchange_weak(
+                cur,
+                pack(from, e.max(s)),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
     /// Thief split: the back half of slot `victim`. Counts failed CASes in `retries`.
     fn steal_back_half(&self, victim: usize, retries: &mut u64) -> Option<(u32, u32)> {
-        let slot = &self.slots[victim];
+        let slot = &self.slots[victim].range;
         let mut cur = slot.load(Ordering::Acquire);
         loop {
             let (s, e) = unpack(cur);
@@ -125,59 +183,100 @@ impl Ranges {
     /// Puts a stolen range into the thief's own (empty) slot.
     fn install(&self, w: usize, range: (u32, u32)) {
         debug_assert!({
-            let (s, e) = unpack(self.slots[w].load(Ordering::Relaxed));
+            let (s, e) = unpack(self.slots[w].range.load(Ordering::Relaxed));
             s >= e
         });
-        self.slots[w].store(pack(range.0, range.1), Ordering::Release);
+        self.slots[w]
+            .range
+            .store(pack(range.0, range.1), Ordering::Release);
     }
 }
 
 /// Participant `w`'s loop: run its own range, then steal halves until every
-/// slot is empty. `run(offset)` runs one index. Returns the number run.
+/// slot is empty and nobody runs a batch it could give back. `run(offset)` runs
+/// one index. Returns the number run.
 pub(crate) fn participate(
     ranges: &Ranges,
     wt: &WorkerThread,
     w: usize,
     mut run: impl FnMut(usize),
 ) -> u64 {
+    let mine = &ranges.slots[w];
     let mut tasks = 0u64;
     let mut batch = 1u32;
     let mut last = Instant::now();
     let (mut attempts, mut successes, mut retries, mut stolen) = (0u64, 0u64, 0u64, 0u64);
-    loop {
+    'work: loop {
         if let Some((s, e)) = ranges.take_front(w, batch) {
+            let mut end = e;
+            if e - s > 1 {
+                mine.in_batch.store(true, Ordering::Relaxed);
+            }
             for offset in s..e {
                 run(offset as usize);
+                // One relaxed load of our own line per index: the only cost of
+                // lazy splitting while nobody asks.
+                if mine.request.load(Ordering::Relaxed) {
+                    mine.request.store(false, Ordering::Relaxed);
+                    if offset + 1 < e {
+                        ranges.give_back(w, offset + 1, e);
+                        end = offset + 1;
+                        batch = 1;
+                        break;
+                    }
+                }
             }
-            tasks += u64::from(e - s);
+            mine.in_batch.store(false, Ordering::Relaxed);
+            tasks += u64::from(end - s);
             let now = Instant::now();
             let took = now.duration_since(last);
             last = now;
-            if took < GROW_BELOW {
+            if end < e {
+                // Gave back: start small again.
+            } else if took < GROW_BELOW {
                 batch = (batch * 2).min(MAX_BATCH);
             } else if took > SHRINK_ABOVE {
-                batch = (batch / 2).max(1);
+                let scaled = u128::from(batch) * GROW_BELOW.as_nanos() / took.as_nanos();
+                batch = (scaled as u32).max(1);
             }
             continue;
         }
-        // Own slot empty: steal the back half of someone else's.
-        let mut got = None;
-        for victim in wt.victims() {
-            attempts += 1;
-            if let Some(range) = ranges.steal_back_half(victim, &mut retries) {
-                got = Some(range);
-                break;
+        // Own slot empty: steal the back half of someone else's; if every slot
+        // is empty but someone runs a batch, ask for its rest and look again.
+        let mut waits = 0u32;
+        loop {
+            for victim in wt.victims() {
+                attempts += 1;
+                if let Some(range) = ranges.steal_back_half(victim, &mut retries) {
+                    successes += 1;
+                    stolen += u64::from(range.1 - range.0);
+                    ranges.install(w, range);
+                    batch = 1;
+                    last = Instant::now();
+                    continue 'work;
+                }
             }
-        }
-        match got {
-            Some(range) => {
-                successes += 1;
-                stolen += u64::from(range.1 - range.0);
-                ranges.install(w, range);
-                batch = 1;
-                last = Instant::now();
+            let mut busy = false;
+            for victim in wt.victims() {
+                let slot = &ranges.slots[victim];
+                if slot.in_batch.load(Ordering::Relaxed) {
+                    busy = true;
+                    if !slot.request.load(Ordering::Relaxed) {
+                        slot.request.store(true, Ordering::Relaxed);
+                    }
+                }
             }
-            None => break,
+            if !busy {
+                break 'work;
+            }
+            // The owner answers at its next index boundary, unless it is
+            // descheduled (a loaded machine): then do not burn the core waiting.
+            waits += 1;
+            if waits <= WAIT_YIELDS {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(WAIT_SLEEP);
+            }
         }
     }
     let c = wt.counters();

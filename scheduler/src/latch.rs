@@ -94,15 +94,11 @@ impl CountLatch {
         }
     }
 
-    /// Blocks a thread outside the pool until the latch is set; yields a few
-    /// times first because short calls finish within microseconds.
+    /// Blocks a thread outside the pool until the latch is set. It parks right
+    /// away: yielding first looked cheap but, on a loaded machine, hands the
+    /// core to other processes for whole time slices, while a woken sleeper
+    /// gets the CPU back promptly.
     pub(crate) fn wait_outside(&self) {
-        for _ in 0..64 {
-            if self.probe() {
-                return;
-            }
-            std::thread::yield_now();
-        }
         while !self.probe() {
             std::thread::park();
         }

@@ -36,9 +36,10 @@
 //! ```
 //!
 //! Limits, stated honestly: every call blocks its caller until all of its tasks
-//! ran (there is no detached `spawn`); a nested `for_each_index` waits until each
-//! worker reaches a task boundary to run its participant; `Adaptive` cannot split
-//! the batch an owner is running (a few microseconds of work, see `adaptive.rs`).
+//! ran (there is no detached `spawn`); a nested `for_each_index` with `Static`,
+//! `StaticCyclic` or `WorkStealing` waits until each worker reaches a task
+//! boundary to run its block (the other schedules cancel participants they do
+//! not need); see `scheduler/README.md` for the rest.
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 

@@ -10,7 +10,8 @@
 //!   (`scope`/`join` called from outside run their body as one injected job);
 //! * per-worker *inboxes*: jobs only that worker may run. `for_each_index` posts
 //!   one *participant* per worker there, which is what lets `Static` really give
-//!   block `w` to worker `w`, and gives every schedule the same set of workers;
+//!   block `w` to worker `w`, and gives every schedule the same set of workers
+//!   (participants not needed any more are cancelled, see `schedule.rs`);
 //! * the worker deques: `join`, `Scope::spawn` and the chunk tasks of
 //!   `Schedule::WorkStealing` push there and are stolen from there.
 //!
@@ -25,8 +26,9 @@
 //! # Shutdown order
 //!
 //! 1. `Pool::drop` can only run when no call is in progress (every call borrows
-//!    the pool and blocks until its jobs finished), so no job is queued any more;
-//!    workers also drain their queues before they look at the flag.
+//!    the pool and blocks until its jobs finished), so the only jobs still queued
+//!    are cancelled participants; workers drain their queues (freeing those
+//!    tickets) before they look at the flag.
 //! 2. It sets `Shared::shutdown`, then `Sleep::wake_all` bumps the jobs counter
 //!    (cancelling every pending sleep) and wakes each blocked worker.
 //! 3. Each worker, finding no work and the flag set, leaves its loop.
@@ -40,6 +42,7 @@ use crate::worker::WorkerThread;
 use crossbeam_deque::{Injector, Stealer, Worker};
 use crossbeam_utils::CachePadded;
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
@@ -55,6 +58,14 @@ pub enum DequeOrder {
 }
 
 /// The order in which an idle worker tries other workers as victims.
+///
+/// ```
+/// use scheduler::{Pool, VictimOrder};
+/// // Worker 0 tries 1 first then 2; worker 2's list omits 0, which is appended.
+/// let order = VictimOrder::Topology(vec![vec![1, 2], vec![0, 2], vec![1]]);
+/// let pool = Pool::builder().workers(3).victim_order(order).build().unwrap();
+/// assert_eq!(pool.join(|| 1, || 2), (1, 2));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum VictimOrder {
     /// Start at a random other worker (per-worker xorshift PRNG), then cycle.
@@ -79,6 +90,11 @@ pub enum StealAmount {
 }
 
 /// Why [`PoolBuilder::build`] failed.
+///
+/// ```
+/// let err = scheduler::Pool::builder().workers(2).pin_to(vec![Some(0)]).build().unwrap_err();
+/// assert!(err.to_string().contains("one entry (Some(cpu) or None) per worker"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// `workers(0)` or an empty `pin_to` list.
@@ -287,10 +303,17 @@ impl PoolBuilder {
                 .spawn(move || {
                     let cpu = pin.filter(|&cpu| crate::affinity::pin_current(cpu));
                     let hook_ok = hook.map_or(true, |h| {
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(index))).is_ok()
+                        std::panic::catch_unwind(AssertUnwindSafe(|| h(index))).is_ok()
                     });
                     let _ = started.send((index, cpu, hook_ok));
-                    WorkerThread::new(index, deque, shared).main_loop();
+                    // Tasks' panics are caught where they run; one escaping to
+                    // here is a scheduler bug. Abort rather than leave callers
+                    // waiting forever for a worker that is gone.
+                    let run = AssertUnwindSafe(|| WorkerThread::new(index, deque, shared).main_loop());
+                    if std::panic::catch_unwind(run).is_err() {
+                        eprintln!("wsbench: scheduler bug: worker {index} panicked outside any task; aborting");
+                        std::process::abort();
+                    }
                 });
             match spawned {
                 Ok(handle) => pool.threads.push(handle),
@@ -603,3 +626,10 @@ mod tests {
         assert_eq!(pool.stats().total().tasks, 10);
     }
 }
+
+/// `Pool` can be shared between threads (e.g. several callers, or an `Arc`).
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Pool>();
+    assert_send_sync::<PoolBuilder>();
+};

@@ -16,6 +16,11 @@
 //!
 //! Because participants are addressed to workers, static schedules really pin
 //! index blocks to workers, and the experiments can see their imbalance.
+//!
+//! For `Adaptive`, `Dynamic` and `Guided` any subset of participants can do all
+//! the work, so the first participant to leave (no work left to hand out)
+//! cancels those that have not started ([`Tickets`]): the call then returns
+//! without waiting for a worker that is asleep or busy elsewhere.
 
 use crate::adaptive::{self, Ranges};
 use crate::job::{JobRef, Panic};
@@ -28,8 +33,8 @@ use std::fmt;
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// How `for_each_index` distributes indices over the workers.
 ///
@@ -287,18 +292,79 @@ impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
     }
 }
 
-/// Job entry point of participant `w`.
+/// A participant's ticket states (see [`Tickets`]).
+const PENDING: u8 = 0;
+const RUNNING: u8 = 1;
+const CANCELLED: u8 = 2;
+
+/// The participants' tickets of one call, on the heap so that a participant
+/// job can outlive the call: once the work of an `Adaptive`, `Dynamic` or
+/// `Guided` call is all handed out, the first participant to leave cancels the
+/// ones that have not started (their workers may be busy or still waking up),
+/// so the caller need not wait for them. A participant runs only if it moves
+/// its ticket from PENDING to RUNNING; a cancelled one just drops its ticket
+/// when its worker gets to it. Each queued participant job owns one `Arc` count.
+struct Tickets {
+    /// The `LoopCall` on the caller's stack; dereferenced only by a participant
+    /// that won its ticket, which the call's latch waits for.
+    call: *const (),
+    /// One state per participant: PENDING → RUNNING (by the participant) or
+    /// PENDING → CANCELLED (by a participant that left).
+    states: Box<[AtomicU8]>,
+}
+
+// SAFETY: `call` is only dereferenced under the ticket protocol above (the call
+// is Sync: its body is Sync and the rest is atomics/Mutex); `states` are atomics.
+unsafe impl Send for Tickets {}
+// SAFETY: as above.
+unsafe impl Sync for Tickets {}
+
+/// Job entry point of participant `w`; `data` is an `Arc<Tickets>` count.
 unsafe fn run_participant<F: Fn(&TaskCtx, usize) + Sync>(data: *const (), w: usize) {
-    let call = data as *const LoopCall<'_, F>;
+    // SAFETY: `data` came from `Arc::into_raw` for this job, consumed once here.
+    let tickets = unsafe { Arc::from_raw(data as *const Tickets) };
+    if tickets.states[w]
+        .compare_exchange(PENDING, RUNNING, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return; // Cancelled: the call did not wait for us and may be gone.
+    }
+    let call = tickets.call as *const LoopCall<'_, F>;
     // SAFETY: participants only run on this pool's workers, whose CURRENT is set.
     let wt = unsafe { &*WorkerThread::current() };
-    // SAFETY: the call waits on its latch, which counts this participant, so it
-    // is live until the decrement below.
-    let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe { (*call).participate(wt, w) }));
-    match result {
-        Ok(tasks) => bump(&wt.counters().tasks, tasks),
-        // SAFETY: as above.
-        Err(p) => unsafe { (*call).store_panic(p) },
+    // SAFETY: we won our ticket, so the call's latch counts us and the call is
+    // live until our decrement below.
+    let call_ref = unsafe { &*call };
+    let result = panic::catch_unwind(AssertUnwindSafe(|| call_ref.participate(wt, w)));
+    let left_normally = match result {
+        Ok(tasks) => {
+            bump(&wt.counters().tasks, tasks);
+            true
+        }
+        Err(p) => {
+            call_ref.store_panic(p);
+            false
+        }
+    };
+    let optional = matches!(
+        call_ref.schedule,
+        Schedule::Adaptive | Schedule::Dynamic { .. } | Schedule::Guided { .. }
+    );
+    if left_normally && optional {
+        // We left because no work is left to hand out (see `adaptive.rs`,
+        // "Termination"; for Dynamic/Guided the counter passed the end): an
+        // unstarted participant would find nothing. Cancel them and count them
+        // done. Our own count is still held, so the latch cannot be set here.
+        for (v, state) in tickets.states.iter().enumerate() {
+            if v != w
+                && state
+                    .compare_exchange(PENDING, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+            {
+                // SAFETY: the call is live (we hold our count).
+                unsafe { CountLatch::decrement(std::ptr::addr_of!((*call).latch)) };
+            }
+        }
     }
     wt.flush_busy();
     // SAFETY: as above; nothing touches `call` after this.
@@ -396,23 +462,30 @@ impl Pool {
             latch: CountLatch::new(parts, waiter),
             panic: Mutex::new(None),
         };
-        let data = &call as *const LoopCall<'_, F> as *const ();
+        let tickets = Arc::new(Tickets {
+            call: &call as *const LoopCall<'_, F> as *const (),
+            states: (0..parts).map(|_| AtomicU8::new(PENDING)).collect(),
+        });
         let me = caller.map(|wt| wt.index);
         let others = (0..parts).filter(|&w| Some(w) != me);
         for w in others.clone() {
+            let data = Arc::into_raw(tickets.clone()) as *const ();
             // SAFETY: participant `w` runs once (only worker `w` pops its inbox,
-            // once), and this frame waits on the latch that counts it.
+            // once); it owns one ticket count; it touches the call only if it
+            // wins its ticket, and then this frame waits for it on the latch.
             self.shared.inboxes[w].push(unsafe { JobRef::new(data, w, run_participant::<F>) });
         }
         self.shared.sleep.notify_workers(others);
         match caller {
             Some(wt) => {
+                let data = Arc::into_raw(tickets.clone()) as *const ();
                 // SAFETY: as above, for our own participant, run right here.
                 unsafe { run_participant::<F>(data, wt.index) };
                 wt.wait_until(&call.latch);
             }
             None => call.latch.wait_outside(),
         }
+        drop(tickets);
         if let Some(p) = call.panic.into_inner().unwrap_or_else(|e| e.into_inner()) {
             panic::resume_unwind(p);
         }
@@ -513,6 +586,81 @@ mod tests {
             }
         });
         assert!(ran_by_0_in_second_half.load(Ordering::Relaxed) > 10);
+        let s = pool.stats();
+        assert!(
+            s.workers[0].steal_successes > 0 && s.workers[0].tasks_stolen > 10,
+            "{s:?}"
+        );
+        assert_eq!(s.total().tasks, 200);
+    }
+
+    #[cfg(not(loom))]
+    #[test]
+    fn adaptive_thief_gets_heavy_tasks_behind_a_grown_batch() {
+        // Worker 1's range is instant until its last 8 indices, which are slow:
+        // its batch has grown large by then, and worker 0 must still get some of
+        // the slow ones (give-back), not wait for worker 1 to run them all.
+        let pool = Pool::builder().workers(2).build().unwrap();
+        let slow_on_0 = AtomicUsize::new(0);
+        pool.for_each_index(0..20_000, Schedule::Adaptive, |ctx, i| {
+            if i >= 20_000 - 8 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                if ctx.worker_index() == 0 {
+                    slow_on_0.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        assert!(
+            slow_on_0.load(Ordering::Relaxed) >= 1,
+            "worker 0 ran none of the slow tail"
+        );
+    }
+
+    #[cfg(not(loom))]
+    #[test]
+    fn nested_loops_do_not_wait_for_a_busy_worker() {
+        // Worker 1 sleeps in a long task while worker 0 runs a nested loop:
+        // with Adaptive, Dynamic and Guided the unstarted participant of worker 1
+        // is cancelled once the work is handed out, so the nested loop returns
+        // while worker 1 is still busy.
+        use std::sync::atomic::AtomicBool;
+        let pool = Pool::builder().workers(2).build().unwrap();
+        for schedule in [
+            Schedule::Adaptive,
+            Schedule::Dynamic { chunk: 4 },
+            Schedule::Guided { min_chunk: 1 },
+        ] {
+            let busy_done = AtomicBool::new(false);
+            let returned_early = AtomicBool::new(false);
+            let count = AtomicUsize::new(0);
+            pool.for_each_index(0..2, Schedule::Static, |_, i| {
+                if i == 1 {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    busy_done.store(true, Ordering::SeqCst);
+                } else {
+                    pool.for_each_index(0..1000, schedule, |_, _| {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    });
+                    returned_early.store(!busy_done.load(Ordering::SeqCst), Ordering::SeqCst);
+                }
+            });
+            assert_eq!(count.load(Ordering::Relaxed), 1000);
+            assert!(
+                returned_early.load(Ordering::SeqCst),
+                "{schedule}: nested loop waited for the busy worker"
+            );
+        }
+    }
+
+    #[cfg(not(loom))]
+    #[test]
+    fn adaptive_counts_steals() {
+        let pool = Pool::builder().workers(2).build().unwrap();
+        pool.for_each_index(0..200, Schedule::Adaptive, |_, i| {
+            if i >= 100 {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        });
         let s = pool.stats();
         assert!(
             s.workers[0].steal_successes > 0 && s.workers[0].tasks_stolen > 10,

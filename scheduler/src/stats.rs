@@ -1,6 +1,6 @@
 //! Per-worker counters.
 //!
-//! Each worker owns one [`WorkerCounters`] on its own cache line and is its only
+//! Each worker owns one `WorkerCounters` on its own cache line and is its only
 //! writer: an update is a relaxed load plus a relaxed store (no read-modify-write,
 //! so no lock prefix and no line ping-pong). [`crate::Pool::stats`] reads them with
 //! relaxed loads; [`crate::Pool::reset_stats`] does not write them at all but

@@ -21,9 +21,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Rounds of busy-spinning (each `2^round` spin hints, capped) before yielding.
-const SPIN_ROUNDS: u32 = 8;
+const SPIN_ROUNDS: u32 = 2;
 /// Rounds of `yield_now` after spinning, before getting sleepy.
-const YIELD_ROUNDS: u32 = 16;
+const YIELD_ROUNDS: u32 = 32;
 
 thread_local! {
     /// The worker running on this thread, or null outside any pool.
