@@ -16,7 +16,8 @@
 //! loop), `sleep` (sleep/wake protocol, loom-checked; see its README), `job` and
 //! `latch` (type-erased jobs and completion), `scope` (join/scope), `schedule`
 //! and `adaptive` (for_each_index), [`stats`] (per-worker counters), [`affinity`]
-//! (pinning).
+//! (pinning), [`topology`] (sysfs topology detection) and [`placement`] (where
+//! workers are pinned, in OpenMP's and taskset's words).
 //!
 //! ```
 //! use scheduler::{Pool, Schedule};
