@@ -43,9 +43,10 @@ use crossbeam_deque::{Injector, Stealer, Worker};
 use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Which end of its own deque a worker pops from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -160,6 +161,21 @@ pub(crate) struct Shared {
     pub(crate) counters: Box<[CachePadded<WorkerCounters>]>,
     /// Set once by `Pool::drop`; read by idle workers.
     pub(crate) shutdown: AtomicBool,
+    /// When the pool was built: the origin of `stats_reset_ns`.
+    pub(crate) epoch: Instant,
+    /// Nanoseconds after `epoch` of the last `reset_stats`. Written by
+    /// `reset_stats`, read by workers only at idle → busy transitions, so that an
+    /// idle period that began before a reset is counted from the reset on (a
+    /// warm pool parked between experiment runs would otherwise report the
+    /// whole pause as the next run's idle time).
+    pub(crate) stats_reset_ns: AtomicU64,
+}
+
+impl Shared {
+    /// The instant of the last `reset_stats` (the build time before any).
+    pub(crate) fn stats_since(&self) -> Instant {
+        self.epoch + Duration::from_nanos(self.stats_reset_ns.load(Ordering::Relaxed))
+    }
 }
 
 type StartHook = Arc<dyn Fn(usize) + Send + Sync + 'static>;
@@ -284,6 +300,8 @@ impl PoolBuilder {
                 .map(|_| CachePadded::new(WorkerCounters::default()))
                 .collect(),
             shutdown: AtomicBool::new(false),
+            epoch: Instant::now(),
+            stats_reset_ns: AtomicU64::new(0),
         });
 
         let (started_tx, started_rx) = mpsc::channel::<(usize, Option<usize>, bool)>();
@@ -462,6 +480,12 @@ impl Pool {
     /// ```
     pub fn reset_stats(&self) {
         let mut baseline = self.baseline.lock().unwrap_or_else(|e| e.into_inner());
+        let since_epoch = self.shared.epoch.elapsed().as_nanos() as u64;
+        // Relaxed is enough: work submitted after this call is published with
+        // release/acquire, so a worker that picks it up sees this store.
+        self.shared
+            .stats_reset_ns
+            .store(since_epoch, Ordering::Relaxed);
         for (b, c) in baseline.iter_mut().zip(self.shared.counters.iter()) {
             *b = c.snapshot();
         }

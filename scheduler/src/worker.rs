@@ -265,6 +265,8 @@ impl WorkerThread {
     pub(crate) fn went_busy(&self) {
         if let Some(since) = self.idle_since.take() {
             let now = Instant::now();
+            // Idle time before the last `reset_stats` belongs to no measured call.
+            let since = since.max(self.shared.stats_since());
             bump(
                 &self.counters().idle_ns,
                 now.duration_since(since).as_nanos() as u64,

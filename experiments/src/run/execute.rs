@@ -332,16 +332,20 @@ impl Executor {
         let mut out = self.collect(cell, makespan_ns, &worker_cpus);
         let mut totals = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
         for (i, ws) in stats.workers.iter().enumerate() {
+            // Idle = the part of the batch this worker spent not running tasks. The
+            // pool's own idle counter cannot be used: it leaves out the idle period
+            // still open when the stats are read (a worker that finished early).
+            let idle_ns = makespan_ns.saturating_sub(ws.busy_ns);
             let failed = ws.steal_attempts.saturating_sub(ws.steal_successes);
             totals.0 += ws.steal_successes;
             totals.1 += failed;
             totals.2 += ws.parks;
             totals.3 += ws.busy_ns;
-            totals.4 += ws.idle_ns;
+            totals.4 += idle_ns;
             totals.5 += ws.tasks;
             if let Some(wo) = out.workers.get_mut(i) {
                 wo.busy_ns = Some(ws.busy_ns);
-                wo.idle_ns = Some(ws.idle_ns);
+                wo.idle_ns = Some(idle_ns);
                 wo.tasks = Some(ws.tasks);
                 wo.steals = Some(ws.steal_successes);
                 wo.parks = Some(ws.parks);
