@@ -245,12 +245,7 @@ fn text_tree(topo: &Topology) -> String {
             format_list(&allowed)
         );
     }
-    let offline: Vec<usize> = topo
-        .cpus()
-        .iter()
-        .filter(|c| !c.online)
-        .map(|c| c.id)
-        .collect();
+    let offline = topo.offline_cpus();
     if !offline.is_empty() {
         let _ = writeln!(s, "Offline: {}", format_list(&offline));
     }

@@ -37,17 +37,30 @@ fn arg(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-#[test]
-fn report_on_fixture_writes_tables_and_every_figure() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("run");
-    copy_fixture(&dir);
-    let out = wsbench(&["report", arg(&dir)]);
+/// Runs `wsbench report` with `args` and fails the test, showing stderr, unless it succeeds.
+fn report_ok(args: &[&str]) {
+    let out = wsbench(&[&["report"], args].concat());
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Writes `runs` as `dir/runs.csv`, reports on `dir` (which must succeed) and
+/// returns the report.md it wrote.
+fn report_on_runs(dir: &Path, runs: &str) -> String {
+    std::fs::write(dir.join("runs.csv"), runs).unwrap();
+    report_ok(&[arg(dir)]);
+    std::fs::read_to_string(dir.join("report/report.md")).unwrap()
+}
+
+#[test]
+fn report_on_fixture_writes_tables_and_every_figure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    copy_fixture(&dir);
+    report_ok(&[arg(&dir)]);
     let report = dir.join("report");
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
 
@@ -156,20 +169,12 @@ fn figures_without_data_are_skipped_and_said_so() {
     let dir = tmp.path().join("bare");
     std::fs::create_dir_all(&dir).unwrap();
     // runs.csv only, with just the required columns (readers look columns up by name).
-    std::fs::write(
-        dir.join("runs.csv"),
+    let md = report_on_runs(
+        &dir,
         "strategy,workload,workers,placement,repetition,makespan_ns,extra\n\
          serial,w,1,none,0,1000000,x\nserial,w,1,none,1,1100000,x\n\
          static,w,2,none,0,700000,x\nstatic,w,2,none,1,650000,x\n",
-    )
-    .unwrap();
-    let out = wsbench(&["report", arg(&dir)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(md.contains("latency figure skipped"), "{md}");
     assert!(md.contains("busy/idle figure skipped"), "{md}");
     assert!(md.contains("crossover figure skipped"), "{md}");
@@ -190,12 +195,7 @@ fn several_folders_compare_machines() {
         .replace("Fixture CPU @ 2.0GHz", "Other CPU");
     std::fs::write(b.join("meta.json"), meta).unwrap();
     let out_dir = tmp.path().join("cmp");
-    let out = wsbench(&["report", arg(&a), arg(&b), "--out", arg(&out_dir)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    report_ok(&[arg(&a), arg(&b), "--out", arg(&out_dir)]);
     let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(md.contains("| strategy | workers | machine |"), "{md}");
     assert!(md.contains("on M2 (Other CPU on fixture-host)"), "{md}");
@@ -255,22 +255,14 @@ fn bad_csv_is_a_usage_error_naming_file_line_and_column() {
 fn runs_with_a_bad_checksum_are_left_out_and_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(
-        dir.join("runs.csv"),
+    let md = report_on_runs(
+        dir,
         "workload,strategy,workers,placement,repetition,makespan_ns,lower_bound_ns,serial_ns,speedup,lb_ratio,steals,migrations,checksum_ok\n\
          w,serial,1,none,0,2000000,,,,,,,true\n\
          w,static,2,none,0,1000000,,,,,,,true\n\
          w,static,2,none,1,1200000,,,,,,,true\n\
          w,static,2,none,2,10,,,,,,,false\n",
-    )
-    .unwrap();
-    let out = wsbench(&["report", arg(dir)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     // The 10 ns run is not in the median (1.1 ms) nor in the speedup (2.0 / 1.1).
     assert!(
         md.contains("| static | 2 | 2 (+1 bad checksum) | 1.10 ms |"),
@@ -287,20 +279,12 @@ fn runs_with_a_bad_checksum_are_left_out_and_reported() {
 fn python_and_rust_on_the_same_workload_are_compared() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(
-        dir.join("runs.csv"),
+    let md = report_on_runs(
+        dir,
         "workload,strategy,workers,placement,repetition,makespan_ns\n\
          w,serial,1,spread,0,10000000\nw,static,2,spread,0,6000000\nw,adaptive,2,spread,0,5000000\n\
          w,py-serial,1,none,0,1000000000\nw,py-pool,2,none,0,600000000\n",
-    )
-    .unwrap();
-    let out = wsbench(&["report", arg(dir)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(
         md.contains("py-serial takes 1.00 s against Rust's serial 10.0 ms (100×)"),
         "{md}"
@@ -321,21 +305,13 @@ fn python_and_rust_on_the_same_workload_are_compared() {
 fn several_placements_get_a_panel_each_and_a_sentence() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(
-        dir.join("runs.csv"),
+    let md = report_on_runs(
+        dir,
         "workload,strategy,workers,placement,repetition,makespan_ns\n\
          w,serial,1,cores,0,10000000\n\
          w,static,2,cores,0,6000000\nw,adaptive,2,cores,0,5000000\n\
          w,static,2,close,0,9000000\nw,adaptive,2,close,0,8000000\n",
-    )
-    .unwrap();
-    let out = wsbench(&["report", arg(dir)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(
         md.contains("By placement, 2 workers, fastest strategy each: cores 5.00 ms (adaptive), close 8.00 ms (adaptive); the slowest placement is 1.60× the fastest."),
         "{md}"
@@ -360,16 +336,9 @@ fn a_second_report_removes_figures_the_data_no_longer_supports() {
     std::fs::create_dir_all(&report).unwrap();
     std::fs::write(report.join("latency-gone.svg"), "<svg/>").unwrap();
     std::fs::write(report.join("notes.svg"), "<svg/>").unwrap();
-    std::fs::write(
-        dir.join("runs.csv"),
+    report_on_runs(
+        dir,
         "workload,strategy,workers,placement,repetition,makespan_ns\nw,serial,1,none,0,100\n",
-    )
-    .unwrap();
-    let out = wsbench(&["report", arg(dir)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert!(!report.join("latency-gone.svg").exists());
     assert!(report.join("notes.svg").exists(), "not ours: kept");
@@ -382,20 +351,12 @@ fn speedup_is_the_median_of_per_round_speedups_when_recorded() {
     let dir = tmp.path();
     // Round 0: serial 10 ms, static 5 ms (2×); round 1: serial 30 ms, static 10 ms (3×).
     // Median of the rounds' speedups: 2.5×; median ÷ median would say 20 / 7.5 = 2.67×.
-    std::fs::write(
-        dir.join("runs.csv"),
+    let md = report_on_runs(
+        dir,
         "workload,strategy,workers,placement,repetition,makespan_ns,speedup\n\
          w,serial,1,none,0,10000000,1\nw,serial,1,none,1,30000000,1\n\
          w,static,2,none,0,5000000,2\nw,static,2,none,1,10000000,3\n",
-    )
-    .unwrap();
-    let out = wsbench(&["report", arg(dir)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(
         md.contains("| static | 2 | 2 | 7.50 ms | 5.00–10.0 ms | 2.50× |"),
         "{md}"

@@ -19,6 +19,24 @@ fn python() -> Option<&'static str> {
     ok.then_some("python3")
 }
 
+/// True (and says so) when python3 is missing: the caller skips its test.
+fn no_python() -> bool {
+    let missing = python().is_none();
+    if missing {
+        eprintln!("python3 not found: skipped");
+    }
+    missing
+}
+
+/// Fails the test, showing stderr, unless the command succeeded.
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn have(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
@@ -42,23 +60,17 @@ fn write_script(path: &Path, body: &str) {
 
 #[test]
 fn self_test_passes() {
-    if python().is_none() {
-        eprintln!("python3 not found: skipped");
+    if no_python() {
         return;
     }
     let out = run_py(&["--self-test"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("self-test"));
 }
 
 #[test]
 fn rows_follow_the_runs_schema_and_render_in_the_report() {
-    if python().is_none() {
-        eprintln!("python3 not found: skipped");
+    if no_python() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -96,11 +108,7 @@ fn rows_follow_the_runs_schema_and_render_in_the_report() {
         args.extend(["--check-with", fake.to_str().unwrap()]);
     }
     let out = run_py(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     if have("factor") {
         assert!(String::from_utf8_lossy(&out.stderr).contains("all equal"));
     }
@@ -145,11 +153,7 @@ fn rows_follow_the_runs_schema_and_render_in_the_report() {
         "--strategies",
         "py-serial,py-pool-1",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let text = std::fs::read_to_string(&runs).unwrap();
     assert_eq!(text.matches("workload,strategy").count(), 1);
     assert_eq!(text.lines().count(), 1 + 18 + 2);
@@ -159,11 +163,7 @@ fn rows_follow_the_runs_schema_and_render_in_the_report() {
         .args(["report", dir.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(md.contains("| py-serial | 1 | 3 |"), "{md}");
     assert!(md.contains("| py-pool-1 | 2 | 3 |"), "{md}");
@@ -172,8 +172,7 @@ fn rows_follow_the_runs_schema_and_render_in_the_report() {
 
 #[test]
 fn a_wrong_factorization_from_check_with_fails() {
-    if python().is_none() {
-        eprintln!("python3 not found: skipped");
+    if no_python() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -198,8 +197,7 @@ fn a_wrong_factorization_from_check_with_fails() {
 
 #[test]
 fn a_bad_number_line_is_a_usage_error() {
-    if python().is_none() {
-        eprintln!("python3 not found: skipped");
+    if no_python() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -16,7 +16,7 @@ use crate::pool::{Shared, StealAmount, Victims};
 use crate::stats::{bump, WorkerCounters};
 use crossbeam_deque::{Steal, Worker};
 use std::cell::Cell;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -81,11 +81,8 @@ impl WorkerThread {
         let mut rounds = 0;
         loop {
             if let Some(job) = self.find_work() {
-                self.went_busy();
-                rounds = 0;
-                // SAFETY: every JobRef in the queues is executed exactly once, by
-                // whoever took it out.
-                unsafe { job.execute() };
+                // SAFETY: `find_work` took `job` out of a queue.
+                unsafe { self.run_taken(job, &mut rounds) };
                 continue;
             }
             self.went_idle();
@@ -105,16 +102,27 @@ impl WorkerThread {
         let mut rounds = 0;
         while !latch.probe() {
             if let Some(job) = self.find_work() {
-                self.went_busy();
-                rounds = 0;
-                // SAFETY: as in `main_loop`.
-                unsafe { job.execute() };
+                // SAFETY: `find_work` took `job` out of a queue.
+                unsafe { self.run_taken(job, &mut rounds) };
                 continue;
             }
             self.went_idle();
             self.idle_step(&mut rounds, &|| latch.probe());
         }
         self.went_busy();
+    }
+
+    /// Runs a job this worker found, ending its idle period and its idle rounds.
+    ///
+    /// # Safety
+    /// `job` must have just been taken out of a queue: every JobRef in the queues
+    /// is executed exactly once, by whoever took it out.
+    #[inline]
+    unsafe fn run_taken(&self, job: JobRef, rounds: &mut u32) {
+        self.went_busy();
+        *rounds = 0;
+        // SAFETY: the caller took `job` out of a queue, so no one else runs it.
+        unsafe { job.execute() };
     }
 
     /// One step of idling: spin, yield, or (after announcing sleepiness and
@@ -141,10 +149,8 @@ impl WorkerThread {
         }
         if let Some(job) = self.find_work() {
             sleep.cancel_sleepy(token);
-            self.went_busy();
-            *rounds = 0;
-            // SAFETY: as in `main_loop`.
-            unsafe { job.execute() };
+            // SAFETY: `find_work` took `job` out of a queue.
+            unsafe { self.run_taken(job, rounds) };
             return;
         }
         bump(&self.counters().parks, 1);
@@ -264,13 +270,9 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn went_busy(&self) {
         if let Some(since) = self.idle_since.take() {
-            let now = Instant::now();
             // Idle time before the last `reset_stats` belongs to no measured call.
             let since = since.max(self.shared.stats_since());
-            bump(
-                &self.counters().idle_ns,
-                now.duration_since(since).as_nanos() as u64,
-            );
+            let now = add_elapsed(&self.counters().idle_ns, since);
             self.busy_since.set(Some(now));
         }
     }
@@ -279,11 +281,7 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn went_idle(&self) {
         if let Some(since) = self.busy_since.take() {
-            let now = Instant::now();
-            bump(
-                &self.counters().busy_ns,
-                now.duration_since(since).as_nanos() as u64,
-            );
+            let now = add_elapsed(&self.counters().busy_ns, since);
             self.idle_since.set(Some(now));
         }
     }
@@ -292,11 +290,7 @@ impl WorkerThread {
     /// so that a caller reading stats right after its call returns sees it.
     pub(crate) fn flush_busy(&self) {
         if let Some(since) = self.busy_since.get() {
-            let now = Instant::now();
-            bump(
-                &self.counters().busy_ns,
-                now.duration_since(since).as_nanos() as u64,
-            );
+            let now = add_elapsed(&self.counters().busy_ns, since);
             self.busy_since.set(Some(now));
         }
     }
@@ -311,4 +305,13 @@ fn retry_steal(mut steal: impl FnMut() -> Steal<JobRef>) -> Option<JobRef> {
             Steal::Retry => std::hint::spin_loop(),
         }
     }
+}
+
+/// Adds the nanoseconds since `since` to `counter`; returns the instant it read,
+/// so the next period starts exactly where this one ended.
+#[inline]
+fn add_elapsed(counter: &AtomicU64, since: Instant) -> Instant {
+    let now = Instant::now();
+    bump(counter, now.duration_since(since).as_nanos() as u64);
+    now
 }

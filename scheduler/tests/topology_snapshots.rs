@@ -256,12 +256,7 @@ fn offline_cpus_and_missing_node0() {
     let Some(topo) = check_snapshot("offline-cpu0-node0") else {
         return;
     };
-    let offline: Vec<usize> = topo
-        .cpus()
-        .iter()
-        .filter(|c| !c.online)
-        .map(|c| c.id)
-        .collect();
+    let offline = topo.offline_cpus();
     assert_eq!(
         offline,
         vec![0, 1, 2, 3, 21, 22, 23],

@@ -171,6 +171,15 @@ impl Table {
         })
     }
 
+    /// The data rows, each with its line number for error messages.
+    fn each_row(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows.iter().map(move |(line, record)| Row {
+            table: self,
+            line: *line,
+            record,
+        })
+    }
+
     fn bad(&self, line: u64, column: &str, value: &str, expected: &str) -> CliError {
         CliError::usage(format!(
             "{}:{line}: column `{column}`: `{value}` is not {expected}",
@@ -344,12 +353,7 @@ fn read_runs(t: &Table, machine: usize) -> CliResult<Vec<RunRow>> {
     let pool_in_timing = t.column("pool_in_timing");
     let sweep = t.column("sweep");
     let mut out = Vec::with_capacity(t.rows.len());
-    for (line, record) in &t.rows {
-        let row = Row {
-            table: t,
-            line: *line,
-            record,
-        };
+    for row in t.each_row() {
         out.push(RunRow {
             cell: key.key(&row, machine)?,
             repetition: row.string(repetition),
@@ -375,12 +379,7 @@ fn read_latency(t: &Table, machine: usize) -> CliResult<Vec<LatencyRow>> {
     let percentile = t.require("percentile")?;
     let value = t.require("value_ns")?;
     let mut out = Vec::with_capacity(t.rows.len());
-    for (line, record) in &t.rows {
-        let row = Row {
-            table: t,
-            line: *line,
-            record,
-        };
+    for row in t.each_row() {
         out.push(LatencyRow {
             cell: key.key(&row, machine)?,
             metric: row.string(metric),
@@ -398,12 +397,7 @@ fn read_workers(t: &Table, machine: usize) -> CliResult<Vec<WorkerRow>> {
     let busy = t.require("busy_ns")?;
     let idle = t.require("idle_ns")?;
     let mut out = Vec::with_capacity(t.rows.len());
-    for (line, record) in &t.rows {
-        let row = Row {
-            table: t,
-            line: *line,
-            record,
-        };
+    for row in t.each_row() {
         // Strategies without per-worker timing (serial, rayon) leave these empty.
         let (Some(busy_ns), Some(idle_ns)) = (
             row.opt_number(Some(busy), "busy_ns")?,

@@ -456,6 +456,21 @@ impl Topology {
             .collect()
     }
 
+    /// The CPUs the kernel lists but has offline, ascending.
+    ///
+    /// ```
+    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let offline = topo.offline_cpus();
+    /// assert!(topo.allowed_cpus().iter().all(|c| !offline.contains(c)));
+    /// ```
+    pub fn offline_cpus(&self) -> Vec<usize> {
+        self.cpus
+            .iter()
+            .filter(|cpu| !cpu.online)
+            .map(|cpu| cpu.id)
+            .collect()
+    }
+
     /// Allowed CPUs in topology order: core by core (package, LLC, core), the
     /// siblings of a core together; CPUs of unknown core last, by id.
     ///

@@ -11,8 +11,8 @@
 //! it moves the crossover. Each strategy is drawn at its largest worker count.
 
 use super::{
-    caption_font, check_written, draw_legend_below, legend_below, plot_err, slug, Input, Mark,
-    Outcome, TickedAxis, AXIS_PX, FIG_WIDTH, FONT, PLOT_HEIGHT, TICK_PX,
+    caption_font, check_written, draw_legend_below, legend_below, plot_err, slug, HouseMesh, Input,
+    Mark, Outcome, TickedAxis, FIG_WIDTH, PLOT_HEIGHT,
 };
 use crate::report::stats::{crossover, Crossover};
 use crate::report::summary::{is_serial, serial_of, strategy_rank, CellSummary};
@@ -365,10 +365,7 @@ impl SweepChart<'_> {
             .y_labels(8)
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
-            .axis_desc_style((FONT, AXIS_PX))
-            .label_style((FONT, TICK_PX))
-            .max_light_lines(0)
-            .bold_line_style(BLACK.mix(0.1))
+            .house_style(0.1)
             .draw()
             .map_err(plot_err)?;
         for (pts, color) in self.series {

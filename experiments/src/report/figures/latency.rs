@@ -9,8 +9,8 @@
 //! (1/(1−1) = ∞) and is left out.
 
 use super::{
-    caption_font, check_written, draw_legend_below, legend_below, plot_err, Input, Mark, Outcome,
-    TickedAxis, AXIS_PX, FIG_WIDTH, FONT, PLOT_HEIGHT, TICK_PX,
+    caption_font, check_written, draw_legend_below, legend_below, plot_err, HouseMesh, Input, Mark,
+    Outcome, TickedAxis, FIG_WIDTH, PLOT_HEIGHT,
 };
 use crate::report::load::CellKey;
 use crate::report::stats::median;
@@ -107,17 +107,12 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
             ),
         ));
     }
-    if files.is_empty() {
-        return Ok(Outcome::skipped(
-            "latency",
-            "no response latency recorded (no hgrm/*.response.hgrm, latency_cells.csv or latency.csv rows; `latency = false` runs record none)",
-        ));
-    }
-    Ok(Outcome {
-        figure: "latency",
+    Ok(Outcome::of_files(
+        "latency",
         files,
-        skipped: None,
-    })
+        None,
+        "no response latency recorded (no hgrm/*.response.hgrm, latency_cells.csv or latency.csv rows; `latency = false` runs record none)",
+    ))
 }
 
 fn draw(
@@ -172,10 +167,7 @@ fn draw(
         .y_desc(format!("response latency ({})", unit.name))
         .x_label_formatter(&|x| percentile_label(*x))
         .y_label_formatter(&|v| tick(*v))
-        .axis_desc_style((FONT, AXIS_PX))
-        .label_style((FONT, TICK_PX))
-        .max_light_lines(0)
-        .bold_line_style(BLACK.mix(0.1))
+        .house_style(0.1)
         .draw()
         .map_err(plot_err)?;
     for ((key, pts, _), color) in curves.iter().zip(colors) {

@@ -6,7 +6,7 @@
 //! Rust), the time axis is logarithmic so both stay readable.
 
 use super::{
-    caption_font, check_written, plot_err, Input, Outcome, TickedAxis, AXIS_PX, FONT, TICK_PX,
+    caption_font, check_written, plot_err, HouseMesh, Input, Outcome, TickedAxis, TICK_PX,
 };
 use crate::report::summary::CellSummary;
 use crate::report::units::{tick, unit_for};
@@ -37,14 +37,12 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
             format!("`{w}`: median makespan per strategy and worker count; whiskers span the fastest and slowest run"),
         ));
     }
-    if files.is_empty() {
-        return Ok(Outcome::skipped("makespan", "runs.csv holds no runs"));
-    }
-    Ok(Outcome {
-        figure: "makespan",
+    Ok(Outcome::of_files(
+        "makespan",
         files,
-        skipped: None,
-    })
+        None,
+        "runs.csv holds no runs",
+    ))
 }
 
 fn draw(input: &Input, workload: &str, cells: &[&CellSummary], path: &Path) -> anyhow::Result<()> {
@@ -163,10 +161,7 @@ impl Bars<'_> {
             .x_labels(6)
             .x_label_formatter(&|v| tick(*v))
             .x_desc(self.x_desc)
-            .axis_desc_style((FONT, AXIS_PX))
-            .label_style((FONT, TICK_PX))
-            .max_light_lines(0)
-            .bold_line_style(BLACK.mix(0.12))
+            .house_style(0.12)
             .draw()
             .map_err(plot_err)?;
         for (r, c) in self.cells.iter().enumerate() {

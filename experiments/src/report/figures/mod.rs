@@ -13,6 +13,7 @@ pub mod makespan;
 pub mod speedup;
 pub mod workers;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
@@ -120,6 +121,40 @@ impl Outcome {
             files: Vec::new(),
             skipped: Some(why.into()),
         }
+    }
+
+    /// The files one figure drew. With none, the figure is skipped: the reason is
+    /// `skipped` when the caller has one, else `if_empty`.
+    fn of_files(
+        figure: &'static str,
+        files: Vec<(String, String)>,
+        skipped: Option<String>,
+        if_empty: &str,
+    ) -> Outcome {
+        if files.is_empty() {
+            return Outcome::skipped(figure, skipped.unwrap_or_else(|| if_empty.into()));
+        }
+        Outcome {
+            figure,
+            files,
+            skipped,
+        }
+    }
+}
+
+/// The mesh style every figure shares: axis titles and tick labels in the house
+/// font sizes, no light grid lines, a faint bold grid (`grid_alpha` of black).
+pub(crate) trait HouseMesh {
+    /// Applies the shared style; the figure still sets its own labels and formatters.
+    fn house_style(&mut self, grid_alpha: f64) -> &mut Self;
+}
+
+impl<X: Ranged, Y: Ranged, DB: DrawingBackend> HouseMesh for MeshStyle<'_, '_, X, Y, DB> {
+    fn house_style(&mut self, grid_alpha: f64) -> &mut Self {
+        self.axis_desc_style((FONT, AXIS_PX))
+            .label_style((FONT, TICK_PX))
+            .max_light_lines(0)
+            .bold_line_style(BLACK.mix(grid_alpha))
     }
 }
 

@@ -3,8 +3,8 @@
 //! measured against `py-serial`, Rust ones against `serial`.
 
 use super::{
-    caption_font, check_written, draw_legend_below, legend_below, plot_err, Input, Mark, Outcome,
-    TickedAxis, AXIS_PX, FIG_WIDTH, FONT, PLOT_HEIGHT, TICK_PX,
+    caption_font, check_written, draw_legend_below, legend_below, plot_err, HouseMesh, Input, Mark,
+    Outcome, TickedAxis, FIG_WIDTH, PLOT_HEIGHT,
 };
 use crate::report::load::CellKey;
 use crate::report::summary::{is_serial, CellSummary};
@@ -45,17 +45,7 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
             without.join(", ")
         )
     });
-    if files.is_empty() {
-        return Ok(Outcome::skipped(
-            "speedup",
-            skipped.unwrap_or_else(|| "no workloads".into()),
-        ));
-    }
-    Ok(Outcome {
-        figure: "speedup",
-        files,
-        skipped,
-    })
+    Ok(Outcome::of_files("speedup", files, skipped, "no workloads"))
 }
 
 fn draw(
@@ -155,10 +145,7 @@ fn draw(
         .y_desc("speedup over serial (×)")
         .x_label_formatter(&|v| format!("{}", v.round() as i64))
         .y_label_formatter(&|v| tick(*v))
-        .axis_desc_style((FONT, AXIS_PX))
-        .label_style((FONT, TICK_PX))
-        .max_light_lines(0)
-        .bold_line_style(BLACK.mix(0.1))
+        .house_style(0.1)
         .draw()
         .map_err(plot_err)?;
     let mut ideal = vec![(1.0, 1.0), (max_w, max_w)];

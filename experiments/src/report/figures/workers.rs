@@ -7,8 +7,8 @@
 //! first of work-stealing, dynamic, guided, static-cyclic, rayon that was run.
 
 use super::{
-    caption_font, check_written, draw_legend, plot_err, slug, Input, Mark, Outcome, TickedAxis,
-    AXIS_PX, FONT, TICK_PX,
+    caption_font, check_written, draw_legend, plot_err, slug, HouseMesh, Input, Mark, Outcome,
+    TickedAxis, AXIS_PX,
 };
 use crate::report::load::{CellKey, WorkerRow};
 use crate::report::units::{sig3, tick, unit_for};
@@ -236,10 +236,7 @@ fn draw(
             .y_desc(format!("time ({})", unit.name))
             .x_label_formatter(&|v| format!("{}", v.round() as i64))
             .y_label_formatter(&|v| tick(*v))
-            .axis_desc_style((FONT, AXIS_PX))
-            .label_style((FONT, TICK_PX))
-            .max_light_lines(0)
-            .bold_line_style(BLACK.mix(0.1))
+            .house_style(0.1)
             .draw()
             .map_err(plot_err)?;
         for (i, (_, busy, idle)) in run.iter().enumerate() {
