@@ -357,7 +357,40 @@ fn wakeup(pool: &Pool, rp: &rayon::ThreadPool, samples: usize) {
     let mut ours = Vec::new();
     let mut ours_static = Vec::new();
     let mut theirs = Vec::new();
+    let mut floor = Vec::new();
+    let mut floor_one = Vec::new();
+    // The machine's floor: p plain threads blocked in a channel receive, woken by
+    // a send, each answering on a shared channel (two futex wake-ups per thread,
+    // no scheduler). No pool can wake a parked thread faster than this.
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let go: Vec<std::sync::mpsc::Sender<()>> = (0..p)
+        .map(|i| {
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            let done = done_tx.clone();
+            std::thread::spawn(move || {
+                while rx.recv().is_ok() {
+                    tiny(i);
+                    let _ = done.send(());
+                }
+            });
+            tx
+        })
+        .collect();
     for _ in 0..samples {
+        std::thread::sleep(Duration::from_millis(5));
+        let t = Instant::now();
+        for tx in &go {
+            tx.send(()).expect("floor thread");
+        }
+        for _ in 0..p {
+            done_rx.recv().expect("floor thread");
+        }
+        floor.push(t.elapsed().as_secs_f64() * 1e6);
+        std::thread::sleep(Duration::from_millis(5));
+        let t = Instant::now();
+        go[0].send(()).expect("floor thread");
+        done_rx.recv().expect("floor thread");
+        floor_one.push(t.elapsed().as_secs_f64() * 1e6);
         std::thread::sleep(Duration::from_millis(5));
         let t = Instant::now();
         pool.for_each_index(0..p, Schedule::Static, |_, i| tiny(i));
@@ -381,6 +414,14 @@ fn wakeup(pool: &Pool, rp: &rayon::ThreadPool, samples: usize) {
         ("adaptive", &mut ours),
         ("static", &mut ours_static),
         ("rayon install+par_iter", &mut theirs),
+        (
+            "floor: p blocked std threads, channel wake + reply",
+            &mut floor,
+        ),
+        (
+            "floor: 1 blocked std thread, channel wake + reply",
+            &mut floor_one,
+        ),
     ] {
         let (m, p90, mn) = (median(v), pct(v, 0.9), pct(v, 0.0));
         println!("| {name} | {m:.1} | {p90:.1} | {mn:.1} |");
