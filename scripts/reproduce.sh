@@ -20,7 +20,7 @@ mkdir -p "$out"
 cargo build --release --bin wsbench
 wsbench=target/release/wsbench
 
-configs=(default seed-threads-vs-processes seed-factorial-crossover affinity overhead)
+configs=(default seed-threads-vs-processes seed-factorial-crossover affinity overhead latency-overhead)
 for c in "${configs[@]}"; do
   echo "== wsbench run $c"
   if [ "$c" = default ]; then
