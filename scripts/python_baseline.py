@@ -352,6 +352,43 @@ def self_test():
     print("self-test: 5 strategies x 2 worker counts agree with serial; checksum and CSV ok")
 
 
+def _utc_now():
+    import datetime
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
+def write_meta(args, started):
+    """Writes python_baseline.json beside the runs.csv: where and how the py-* rows
+    were measured (the runner's meta.json describes only its own rows)."""
+    import hashlib
+    import json
+    import platform
+    with open(args.numbers, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    meta = {
+        "command_line": [sys.executable] + sys.argv,
+        "python": sys.version,
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "numbers": {"path": args.numbers, "sha256": digest},
+        "workload": args.workload,
+        "workers": args.workers,
+        "repetitions": args.repetitions,
+        "warmup": args.warmup,
+        "strategies": args.strategies,
+        "checked_with": args.check_with,
+        "started": started,
+        "ended": _utc_now(),
+    }
+    path = os.path.join(os.path.dirname(os.path.abspath(args.out)), "python_baseline.json")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(meta, f, indent=1)
+    os.replace(tmp, path)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -373,7 +410,9 @@ def main(argv=None):
             return 0
         if not args.numbers or not args.out:
             raise UsageError("give a NUMBERS file and --out runs.csv (or --self-test)")
+        started = _utc_now()
         measure(args)
+        write_meta(args, started)
         return 0
     except UsageError as e:
         print(f"python_baseline: {e}", file=sys.stderr)

@@ -41,7 +41,7 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
         "makespan",
         files,
         None,
-        "runs.csv holds no runs",
+        "no workload outside a size sweep (sweeps are drawn in the crossover figure)",
     ))
 }
 

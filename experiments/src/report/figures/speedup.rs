@@ -45,7 +45,12 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
             without.join(", ")
         )
     });
-    Ok(Outcome::of_files("speedup", files, skipped, "no workloads"))
+    Ok(Outcome::of_files(
+        "speedup",
+        files,
+        skipped,
+        "no workload outside a size sweep (sweeps are drawn in the crossover figure)",
+    ))
 }
 
 fn draw(
