@@ -49,6 +49,14 @@ fn drop_joins_every_worker_thread() {
         }
         drop(pool);
         assert_eq!(done.load(Ordering::Relaxed), 100);
+        // `join` returns once a thread's function has returned, but the kernel
+        // may list the exiting task in /proc a moment longer (the join futex is
+        // released before the task is reaped). A joined thread leaves within
+        // milliseconds; a leaked one never does.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while thread_count() != before && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         assert_eq!(
             thread_count(),
             before,

@@ -33,17 +33,12 @@ impl CellKey {
     /// `<workload>__<strategy>__w<workers>__<placement>`, `:` → `-`, any other
     /// character outside `[A-Za-z0-9._-]` → `_`.
     pub fn file_stem(&self) -> String {
-        let raw = format!(
-            "{}__{}__w{}__{}",
-            self.workload, self.strategy, self.workers, self.placement
-        );
-        raw.chars()
-            .map(|c| match c {
-                ':' => '-',
-                c if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') => c,
-                _ => '_',
-            })
-            .collect()
+        crate::run::plan::file_stem(
+            &self.workload,
+            &self.strategy,
+            self.workers,
+            &self.placement,
+        )
     }
 }
 

@@ -129,7 +129,7 @@ pub struct WorkerRow {
     pub cpu: Option<usize>,
     /// Busy time (pool: the scheduler's count; rayon and serial: Σ service time).
     pub busy_ns: Option<u64>,
-    /// Idle time (pool: the scheduler's count; rayon and serial: makespan − busy).
+    /// Idle time: makespan − busy (the batch time this worker did not run tasks).
     pub idle_ns: Option<u64>,
     /// Tasks the worker ran.
     pub tasks: Option<u64>,

@@ -29,6 +29,19 @@ pub struct Cell {
     pub placement: String,
 }
 
+/// The file stem of a cell's `.hgrm`/`.hlog` files (see [`Cell::file_stem`]); the one
+/// definition the runner writes and the report reads.
+pub fn file_stem(workload: &str, strategy: &str, workers: usize, placement: &str) -> String {
+    format!("{workload}__{strategy}__w{workers}__{placement}")
+        .chars()
+        .map(|c| match c {
+            ':' => '-',
+            c if c.is_ascii_alphanumeric() || "._-".contains(c) => c,
+            _ => '_',
+        })
+        .collect()
+}
+
 impl Cell {
     /// The cell's file stem: `<workload>__<strategy>__w<workers>__<placement>`, with `:` → `-`
     /// and any other character outside `[A-Za-z0-9._-]` → `_`.
@@ -39,17 +52,12 @@ impl Cell {
     /// assert_eq!(c.file_stem(), "w__dynamic-16__w2__spread_node-0");
     /// ```
     pub fn file_stem(&self) -> String {
-        let raw = format!(
-            "{}__{}__w{}__{}",
-            self.workload, self.strategy, self.workers, self.placement
-        );
-        raw.chars()
-            .map(|c| match c {
-                ':' => '-',
-                c if c.is_ascii_alphanumeric() || "._-".contains(c) => c,
-                _ => '_',
-            })
-            .collect()
+        file_stem(
+            &self.workload,
+            &self.strategy,
+            self.workers,
+            &self.placement,
+        )
     }
 
     /// Whether this is a serial baseline cell.
