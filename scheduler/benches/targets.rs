@@ -4,7 +4,7 @@
 //! within the run. Every parallel run is checked against the serial checksum.
 //!
 //! `cargo bench -p scheduler --bench targets` (add `-- --quick` for a smoke run,
-//! `-- --reps N`, `-- --only balance|overhead|wakeup`).
+//! `-- --reps N`, `-- --only balance|overhead|wakeup`, `-- --unpinned`).
 
 use crossbeam_utils::CachePadded;
 use rayon::prelude::*;
@@ -18,6 +18,7 @@ use workloads::rng::SplitMix64;
 use workloads::workload::{Factorize, Workload};
 
 struct Args {
+    unpinned: bool,
     reps: usize,
     quick: bool,
     only: Option<String>,
@@ -25,6 +26,7 @@ struct Args {
 
 fn parse_args() -> Args {
     let mut args = Args {
+        unpinned: false,
         reps: 7,
         quick: false,
         only: None,
@@ -32,6 +34,7 @@ fn parse_args() -> Args {
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--unpinned" => args.unpinned = true,
             "--quick" => {
                 args.quick = true;
                 args.reps = 3;
@@ -433,15 +436,37 @@ fn wakeup(pool: &Pool, rp: &rayon::ThreadPool, samples: usize) {
 fn main() {
     let args = parse_args();
     let p = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let pool = Pool::builder().workers(p).build().expect("pool");
-    let rp = rayon::ThreadPoolBuilder::new()
-        .num_threads(p)
-        .build()
-        .expect("rayon pool");
+    // Both pools pinned the same way, one worker per allowed CPU, as `wsbench run`
+    // pins them (`--unpinned` leaves placement to the OS). Unpinned, the overhead
+    // case varied far more between consecutive runs here (adaptive +14 and -2
+    // ns/task, rayon +3 and -2), so the OS's thread placement, not the schedule,
+    // dominated the figure.
+    let cpus: Vec<usize> = scheduler::affinity::allowed_cpus()
+        .unwrap_or_default()
+        .into_iter()
+        .take(p)
+        .collect();
+    let pinned = !args.unpinned && cpus.len() == p;
+    let mut builder = Pool::builder().workers(p);
+    let mut rayon_builder = rayon::ThreadPoolBuilder::new().num_threads(p);
+    if pinned {
+        builder = builder.pin_to(cpus.iter().map(|&c| Some(c)).collect());
+        let cpus = cpus.clone();
+        rayon_builder = rayon_builder.start_handler(move |i| {
+            scheduler::affinity::pin_current(cpus[i]);
+        });
+    }
+    let pool = builder.build().expect("pool");
+    let rp = rayon_builder.build().expect("rayon pool");
     println!(
-        "# wsbench scheduler targets (p = {p}, {} repetitions{})",
+        "# wsbench scheduler targets (p = {p}, {} repetitions{}, workers {})",
         args.reps,
-        if args.quick { ", quick" } else { "" }
+        if args.quick { ", quick" } else { "" },
+        if pinned {
+            format!("pinned to CPUs {cpus:?}")
+        } else {
+            "not pinned".to_string()
+        }
     );
     let want = |name: &str| args.only.as_deref().map_or(true, |o| o == name);
     if want("balance") {
