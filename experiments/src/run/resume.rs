@@ -96,41 +96,24 @@ impl State {
             r.parse::<usize>()
                 .is_ok_and(|r| state.done.contains(&(cell_of(w, s, n, p), r)))
         };
-        let lat: Vec<LatencyRow> = read_rows(&dir.join("latency.csv"))?;
-        let keep: Vec<LatencyRow> = lat
-            .iter()
-            .filter(|l| {
-                done(
-                    &l.workload,
-                    &l.strategy,
-                    l.workers,
-                    &l.placement,
-                    &l.repetition,
-                )
-            })
-            .cloned()
-            .collect();
-        if keep.len() != lat.len() {
-            write_rows_atomic(&dir.join("latency.csv"), &keep)?;
-        }
-        let kept_latency = keep;
-        let workers: Vec<WorkerRow> = read_rows(&dir.join("workers.csv"))?;
-        let keep: Vec<WorkerRow> = workers
-            .iter()
-            .filter(|l| {
-                done(
-                    &l.workload,
-                    &l.strategy,
-                    l.workers,
-                    &l.placement,
-                    &l.repetition.to_string(),
-                )
-            })
-            .cloned()
-            .collect();
-        if keep.len() != workers.len() {
-            write_rows_atomic(&dir.join("workers.csv"), &keep)?;
-        }
+        let kept_latency = keep_done_rows::<LatencyRow>(&dir.join("latency.csv"), |l| {
+            done(
+                &l.workload,
+                &l.strategy,
+                l.workers,
+                &l.placement,
+                &l.repetition,
+            )
+        })?;
+        keep_done_rows::<WorkerRow>(&dir.join("workers.csv"), |l| {
+            done(
+                &l.workload,
+                &l.strategy,
+                l.workers,
+                &l.placement,
+                &l.repetition.to_string(),
+            )
+        })?;
         state.note_p99(&kept_latency);
         for cell in &plan.cells {
             let path = dir.join("hgrm").join(format!("{}.hlog", cell.file_stem()));
@@ -153,4 +136,18 @@ impl State {
         }
         Ok(state)
     }
+}
+
+/// Keeps the rows of the CSV at `path` whose run is done (`is_done`), rewriting the
+/// file atomically only when an orphan row was dropped; returns the rows kept.
+fn keep_done_rows<T>(path: &Path, is_done: impl Fn(&T) -> bool) -> anyhow::Result<Vec<T>>
+where
+    T: for<'de> serde::Deserialize<'de> + serde::Serialize + Default + Clone,
+{
+    let rows: Vec<T> = read_rows(path)?;
+    let keep: Vec<T> = rows.iter().filter(|r| is_done(r)).cloned().collect();
+    if keep.len() != rows.len() {
+        write_rows_atomic(path, &keep)?;
+    }
+    Ok(keep)
 }
