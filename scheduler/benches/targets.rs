@@ -4,7 +4,8 @@
 //! within the run. Every parallel run is checked against the serial checksum.
 //!
 //! `cargo bench -p scheduler --bench targets` (add `-- --quick` for a smoke run,
-//! `-- --reps N`, `-- --only balance|overhead|wakeup`, `-- --unpinned`).
+//! `-- --reps N`, `-- --only balance,overhead` (any of balance, balance-sleep,
+//! overhead, wakeup), `-- --unpinned`).
 
 use crossbeam_utils::CachePadded;
 use rayon::prelude::*;
@@ -468,7 +469,11 @@ fn main() {
             "not pinned".to_string()
         }
     );
-    let want = |name: &str| args.only.as_deref().map_or(true, |o| o == name);
+    let want = |name: &str| {
+        args.only
+            .as_deref()
+            .map_or(true, |o| o.split(',').any(|x| x == name))
+    };
     if want("balance") {
         let factor_sets: Vec<(String, Box<dyn Workload>)> = [Order::Shuffled, Order::HeavyLast]
             .into_iter()
