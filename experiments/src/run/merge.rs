@@ -11,21 +11,20 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::meta::{self, Meta};
-use super::output::{read_rows, write_rows_atomic, LatencyRow, RunRow, WorkerRow};
-use super::plan::{Cell, Plan, Shard};
-use super::resume::cell_of;
+use super::output::{read_rows, write_rows_atomic, CellRow, LatencyRow, RunRow, WorkerRow};
+use super::plan::{Plan, Shard};
 use super::MergeArgs;
 use crate::error::{CliError, CliResult};
 
-fn keep_owned<T: Clone>(
-    rows: Vec<T>,
-    plan: &Plan,
-    shard: Shard,
-    key: impl Fn(&T) -> Cell,
-) -> Vec<T> {
-    rows.into_iter()
-        .filter(|r| plan.owner(&key(r), shard.count) == Some(shard.index))
-        .collect()
+/// The rows of a shard's row file that belong to cells the shard owns.
+fn read_owned<T>(path: &Path, plan: &Plan, shard: Shard) -> anyhow::Result<Vec<T>>
+where
+    T: CellRow + for<'de> serde::Deserialize<'de>,
+{
+    Ok(read_rows::<T>(path)?
+        .into_iter()
+        .filter(|r| plan.owner(&r.cell(), shard.count) == Some(shard.index))
+        .collect())
 }
 
 /// `wsbench merge`.
@@ -102,22 +101,22 @@ pub fn merge(args: MergeArgs) -> CliResult {
     let mut merged_from = Vec::new();
     let mut statuses: Vec<String> = Vec::new();
     for (d, m) in &shards {
-        let rows: Vec<RunRow> = read_rows(&d.join("runs.csv"))?;
-        runs.extend(keep_owned(rows, &plan, m.shard, |r| {
-            cell_of(&r.workload, &r.strategy, r.workers, &r.placement)
-        }));
-        let rows: Vec<LatencyRow> = read_rows(&d.join("latency.csv"))?;
-        lat.extend(keep_owned(rows, &plan, m.shard, |r| {
-            cell_of(&r.workload, &r.strategy, r.workers, &r.placement)
-        }));
-        let rows: Vec<LatencyRow> = read_rows(&d.join("latency_cells.csv"))?;
-        lat_cells.extend(keep_owned(rows, &plan, m.shard, |r| {
-            cell_of(&r.workload, &r.strategy, r.workers, &r.placement)
-        }));
-        let rows: Vec<WorkerRow> = read_rows(&d.join("workers.csv"))?;
-        workers.extend(keep_owned(rows, &plan, m.shard, |r| {
-            cell_of(&r.workload, &r.strategy, r.workers, &r.placement)
-        }));
+        runs.extend(read_owned::<RunRow>(&d.join("runs.csv"), &plan, m.shard)?);
+        lat.extend(read_owned::<LatencyRow>(
+            &d.join("latency.csv"),
+            &plan,
+            m.shard,
+        )?);
+        lat_cells.extend(read_owned::<LatencyRow>(
+            &d.join("latency_cells.csv"),
+            &plan,
+            m.shard,
+        )?);
+        workers.extend(read_owned::<WorkerRow>(
+            &d.join("workers.csv"),
+            &plan,
+            m.shard,
+        )?);
         for cell in &plan.all_cells {
             if plan.owner(cell, n) != Some(m.shard.index) {
                 continue;

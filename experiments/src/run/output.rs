@@ -29,6 +29,28 @@ pub const PERCENTILES: [(&str, f64); 6] = [
     ("100", 100.0),
 ];
 
+/// A row that belongs to one cell of the plan (every row file but `meta.json`).
+pub trait CellRow {
+    /// The cell this row belongs to.
+    fn cell(&self) -> super::plan::Cell;
+}
+
+macro_rules! impl_cell_row {
+    ($($row:ty),*) => {$(
+        impl CellRow for $row {
+            fn cell(&self) -> super::plan::Cell {
+                super::plan::Cell {
+                    workload: self.workload.clone(),
+                    strategy: self.strategy.clone(),
+                    workers: self.workers,
+                    placement: self.placement.clone(),
+                }
+            }
+        }
+    )*};
+}
+impl_cell_row!(RunRow, LatencyRow, WorkerRow);
+
 /// One row of `runs.csv` (column order = field order; the first 13 are the CONTRACT's).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RunRow {

@@ -69,17 +69,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in [
-            "serial",
-            "static",
-            "static-cyclic",
-            "dynamic:16",
-            "guided",
-            "work-stealing:1",
-            "adaptive",
-            "rayon",
-            "rayon-fine",
-        ] {
+        for name in crate::run::config::DEFAULT_STRATEGIES {
             let s: Strategy = name.parse().unwrap();
             assert_eq!(s.to_string().parse::<Strategy>().unwrap(), s);
         }
