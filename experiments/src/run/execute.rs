@@ -215,14 +215,9 @@ impl Executor {
                 rec.set_batch_start(clock.now());
                 if latency {
                     for i in 0..n {
-                        let on = scheduler::affinity::current_cpu();
-                        let s = clock.now();
-                        let r = work.run(i);
-                        let e = clock.now();
-                        let d = clock.ns(s, e);
+                        let d = rec.run_task(clock, 0, true, work, i);
                         sum += d;
                         max = max.max(d);
-                        rec.record(clock, 0, s, e, on, task_digest(i, r));
                     }
                 } else {
                     // Uninstrumented, like the parallel runs without recording.
@@ -290,16 +285,11 @@ impl Executor {
         let body = |pool: &Pool| {
             if latency {
                 pool.for_each_index(0..n, schedule, |ctx, i| {
-                    let worker = ctx.worker_index();
-                    let on = scheduler::affinity::current_cpu();
-                    let s = clock.now();
-                    let r = w.run(i);
-                    let e = clock.now();
-                    rec.record(clock, worker, s, e, on, task_digest(i, r));
+                    rec.run_task(clock, ctx.worker_index(), true, w, i);
                 });
             } else {
                 pool.for_each_index(0..n, schedule, |ctx, i| {
-                    rec.add_digest(ctx.worker_index(), task_digest(i, w.run(i)));
+                    rec.run_task(clock, ctx.worker_index(), false, w, i);
                 });
             }
         };
@@ -382,15 +372,7 @@ impl Executor {
         let rec = &*rec;
         let task = |i: usize| {
             let worker = rayon::current_thread_index().unwrap_or(0);
-            if latency {
-                let on = scheduler::affinity::current_cpu();
-                let s = clock.now();
-                let r = w.run(i);
-                let e = clock.now();
-                rec.record(clock, worker, s, e, on, task_digest(i, r));
-            } else {
-                rec.add_digest(worker, task_digest(i, w.run(i)));
-            }
+            rec.run_task(clock, worker, latency, w, i);
         };
         let body = |pool: &rayon::ThreadPool| {
             pool.install(|| {

@@ -17,6 +17,8 @@ use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
+use workloads::checksum::task_digest;
+use workloads::workload::Workload;
 
 /// Which clock task timestamps use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -298,6 +300,32 @@ impl Recorders {
         r.busy_ns += service;
         r.migrations += migrated;
         r.checksum = r.checksum.wrapping_add(digest);
+    }
+
+    /// The one task body every strategy shares: runs task `i` of `work` on
+    /// `worker`, timed and recorded when `latency`, else only its digest summed.
+    /// Returns the service time in ns (0 without recording). Callers pass a
+    /// constant `latency` where they can, so the branch folds away.
+    #[inline]
+    pub fn run_task(
+        &self,
+        clock: &TaskClock,
+        worker: usize,
+        latency: bool,
+        work: &dyn Workload,
+        i: usize,
+    ) -> u64 {
+        if latency {
+            let on = scheduler::affinity::current_cpu();
+            let s = clock.now();
+            let r = work.run(i);
+            let e = clock.now();
+            self.record(clock, worker, s, e, on, task_digest(i, r));
+            clock.ns(s, e)
+        } else {
+            self.add_digest(worker, task_digest(i, work.run(i)));
+            0
+        }
     }
 
     /// Hot path with recording off: only the checksum.
