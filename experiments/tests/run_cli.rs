@@ -536,3 +536,37 @@ fn a_checksum_mismatch_fails_loudly_and_keeps_the_rows() {
     assert_eq!(m["status"], "failed");
     assert!(m["error"].as_str().unwrap().contains("checksum mismatch"));
 }
+
+#[test]
+fn workers_on_the_command_line_replace_the_configs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), "tiny.toml", &config(r#""static""#));
+    let out = tmp.path().join("out");
+    let o = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--workers",
+        "1,1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(meta(&out)["config"]["workers"], serde_json::json!([1]));
+    let (header, rows) = csv_rows(&out.join("runs.csv"));
+    let workers: HashSet<String> = rows
+        .iter()
+        .filter(|r| r[col(&header, "strategy")] == "static")
+        .map(|r| r[col(&header, "workers")].clone())
+        .collect();
+    assert_eq!(workers, HashSet::from(["1".to_string()]));
+    // Resuming needs the same override: without it the config differs.
+    let o = wsbench(&["run", cfg.to_str().unwrap(), "--resume", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("workers"));
+
+    let bad = wsbench(&["run", cfg.to_str().unwrap(), "--workers", "2,0", "--dry-run"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("`0` is not a worker count") && err.contains("1,2,4,16"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -5,7 +5,8 @@
 //!
 //! `cargo bench -p scheduler --bench targets` (add `-- --quick` for a smoke run,
 //! `-- --reps N`, `-- --only balance,overhead` (any of balance, balance-sleep,
-//! overhead, wakeup), `-- --unpinned`).
+//! overhead, wakeup), `-- --unpinned`, `-- --workers N` (default: every allowed
+//! CPU)).
 
 use crossbeam_utils::CachePadded;
 use rayon::prelude::*;
@@ -23,6 +24,7 @@ struct Args {
     reps: usize,
     quick: bool,
     only: Option<String>,
+    workers: Option<usize>,
 }
 
 fn parse_args() -> Args {
@@ -31,6 +33,7 @@ fn parse_args() -> Args {
         reps: 7,
         quick: false,
         only: None,
+        workers: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -42,6 +45,10 @@ fn parse_args() -> Args {
             }
             "--reps" => args.reps = it.next().and_then(|v| v.parse().ok()).expect("--reps N"),
             "--only" => args.only = it.next(),
+            "--workers" => {
+                args.workers = it.next().and_then(|v| v.parse().ok()).filter(|&n| n >= 1);
+                assert!(args.workers.is_some(), "--workers N (N >= 1)");
+            }
             _ => {} // cargo passes --bench; ignore the rest
         }
     }
@@ -191,6 +198,21 @@ fn process_cpu_seconds() -> f64 {
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
+/// Time this process's threads spent runnable but waiting for a CPU, summed over
+/// all of them, in ns (the second field of `/proc/self/task/*/schedstat`). If a
+/// case ran slowly while this stayed near zero, its threads were running, not
+/// crowded out by other threads or by the machine. 0 where schedstat is missing.
+fn runqueue_wait_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .sum()
+}
+
 type Case<'a> = (&'a str, Box<dyn Fn() -> (Duration, u64) + 'a>);
 
 fn balance(
@@ -311,6 +333,7 @@ fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks:
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut per_task: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut per_task_cpu: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut waits: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     for rep in 0..reps {
         let mut rep_times = vec![0.0; cases.len()];
         let mut rep_cpu = vec![0.0; cases.len()];
@@ -320,8 +343,10 @@ fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks:
             // is counted in this one's CPU time.
             std::thread::sleep(Duration::from_millis(3));
             let cpu = process_cpu_seconds();
+            let wait = runqueue_wait_ns();
             let (d, sum) = (cases[c].1)();
             rep_cpu[c] = process_cpu_seconds() - cpu;
+            waits[c].push((runqueue_wait_ns().saturating_sub(wait)) as f64 / 1e6);
             assert_eq!(sum, expected, "{} checksum mismatch", cases[c].0);
             rep_times[c] = d.as_secs_f64();
         }
@@ -333,18 +358,23 @@ fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks:
         }
     }
     println!("second column: the same with the process's CPU time instead of p x wall time (robust to other load on the machine, blind to idle cores)");
-    println!("| case | median ms | median ns/task overhead (p x wall) | median ns/task overhead (process CPU time) |");
-    println!("|---|---|---|---|");
+    println!("last columns: the slowest repetition, and the time this process's threads waited for a CPU during it (runqueue wait, all threads): a slow run with little wait was the pool's own doing");
+    println!("| case | median ms | median ns/task overhead (p x wall) | median ns/task overhead (process CPU time) | max ms | runqueue wait in it, ms |");
+    println!("|---|---|---|---|---|---|");
     for (c, (name, _)) in cases.iter().enumerate() {
+        let slowest = (0..times[c].len())
+            .max_by(|&a, &b| times[c][a].total_cmp(&times[c][b]))
+            .unwrap_or(0);
+        let (max_ms, max_wait) = (times[c][slowest] * 1e3, waits[c][slowest]);
         let ms = median(&mut times[c]) * 1e3;
         if c == 0 {
             println!(
-                "| {name} | {ms:.2} | {:.1} ns/task serial | |",
+                "| {name} | {ms:.2} | {:.1} ns/task serial | | {max_ms:.2} | {max_wait:.2} |",
                 ms * 1e6 / tasks as f64
             );
         } else {
             println!(
-                "| {name} | {ms:.2} | {:.2} | {:.2} |",
+                "| {name} | {ms:.2} | {:.2} | {:.2} | {max_ms:.2} | {max_wait:.2} |",
                 median(&mut per_task[c]),
                 median(&mut per_task_cpu[c])
             );
@@ -436,7 +466,9 @@ fn wakeup(pool: &Pool, rp: &rayon::ThreadPool, samples: usize) {
 
 fn main() {
     let args = parse_args();
-    let p = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let p = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     // Both pools pinned the same way, one worker per allowed CPU, as `wsbench run`
     // pins them (`--unpinned` leaves placement to the OS). Unpinned, the overhead
     // case varied far more between consecutive runs here (adaptive +14 and -2

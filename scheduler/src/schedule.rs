@@ -304,13 +304,29 @@ const CANCELLED: u8 = 2;
 /// so the caller need not wait for them. A participant runs only if it moves
 /// its ticket from PENDING to RUNNING; a cancelled one just drops its ticket
 /// when its worker gets to it. Each queued participant job owns one `Arc` count.
+///
+/// Where this memory is freed matters to the *tasks*: glibc's allocator keeps
+/// a per-thread cache (tcache) of freed blocks and hands them out again to that
+/// thread whatever thread allocated them. When workers freed the tickets of
+/// calls made from the main thread, each kept blocks of the main thread's heap
+/// in its cache; their next small allocations (a task's `Vec`, say) then landed
+/// in one cache line with another thread's, and allocation-heavy tiny tasks ran
+/// up to 3x slower on those workers for the rest of the pool's life (found as
+/// the overhead benchmark's "pool slower after the balance sections"; see
+/// `results/scheduler-targets/README.md`). Hence two rules: a participant drops
+/// its count *before* its latch decrement, so the caller, which drops its count
+/// only after the latch, frees the tickets on its own thread whenever every
+/// participant ran; and both allocations are whole, aligned cache lines
+/// (`align(128)`, [`CachePadded`] states), so a block a cancelled participant
+/// does free cannot share a line with anyone's data when it is reused.
+#[repr(align(128))]
 struct Tickets {
     /// The `LoopCall` on the caller's stack; dereferenced only by a participant
     /// that won its ticket, which the call's latch waits for.
     call: *const (),
     /// One state per participant: PENDING → RUNNING (by the participant) or
     /// PENDING → CANCELLED (by a participant that left).
-    states: Box<[AtomicU8]>,
+    states: Box<[CachePadded<AtomicU8>]>,
 }
 
 // SAFETY: `call` is only dereferenced under the ticket protocol above (the call
@@ -367,7 +383,10 @@ unsafe fn run_participant<F: Fn(&TaskCtx, usize) + Sync>(data: *const (), w: usi
         }
     }
     wt.flush_busy();
-    // SAFETY: as above; nothing touches `call` after this.
+    // Our count goes before the latch, so the caller frees the tickets (see `Tickets`).
+    drop(tickets);
+    // SAFETY: as above (the call lives on the caller's stack, not in the
+    // tickets); nothing touches `call` after this.
     unsafe { CountLatch::decrement(std::ptr::addr_of!((*call).latch)) };
 }
 
@@ -464,7 +483,9 @@ impl Pool {
         };
         let tickets = Arc::new(Tickets {
             call: &call as *const LoopCall<'_, F> as *const (),
-            states: (0..parts).map(|_| AtomicU8::new(PENDING)).collect(),
+            states: (0..parts)
+                .map(|_| CachePadded::new(AtomicU8::new(PENDING)))
+                .collect(),
         });
         let me = caller.map(|wt| wt.index);
         let others = (0..parts).filter(|&w| Some(w) != me);

@@ -431,6 +431,36 @@ fn parse_workers(src: &Source, v: Option<&Spanned<toml::Value>>) -> Result<Vec<u
     Ok(out)
 }
 
+/// Parses `--workers` on the command line: `all` or a comma list of counts ≥ 1
+/// (sorted, duplicates dropped), the same values the `workers` key takes.
+///
+/// ```
+/// use experiments::run::config::parse_workers_arg;
+/// assert_eq!(parse_workers_arg("8,2,4,2"), Ok(vec![2, 4, 8]));
+/// assert!(parse_workers_arg("2,x").unwrap_err().contains("`x`"));
+/// assert!(parse_workers_arg("0").is_err());
+/// ```
+pub fn parse_workers_arg(text: &str) -> Result<Vec<usize>, String> {
+    let allowed = "`all` or a comma-separated list of worker counts ≥ 1 (e.g. 1,2,4,16)";
+    if text.trim() == "all" {
+        return Ok(all_workers());
+    }
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        match item.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => out.push(n),
+            _ => {
+                return Err(format!(
+                    "`{item}` is not a worker count; expected {allowed}"
+                ))
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
 /// `workers = "all"`: every count 1..=N for up to 16 allowed CPUs; beyond that powers of two and N.
 pub fn all_workers() -> Vec<usize> {
     let n = scheduler::affinity::allowed_cpus().map_or(1, |c| c.len().max(1));

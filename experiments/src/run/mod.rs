@@ -48,6 +48,10 @@ pub struct RunArgs {
     /// Shrink the experiment for a smoke test: at most 2 repetitions, no warmup, a tenth of the tasks.
     #[arg(long)]
     pub quick: bool,
+    /// Replace the config's `workers` (e.g. `1,2,4,16` or `all`), to run a shipped config
+    /// on a bigger or smaller machine; recorded in meta.json like every other setting.
+    #[arg(long, value_name = "LIST", value_parser = config::parse_workers_arg)]
+    pub workers: Option<::std::vec::Vec<usize>>,
     /// Run only every n-th cell starting at i (0 ≤ i < n), e.g. 0/4; join the folders with `wsbench merge`.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<String>,

@@ -35,6 +35,9 @@ pub(super) fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
             (exp, base)
         }
     };
+    if let Some(workers) = &args.workers {
+        exp.workers = workers.clone();
+    }
     if args.quick {
         exp.make_quick();
     }
