@@ -560,13 +560,27 @@ fn workers_on_the_command_line_replace_the_configs() {
         .collect();
     assert_eq!(workers, HashSet::from(["1".to_string()]));
     // Resuming needs the same override: without it the config differs.
-    let o = wsbench(&["run", cfg.to_str().unwrap(), "--resume", out.to_str().unwrap()]);
+    let o = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--resume",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("workers"));
 
-    let bad = wsbench(&["run", cfg.to_str().unwrap(), "--workers", "2,0", "--dry-run"]);
+    let bad = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--workers",
+        "2,0",
+        "--dry-run",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("`0` is not a worker count") && err.contains("1,2,4,16"), "{err}");
+    assert!(
+        err.contains("`0` is not a worker count") && err.contains("1,2,4,16"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }

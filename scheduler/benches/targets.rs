@@ -283,7 +283,14 @@ fn balance(
     }
 }
 
-fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks: usize) {
+fn overhead(
+    pool: &Pool,
+    fresh: &Pool,
+    one: &Pool,
+    rp: &rayon::ThreadPool,
+    reps: usize,
+    tasks: usize,
+) {
     let p = pool.num_workers() as f64;
     let mut rng = SplitMix64::new(7);
     let numbers: Vec<u64> = (0..tasks).map(|_| 2 + rng.below(998)).collect();
@@ -317,6 +324,13 @@ fn overhead(pool: &Pool, one: &Pool, rp: &rayon::ThreadPool, reps: usize, tasks:
         (
             "p std threads, static blocks, no pool",
             Box::new(|| run_plain_threads(pool.num_workers(), &w)),
+        ),
+        // The same pool built just before this section: if it is faster than the
+        // long-lived one, the long-lived pool carries state from its past (the
+        // malloc-cache effect this bench found; see results/scheduler-targets).
+        (
+            "adaptive, pool built for this section",
+            Box::new(|| run_pool(fresh, &w, Schedule::Adaptive)),
         ),
         // Pure bookkeeping cost, without parallel effects: a one-worker pool.
         (
@@ -551,8 +565,14 @@ fn main() {
     }
     if want("overhead") {
         let one = Pool::builder().workers(1).build().expect("pool");
+        let mut fresh = Pool::builder().workers(p);
+        if pinned {
+            fresh = fresh.pin_to(cpus.iter().map(|&c| Some(c)).collect());
+        }
+        let fresh = fresh.build().expect("pool");
         overhead(
             &pool,
+            &fresh,
             &one,
             &rp,
             args.reps.max(7),

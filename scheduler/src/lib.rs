@@ -47,6 +47,7 @@ mod adaptive;
 pub mod affinity;
 mod job;
 mod latch;
+mod malloc_cache;
 pub mod placement;
 mod pool;
 mod schedule;

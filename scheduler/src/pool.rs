@@ -319,6 +319,7 @@ impl PoolBuilder {
             let spawned = std::thread::Builder::new()
                 .name(format!("wsbench-worker-{index}"))
                 .spawn(move || {
+                    crate::malloc_cache::keep_foreign_cached_blocks();
                     let cpu = pin.filter(|&cpu| crate::affinity::pin_current(cpu));
                     let hook_ok = hook.map_or(true, |h| {
                         std::panic::catch_unwind(AssertUnwindSafe(|| h(index))).is_ok()
