@@ -94,8 +94,10 @@ json.dump({
     "what": "cargo bench -p scheduler --bench targets -- --workers P, one file per P (pP.md)",
     "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     "allowed_cpus": int(sys.argv[2]), "cpu_model": model, "kernel": platform.release(),
-    "hostname": platform.node(), "git_commit": sh("git", "rev-parse", "HEAD"),
-    "git_dirty": bool(sh("git", "status", "--porcelain")),
+    "hostname": platform.node(),
+    "binary": os.environ.get("TARGETS") or "cargo bench (built here from this checkout)",
+    "checkout_git_commit": sh("git", "rev-parse", "HEAD"),
+    "checkout_git_dirty": bool(sh("git", "status", "--porcelain")),
 }, open(sys.argv[1], "w"), indent=2)
 EOF
 fi

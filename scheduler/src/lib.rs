@@ -14,7 +14,8 @@
 //!
 //! Modules: `pool` (builder, threads, shutdown), `worker` (search and idle
 //! loop), `sleep` (sleep/wake protocol, loom-checked; see its README), `job` and
-//! `latch` (type-erased jobs and completion), `scope` (join/scope), `schedule`
+//! `latch` (type-erased jobs and completion), `malloc_cache` (keeping the
+//! spawning thread's blocks out of a new worker's malloc cache), `scope` (join/scope), `schedule`
 //! and `adaptive` (for_each_index), [`stats`] (per-worker counters), [`affinity`]
 //! (pinning), [`topology`] (sysfs topology detection) and [`placement`] (where
 //! workers are pinned, in OpenMP's and taskset's words).

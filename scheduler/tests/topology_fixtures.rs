@@ -389,3 +389,36 @@ mod properties {
         }
     }
 }
+
+/// A real machine of ours: the 16-CPU Intel Xeon VM the scaling results in
+/// `results/scaling/16cpu-xeon-vm/` come from, snapshotted there by
+/// `scripts/snapshot-sysfs.sh`. `lscpu` on it (its `machine.txt`) says 16 cores
+/// in one socket, one thread per core, one L3 and one NUMA node.
+#[test]
+fn snapshot_of_the_16_cpu_xeon_vm() {
+    let dir = topology_support::tempdir();
+    let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/xeon-16cpu-vm.sysfs.tar.gz");
+    let status = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(dir.path())
+        .status()
+        .expect("running tar");
+    assert!(status.success(), "unpacking {}", archive.display());
+    let topo = Topology::from_root(&dir.path().join("sysfs")).unwrap();
+    assert_eq!(topo.allowed_cpus(), (0..16).collect::<Vec<_>>());
+    assert_eq!(topo.cores().len(), 16);
+    assert_eq!(topo.packages(), vec![0]);
+    assert_eq!(topo.numa_nodes(), vec![0]);
+    assert_eq!(topo.smt(), Some(false));
+    assert_eq!(topo.llcs(), &[(0..16).collect::<Vec<_>>()]);
+    assert_eq!(
+        topo.cpu_model().as_deref(),
+        Some("Intel(R) Xeon(R) Processor")
+    );
+    assert_eq!(cpus(&topo, "spread", Some(16)), (0..16).collect::<Vec<_>>());
+    assert_eq!(cpus(&topo, "cores", None).len(), 16);
+    assert!(error(&topo, "cores", Some(17)).contains("+oversubscribe"));
+}

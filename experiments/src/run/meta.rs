@@ -6,7 +6,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 
 use super::config::Experiment;
 use super::plan::Shard;
@@ -59,32 +58,15 @@ fn read_trim(path: &str) -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn command_output(program: &str, args: &[&str], dir: Option<&Path>) -> Option<String> {
-    let mut c = Command::new(program);
-    c.args(args);
-    if let Some(d) = dir {
-        c.current_dir(d);
-    }
-    let out = c.output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// The git commit and dirty flag of the source tree this binary was built from.
+/// The git commit and dirty flag of the source tree this binary was built from,
+/// recorded at build time (`build.rs`), so they stay true wherever it runs.
 fn git() -> Value {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let commit = command_output("git", &["rev-parse", "HEAD"], Some(dir));
-    let dirty = command_output(
-        "git",
-        &["status", "--porcelain", "--untracked-files=no"],
-        Some(dir),
-    )
-    .map(|s| !s.is_empty());
-    json!({
-        "commit": commit.unwrap_or_else(|| "unknown".into()),
-        "dirty": dirty.map_or(json!("unknown"), Value::Bool),
-    })
+    let dirty = match env!("WSBENCH_BUILD_DIRTY") {
+        "true" => json!(true),
+        "false" => json!(false),
+        _ => json!("unknown"),
+    };
+    json!({ "commit": env!("WSBENCH_BUILD_COMMIT"), "dirty": dirty })
 }
 
 fn cpu_model() -> String {
@@ -124,7 +106,7 @@ pub fn machine(placements: Value, topology: Value, clock: Value) -> Value {
         _ => "unknown".to_string(),
     };
     json!({
-        "rustc": command_output("rustc", &["-V"], None).unwrap_or_else(|| "unknown".into()),
+        "rustc": env!("WSBENCH_BUILD_RUSTC"),
         "profile": if cfg!(debug_assertions) { "debug" } else { "release" },
         "git": git(),
         "hostname": read_trim("/proc/sys/kernel/hostname"),
