@@ -85,6 +85,19 @@ fn run_keys(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `wsbench run CONFIG --resume OUT` must fail with exit 2, naming the config key that differs.
+fn assert_resume_refused(config: &Path, out: &Path, key: &str) {
+    let o = wsbench(&[
+        "run",
+        config.to_str().unwrap(),
+        "--resume",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(key), "{err}");
+}
+
 fn meta(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap()
 }
@@ -294,18 +307,7 @@ fn an_interrupted_sweep_resumes_without_repeats() {
 
     // Resuming with another config is refused and changes nothing.
     let other = write_config(tmp.path(), "other.toml", &config(r#""static""#));
-    let o = wsbench(&[
-        "run",
-        other.to_str().unwrap(),
-        "--resume",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("strategies"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_resume_refused(&other, &out, "strategies");
     assert_eq!(run_keys(&out).len(), 4);
 
     // A run killed between its writes leaves rows with no runs.csv row: they must go.
@@ -560,14 +562,7 @@ fn workers_on_the_command_line_replace_the_configs() {
         .collect();
     assert_eq!(workers, HashSet::from(["1".to_string()]));
     // Resuming needs the same override: without it the config differs.
-    let o = wsbench(&[
-        "run",
-        cfg.to_str().unwrap(),
-        "--resume",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("workers"));
+    assert_resume_refused(&cfg, &out, "workers");
 
     let bad = wsbench(&[
         "run",
