@@ -213,6 +213,57 @@ fn runqueue_wait_ns() -> u64 {
         .sum()
 }
 
+/// How many CPUs' worth of work the machine gives us right now: p plain threads
+/// each spin a fixed loop (about 2 ms), against one thread spinning it alone;
+/// p when all p CPUs are ours, about 1 when the VM has lost all but one. A
+/// phase whose repetitions ran below p measured the machine, not the schedules.
+fn machine_capacity(p: usize, iters: u64) -> f64 {
+    fn spin(iters: u64) -> u64 {
+        let mut x = 0u64;
+        for i in 0..iters {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+        }
+        x
+    }
+    let t = Instant::now();
+    std::hint::black_box(spin(iters));
+    let one = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..p {
+            s.spawn(|| std::hint::black_box(spin(iters)));
+        }
+    });
+    let all = t.elapsed().as_secs_f64();
+    (p as f64 * one / all).min(p as f64)
+}
+
+/// Spin iterations that take about 2 ms on this thread.
+fn capacity_iters() -> u64 {
+    let probe = 1_000_000u64;
+    let t = Instant::now();
+    let mut x = 0u64;
+    for i in 0..probe {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+    }
+    std::hint::black_box(x);
+    let per = t.elapsed().as_secs_f64() / probe as f64;
+    ((2e-3 / per) as u64).max(10_000)
+}
+
+/// One line under a phase: the lowest and median capacity over its repetitions
+/// (each the lower of a probe before and after its cases), flagged when low.
+fn print_capacity(p: usize, caps: &mut [f64]) {
+    let min = caps.iter().copied().fold(f64::MAX, f64::min);
+    let med = median(caps);
+    let flag = if min < p as f64 - 0.5 {
+        " -- LOW: some repetitions ran with less than p CPUs; read this phase as the machine's"
+    } else {
+        ""
+    };
+    println!("machine capacity (CPUs' worth, of p = {p}) per repetition: min {min:.2}, median {med:.2}{flag}");
+}
+
 type Case<'a> = (&'a str, Box<dyn Fn() -> (Duration, u64) + 'a>);
 
 fn balance(
@@ -227,6 +278,7 @@ fn balance(
     println!("lower bound LB = max(sum of serial task times / p, max serial task time), per repetition; target <= 1.02 x LB");
     println!("| order | case | median ms | median x LB | min x LB | max x LB |");
     println!("|---|---|---|---|---|---|");
+    let mut capacities: Vec<(String, Vec<f64>)> = Vec::new();
     for (order, w) in sets {
         let w: &dyn Workload = &**w;
         let cases: Vec<Case> = vec![
@@ -249,7 +301,10 @@ fn balance(
         let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
         let mut lbs = Vec::new();
         let mut serials = Vec::new();
+        let mut caps = Vec::new();
+        let iters = capacity_iters();
         for rep in 0..reps {
+            let cap_before = machine_capacity(p as usize, iters);
             let (total, max, expected) = serial_timed(w);
             let lb = (total / p).max(max);
             lbs.push(lb);
@@ -262,7 +317,9 @@ fn balance(
                 times[c].push(d.as_secs_f64());
                 ratios[c].push(d.as_secs_f64() / lb);
             }
+            caps.push(cap_before.min(machine_capacity(p as usize, iters)));
         }
+        capacities.push((order.clone(), caps));
         println!(
             "| {order} | serial (sum of task times) | {:.1} | LB median {:.1} ms | | |",
             median(&mut serials) * 1e3,
@@ -280,6 +337,10 @@ fn balance(
                 mx
             );
         }
+    }
+    for (order, caps) in &mut capacities {
+        print!("{order}: ");
+        print_capacity(p as usize, caps);
     }
 }
 
@@ -348,7 +409,10 @@ fn overhead(
     let mut per_task: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut per_task_cpu: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut waits: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let iters = capacity_iters();
+    let mut caps = Vec::new();
     for rep in 0..reps {
+        caps.push(machine_capacity(p as usize, iters));
         let mut rep_times = vec![0.0; cases.len()];
         let mut rep_cpu = vec![0.0; cases.len()];
         for k in 0..cases.len() {
@@ -394,6 +458,7 @@ fn overhead(
             );
         }
     }
+    print_capacity(p as usize, &mut caps);
 }
 
 fn wakeup(pool: &Pool, rp: &rayon::ThreadPool, samples: usize) {
