@@ -214,7 +214,7 @@ fn runqueue_wait_ns() -> u64 {
 }
 
 /// How many CPUs' worth of work the machine gives us right now: p plain threads
-/// each spin a fixed loop (about 2 ms), against one thread spinning it alone;
+/// each spin a fixed loop (about 4 ms), against one thread spinning it alone;
 /// p when all p CPUs are ours, about 1 when the VM has lost all but one. A
 /// phase whose repetitions ran below p measured the machine, not the schedules.
 fn machine_capacity(p: usize, iters: u64) -> f64 {
@@ -225,20 +225,24 @@ fn machine_capacity(p: usize, iters: u64) -> f64 {
         }
         x
     }
-    let t = Instant::now();
-    std::hint::black_box(spin(iters));
-    let one = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..p {
-            s.spawn(|| std::hint::black_box(spin(iters)));
-        }
-    });
-    let all = t.elapsed().as_secs_f64();
+    // Let the pools' idle workers park first: spinning ones would compete.
+    std::thread::sleep(Duration::from_millis(5));
+    // Both sides start and join threads, so that cost cancels out.
+    let timed = |threads: usize| {
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| std::hint::black_box(spin(iters)));
+            }
+        });
+        t.elapsed().as_secs_f64()
+    };
+    let one = timed(1);
+    let all = timed(p);
     (p as f64 * one / all).min(p as f64)
 }
 
-/// Spin iterations that take about 2 ms on this thread.
+/// Spin iterations that take about 4 ms on this thread.
 fn capacity_iters() -> u64 {
     let probe = 1_000_000u64;
     let t = Instant::now();
@@ -248,7 +252,7 @@ fn capacity_iters() -> u64 {
     }
     std::hint::black_box(x);
     let per = t.elapsed().as_secs_f64() / probe as f64;
-    ((2e-3 / per) as u64).max(10_000)
+    ((4e-3 / per) as u64).max(10_000)
 }
 
 /// One line under a phase: the lowest and median capacity over its repetitions
