@@ -542,7 +542,13 @@ fn a_checksum_mismatch_fails_loudly_and_keeps_the_rows() {
 #[test]
 fn workers_on_the_command_line_replace_the_configs() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = write_config(tmp.path(), "tiny.toml", &config(r#""static""#));
+    // Also the stealing policy keys, with a schedule that steals.
+    let text = config(r#""static", "work-stealing:1""#).replacen(
+        "\n",
+        "\nvictim_order = \"topology\"\nsteal = \"half\"\n",
+        1,
+    );
+    let cfg = write_config(tmp.path(), "tiny.toml", &text);
     let out = tmp.path().join("out");
     let o = wsbench(&[
         "run",
@@ -554,6 +560,8 @@ fn workers_on_the_command_line_replace_the_configs() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(meta(&out)["config"]["workers"], serde_json::json!([1]));
+    assert_eq!(meta(&out)["config"]["victim_order"], "topology");
+    assert_eq!(meta(&out)["config"]["steal"], "half");
     let (header, rows) = csv_rows(&out.join("runs.csv"));
     let workers: HashSet<String> = rows
         .iter()

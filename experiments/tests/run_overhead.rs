@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use experiments::run::config::Experiment;
-use experiments::run::execute::Executor;
+use experiments::run::execute::{Executor, StealPolicy};
 use experiments::run::plan::Cell;
 use experiments::run::record::{ClockCosts, TaskClock};
 use scheduler::topology::Topology;
@@ -44,7 +44,11 @@ fn recording_overhead_on_the_uneven_workload() {
         experiments::run::build::build(spec, std::path::Path::new(".")).unwrap();
     let costs = ClockCosts::measure();
     println!("clock costs: {costs:?}");
-    let mut exec = Executor::new(TaskClock::new(costs.chosen), Topology::detect().unwrap());
+    let mut exec = Executor::new(
+        TaskClock::new(costs.chosen),
+        Topology::detect().unwrap(),
+        StealPolicy::default(),
+    );
     let reps = 15;
     println!("| strategy | wall on | wall off | wall ratio | CPU on | CPU off | CPU ratio |");
     println!("|---|--:|--:|--:|--:|--:|--:|");

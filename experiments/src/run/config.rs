@@ -57,6 +57,10 @@ pub struct ExperimentFile {
     latency: Option<bool>,
     #[serde(default)]
     pool_in_timing: Option<bool>,
+    #[serde(default)]
+    victim_order: Option<Spanned<String>>,
+    #[serde(default)]
+    steal: Option<Spanned<String>>,
     #[serde(default, rename = "workload")]
     workloads: Vec<Spanned<WorkloadFile>>,
 }
@@ -103,6 +107,13 @@ pub struct Experiment {
     pub latency: bool,
     /// Whether pool creation is inside the timed region (the default of every workload).
     pub pool_in_timing: bool,
+    /// Where our pool's thieves look first: `random`, `round-robin` or `topology`
+    /// (nearest first: SMT sibling, shared cache, package, anywhere).
+    #[serde(default = "default_victim_order")]
+    pub victim_order: String,
+    /// How much one steal from a deque takes: `one` or `half`.
+    #[serde(default = "default_steal")]
+    pub steal: String,
     /// Whether `--quick` shrank this experiment.
     pub quick: bool,
     /// The workloads, one per size of a sweep.
@@ -351,6 +362,8 @@ impl Experiment {
             strategies,
             latency: f.latency.unwrap_or(true),
             pool_in_timing: f.pool_in_timing.unwrap_or(false),
+            victim_order: one_of(src, f.victim_order.as_ref(), "victim_order", VICTIM_ORDERS)?,
+            steal: one_of(src, f.steal.as_ref(), "steal", STEAL_AMOUNTS)?,
             quick: false,
             workloads,
         })
@@ -429,6 +442,43 @@ fn parse_workers(src: &Source, v: Option<&Spanned<toml::Value>>) -> Result<Vec<u
     out.sort_unstable();
     out.dedup();
     Ok(out)
+}
+
+/// The values of `victim_order`; the first is the default.
+pub const VICTIM_ORDERS: &[&str] = &["random", "round-robin", "topology"];
+/// The values of `steal`; the first is the default.
+pub const STEAL_AMOUNTS: &[&str] = &["one", "half"];
+
+fn default_victim_order() -> String {
+    VICTIM_ORDERS[0].to_string()
+}
+
+fn default_steal() -> String {
+    STEAL_AMOUNTS[0].to_string()
+}
+
+/// A key that takes one of a few names (the first is the default when absent).
+fn one_of(
+    src: &Source,
+    v: Option<&Spanned<String>>,
+    key: &str,
+    allowed: &[&str],
+) -> Result<String, String> {
+    let Some(v) = v else {
+        return Ok(allowed[0].to_string());
+    };
+    if allowed.contains(&v.get_ref().as_str()) {
+        return Ok(v.get_ref().clone());
+    }
+    Err(src.err(
+        &v.span(),
+        key,
+        format!(
+            "`{}` is not allowed; expected one of: {}",
+            v.get_ref(),
+            allowed.join(", ")
+        ),
+    ))
 }
 
 /// Parses `--workers` on the command line: `all` or a comma list of counts ≥ 1
@@ -689,6 +739,27 @@ pool_in_timing = true
         assert!(
             err.contains("dynamc") && err.contains("rayon-fine") && err.contains("work-stealing"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn stealing_policy_keys_default_and_are_checked() {
+        let e = Experiment::parse("x.toml", GOOD).unwrap();
+        assert_eq!(
+            (e.victim_order.as_str(), e.steal.as_str()),
+            ("random", "one")
+        );
+        let text = GOOD.replacen("\n", "\nvictim_order = \"topology\"\nsteal = \"half\"\n", 1);
+        let e = Experiment::parse("x.toml", &text).unwrap();
+        assert_eq!(
+            (e.victim_order.as_str(), e.steal.as_str()),
+            ("topology", "half")
+        );
+        let text = GOOD.replacen("\n", "\nvictim_order = \"nearest\"\n", 1);
+        let err = Experiment::parse("x.toml", &text).unwrap_err();
+        assert_eq!(
+            err,
+            "x.toml:2: key `victim_order`: `nearest` is not allowed; expected one of: random, round-robin, topology"
         );
     }
 

@@ -19,7 +19,7 @@ use anyhow::{anyhow, Context};
 use rayon::prelude::*;
 use scheduler::placement::Placement;
 use scheduler::topology::Topology;
-use scheduler::{Pool, Schedule};
+use scheduler::{Pool, Schedule, StealAmount, VictimOrder};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -85,6 +85,7 @@ pub struct Outcome {
 pub struct Executor {
     clock: TaskClock,
     topology: Topology,
+    policy: StealPolicy,
     /// Recording on for the run in progress (set by [`Executor::run`]).
     latency: bool,
     pools: HashMap<(usize, String), Pool>,
@@ -119,10 +120,45 @@ pub fn resolve(
         .map_err(|e| format!("{e}"))
 }
 
-fn build_pool(cpus: &[Option<usize>]) -> anyhow::Result<Pool> {
+/// The experiment's stealing policy for our pool (`victim_order`, `steal` in the config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StealPolicy {
+    /// `random`, `round-robin` or `topology`.
+    pub victim_order: String,
+    /// `one` or `half`.
+    pub steal: String,
+}
+
+impl Default for StealPolicy {
+    /// The pool's defaults: random victims, one job per steal.
+    fn default() -> Self {
+        StealPolicy {
+            victim_order: "random".into(),
+            steal: "one".into(),
+        }
+    }
+}
+
+fn build_pool(
+    cpus: &[Option<usize>],
+    policy: &StealPolicy,
+    topology: &Topology,
+) -> anyhow::Result<Pool> {
+    let victims = match policy.victim_order.as_str() {
+        "round-robin" => VictimOrder::RoundRobin,
+        // Nearest first, from the workers' CPUs (unpinned workers count as far).
+        "topology" => VictimOrder::Topology(topology.victim_order(cpus)),
+        _ => VictimOrder::Random,
+    };
+    let amount = match policy.steal.as_str() {
+        "half" => StealAmount::Half,
+        _ => StealAmount::One,
+    };
     Pool::builder()
         .workers(cpus.len())
         .pin_to(cpus.to_vec())
+        .victim_order(victims)
+        .steal_amount(amount)
         .build()
         .map_err(|e| anyhow!("building a pool of {} workers: {e}", cpus.len()))
 }
@@ -150,10 +186,11 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 
 impl Executor {
     /// An executor for one experiment.
-    pub fn new(clock: TaskClock, topology: Topology) -> Executor {
+    pub fn new(clock: TaskClock, topology: Topology, policy: StealPolicy) -> Executor {
         Executor {
             clock,
             topology,
+            policy,
             latency: true,
             pools: HashMap::new(),
             rayon_pools: HashMap::new(),
@@ -199,7 +236,8 @@ impl Executor {
         // differently by the OS scheduler on a busy machine).
         let key = (1, cell.placement.clone());
         if !self.pools.contains_key(&key) {
-            self.pools.insert(key.clone(), build_pool(&cpus[..1])?);
+            let pool = build_pool(&cpus[..1], &self.policy, &self.topology)?;
+            self.pools.insert(key.clone(), pool);
         }
         let pool = &self.pools[&key];
         let cpu = pool.worker_cpus().first().copied().flatten();
@@ -271,7 +309,8 @@ impl Executor {
     ) -> anyhow::Result<Outcome> {
         let key = (cell.workers, cell.placement.clone());
         if !in_timing && !self.pools.contains_key(&key) {
-            self.pools.insert(key.clone(), build_pool(cpus)?);
+            let pool = build_pool(cpus, &self.policy, &self.topology)?;
+            self.pools.insert(key.clone(), pool);
         }
         let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
         let clock = &self.clock;
@@ -295,7 +334,7 @@ impl Executor {
         };
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| -> anyhow::Result<()> {
             if in_timing {
-                let pool = build_pool(cpus)?;
+                let pool = build_pool(cpus, &self.policy, &self.topology)?;
                 pool.reset_stats();
                 body(&pool);
                 fresh = Some(pool);

@@ -25,7 +25,7 @@ use workloads::workload::Workload;
 
 use super::build;
 use super::config::{Experiment, WorkloadSpec};
-use super::execute::{Executor, Outcome};
+use super::execute::{Executor, Outcome, StealPolicy};
 use super::meta::{self, Meta};
 use super::output::{
     append_hlog, latency_rows, percentile_distribution, write_rows_atomic, Appender, LatencyRow,
@@ -330,7 +330,11 @@ pub fn run(args: RunArgs) -> CliResult {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut exec = Executor::new(TaskClock::new(clock_costs.chosen), topo);
+    let policy = StealPolicy {
+        victim_order: exp.victim_order.clone(),
+        steal: exp.steal.clone(),
+    };
+    let mut exec = Executor::new(TaskClock::new(clock_costs.chosen), topo, policy);
     let specs: HashMap<&str, &WorkloadSpec> =
         exp.workloads.iter().map(|w| (w.name.as_str(), w)).collect();
     let mut stop = Stop::Complete;
