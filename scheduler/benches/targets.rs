@@ -218,13 +218,6 @@ fn runqueue_wait_ns() -> u64 {
 /// p when all p CPUs are ours, about 1 when the VM has lost all but one. A
 /// phase whose repetitions ran below p measured the machine, not the schedules.
 fn machine_capacity(p: usize, iters: u64) -> f64 {
-    fn spin(iters: u64) -> u64 {
-        let mut x = 0u64;
-        for i in 0..iters {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
-        }
-        x
-    }
     // Let the pools' idle workers park first: spinning ones would compete.
     std::thread::sleep(Duration::from_millis(5));
     // Both sides start and join threads, so that cost cancels out.
@@ -242,15 +235,20 @@ fn machine_capacity(p: usize, iters: u64) -> f64 {
     (p as f64 * one / all).min(p as f64)
 }
 
+/// The capacity probe's fixed loop: `iters` dependent multiply-adds.
+fn spin(iters: u64) -> u64 {
+    let mut x = 0u64;
+    for i in 0..iters {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+    }
+    x
+}
+
 /// Spin iterations that take about 4 ms on this thread.
 fn capacity_iters() -> u64 {
     let probe = 1_000_000u64;
     let t = Instant::now();
-    let mut x = 0u64;
-    for i in 0..probe {
-        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
-    }
-    std::hint::black_box(x);
+    std::hint::black_box(spin(probe));
     let per = t.elapsed().as_secs_f64() / probe as f64;
     ((4e-3 / per) as u64).max(10_000)
 }
@@ -563,16 +561,24 @@ fn main() {
         .take(p)
         .collect();
     let pinned = !args.unpinned && cpus.len() == p;
-    let mut builder = Pool::builder().workers(p);
+    // Our pools: p workers, pinned like rayon's when `pinned`.
+    let our_pool = || {
+        let builder = Pool::builder().workers(p);
+        let builder = if pinned {
+            builder.pin_to(cpus.iter().map(|&c| Some(c)).collect())
+        } else {
+            builder
+        };
+        builder.build().expect("pool")
+    };
     let mut rayon_builder = rayon::ThreadPoolBuilder::new().num_threads(p);
     if pinned {
-        builder = builder.pin_to(cpus.iter().map(|&c| Some(c)).collect());
         let cpus = cpus.clone();
         rayon_builder = rayon_builder.start_handler(move |i| {
             scheduler::affinity::pin_current(cpus[i]);
         });
     }
-    let pool = builder.build().expect("pool");
+    let pool = our_pool();
     let rp = rayon_builder.build().expect("rayon pool");
     println!(
         "# wsbench scheduler targets (p = {p}, {} repetitions{}, workers {})",
@@ -634,11 +640,7 @@ fn main() {
     }
     if want("overhead") {
         let one = Pool::builder().workers(1).build().expect("pool");
-        let mut fresh = Pool::builder().workers(p);
-        if pinned {
-            fresh = fresh.pin_to(cpus.iter().map(|&c| Some(c)).collect());
-        }
-        let fresh = fresh.build().expect("pool");
+        let fresh = our_pool();
         overhead(
             &pool,
             &fresh,

@@ -144,15 +144,18 @@ fn build_pool(
     policy: &StealPolicy,
     topology: &Topology,
 ) -> anyhow::Result<Pool> {
+    // The config checked the names (config::VICTIM_ORDERS, config::STEAL_AMOUNTS).
     let victims = match policy.victim_order.as_str() {
+        "random" => VictimOrder::Random,
         "round-robin" => VictimOrder::RoundRobin,
         // Nearest first, from the workers' CPUs (unpinned workers count as far).
         "topology" => VictimOrder::Topology(topology.victim_order(cpus)),
-        _ => VictimOrder::Random,
+        other => return Err(anyhow!("unknown victim_order `{other}`")),
     };
     let amount = match policy.steal.as_str() {
+        "one" => StealAmount::One,
         "half" => StealAmount::Half,
-        _ => StealAmount::One,
+        other => return Err(anyhow!("unknown steal `{other}`")),
     };
     Pool::builder()
         .workers(cpus.len())
