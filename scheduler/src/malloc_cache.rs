@@ -16,8 +16,9 @@
 //! every cached block out of the cache and keeps (leaks) the few that lie
 //! outside the worker's own arena, so they are never handed to a task. It only
 //! knows glibc's layout (each thread arena's heaps are aligned to 64 MiB);
-//! elsewhere it does nothing. The pool itself no longer frees another thread's
-//! small blocks on its hot paths (see `Tickets` in `schedule.rs`).
+//! elsewhere it does nothing. The pool itself no longer makes a worker free the
+//! caller's small blocks: the caller frees each call's tickets (`Tickets` in
+//! `schedule.rs`), and each worker makes its own deque (`Pool`'s start-up).
 
 /// Blocks up to this many bytes are cached per thread (glibc's default).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -23,6 +23,15 @@
 //! itself a worker of this pool does not block: it runs other jobs while it
 //! waits ([`crate::worker::WorkerThread::wait_until`]).
 //!
+//! # Start-up order
+//!
+//! 1. `build` spawns the workers. Each clears foreign blocks from its malloc
+//!    cache (`malloc_cache.rs`), pins itself, makes its own deque (so the deque's
+//!    memory is its own), runs the start hook and reports its `Stealer`.
+//! 2. With every stealer in hand, `build` makes the [`Shared`] state and sends it
+//!    to each worker, which only then enters its loop. If a spawn fails, the
+//!    workers already started see their channel close and exit, and are joined.
+//!
 //! # Shutdown order
 //!
 //! 1. `Pool::drop` can only run when no call is in progress (every call borrows
@@ -282,16 +291,85 @@ impl PoolBuilder {
             VictimOrder::RoundRobin => Victims::RoundRobin,
             VictimOrder::Topology(lists) => Victims::Lists(complete_victim_lists(lists, n)?),
         };
-        let deques: Vec<Worker<JobRef>> = (0..n)
-            .map(|_| match self.deque_order {
-                DequeOrder::Lifo => Worker::new_lifo(),
-                DequeOrder::Fifo => Worker::new_fifo(),
-            })
-            .collect();
+        // Start-up, in two steps. Each worker thread first makes its own deque,
+        // so the deque's memory comes from that thread's allocator arena and is
+        // freed there when the deque grows (see `malloc_cache.rs` for why the
+        // freeing thread matters), and reports its `Stealer`. Then the builder,
+        // holding every stealer, makes the shared state and hands it to each
+        // worker, which only then enters its loop.
+        type Started = (usize, Option<usize>, bool, Stealer<JobRef>);
+        let (started_tx, started_rx) = mpsc::channel::<Started>();
+        let mut threads = Vec::with_capacity(n);
+        let mut hand_over = Vec::with_capacity(n);
+        for index in 0..n {
+            let pin = self.pin_to.as_ref().and_then(|p| p[index]);
+            let hook = self.on_worker_start.clone();
+            let started = started_tx.clone();
+            let deque_order = self.deque_order;
+            let (shared_tx, shared_rx) = mpsc::channel::<Arc<Shared>>();
+            let spawned = std::thread::Builder::new()
+                .name(format!("wsbench-worker-{index}"))
+                .spawn(move || {
+                    crate::malloc_cache::keep_foreign_cached_blocks();
+                    let cpu = pin.filter(|&cpu| crate::affinity::pin_current(cpu));
+                    let deque = match deque_order {
+                        DequeOrder::Lifo => Worker::new_lifo(),
+                        DequeOrder::Fifo => Worker::new_fifo(),
+                    };
+                    let hook_ok = hook.map_or(true, |h| {
+                        std::panic::catch_unwind(AssertUnwindSafe(|| h(index))).is_ok()
+                    });
+                    let _ = started.send((index, cpu, hook_ok, deque.stealer()));
+                    // No shared state: the build failed before it was made.
+                    let Ok(shared) = shared_rx.recv() else { return };
+                    // Tasks' panics are caught where they run; one escaping to
+                    // here is a scheduler bug. Abort rather than leave callers
+                    // waiting forever for a worker that is gone.
+                    let run = AssertUnwindSafe(|| WorkerThread::new(index, deque, shared).main_loop());
+                    if std::panic::catch_unwind(run).is_err() {
+                        eprintln!("wsbench: scheduler bug: worker {index} panicked outside any task; aborting");
+                        std::process::abort();
+                    }
+                });
+            match spawned {
+                Ok(handle) => {
+                    threads.push(handle);
+                    hand_over.push(shared_tx);
+                }
+                Err(source) => {
+                    // The threads started so far see their channel close and exit.
+                    drop(hand_over);
+                    for handle in threads {
+                        let _ = handle.join();
+                    }
+                    return Err(BuildError::Spawn {
+                        worker: index,
+                        source,
+                    });
+                }
+            }
+        }
+        drop(started_tx);
+        let mut worker_cpus = vec![None; n];
+        let mut stealers: Vec<Option<Stealer<JobRef>>> = (0..n).map(|_| None).collect();
+        let mut failed_hook = None;
+        for _ in 0..n {
+            let (index, cpu, hook_ok, stealer) = started_rx
+                .recv()
+                .expect("a worker thread died while starting");
+            worker_cpus[index] = cpu;
+            stealers[index] = Some(stealer);
+            if !hook_ok {
+                failed_hook = failed_hook.or(Some(index));
+            }
+        }
         let shared = Arc::new(Shared {
             injector: Injector::new(),
             inboxes: (0..n).map(|_| Injector::new()).collect(),
-            stealers: deques.iter().map(Worker::stealer).collect(),
+            stealers: stealers
+                .into_iter()
+                .map(|s| s.expect("every worker reported its stealer"))
+                .collect(),
             victims,
             steal_amount: self.steal_amount,
             deque_order: self.deque_order,
@@ -303,59 +381,18 @@ impl PoolBuilder {
             epoch: Instant::now(),
             stats_reset_ns: AtomicU64::new(0),
         });
-
-        let (started_tx, started_rx) = mpsc::channel::<(usize, Option<usize>, bool)>();
-        let mut pool = Pool {
-            shared: shared.clone(),
-            threads: Vec::with_capacity(n),
-            worker_cpus: vec![None; n],
+        for shared_tx in hand_over {
+            shared_tx
+                .send(shared.clone())
+                .expect("a worker thread died while starting");
+        }
+        // From here on, dropping `pool` shuts the workers down and joins them.
+        let pool = Pool {
+            shared,
+            threads,
+            worker_cpus,
             baseline: Mutex::new(vec![WorkerStats::default(); n]),
         };
-        for (index, deque) in deques.into_iter().enumerate() {
-            let shared = shared.clone();
-            let pin = self.pin_to.as_ref().and_then(|p| p[index]);
-            let hook = self.on_worker_start.clone();
-            let started = started_tx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("wsbench-worker-{index}"))
-                .spawn(move || {
-                    crate::malloc_cache::keep_foreign_cached_blocks();
-                    let cpu = pin.filter(|&cpu| crate::affinity::pin_current(cpu));
-                    let hook_ok = hook.map_or(true, |h| {
-                        std::panic::catch_unwind(AssertUnwindSafe(|| h(index))).is_ok()
-                    });
-                    let _ = started.send((index, cpu, hook_ok));
-                    // Tasks' panics are caught where they run; one escaping to
-                    // here is a scheduler bug. Abort rather than leave callers
-                    // waiting forever for a worker that is gone.
-                    let run = AssertUnwindSafe(|| WorkerThread::new(index, deque, shared).main_loop());
-                    if std::panic::catch_unwind(run).is_err() {
-                        eprintln!("wsbench: scheduler bug: worker {index} panicked outside any task; aborting");
-                        std::process::abort();
-                    }
-                });
-            match spawned {
-                Ok(handle) => pool.threads.push(handle),
-                // Dropping `pool` shuts down the threads started so far.
-                Err(source) => {
-                    return Err(BuildError::Spawn {
-                        worker: index,
-                        source,
-                    })
-                }
-            }
-        }
-        drop(started_tx);
-        let mut failed_hook = None;
-        for _ in 0..n {
-            let (index, cpu, hook_ok) = started_rx
-                .recv()
-                .expect("a worker thread died while starting");
-            pool.worker_cpus[index] = cpu;
-            if !hook_ok {
-                failed_hook = failed_hook.or(Some(index));
-            }
-        }
         match failed_hook {
             Some(worker) => Err(BuildError::StartHookPanicked(worker)),
             None => Ok(pool),

@@ -7,9 +7,9 @@
 //! tasks' next small allocations then shared cache lines with another thread's,
 //! and allocation-heavy tiny tasks ran up to 3x slower on that worker for the
 //! rest of the pool's life (see `Tickets` in `src/schedule.rs`). Timing cannot
-//! be asserted in a test; the cause can: this allocator marks every block with
-//! whether a worker allocated it, and counts the blocks that a worker frees but
-//! another thread allocated.
+//! be asserted in a test; the cause can: this allocator marks every block the
+//! calling (test) thread allocates, and counts the marked blocks that another
+//! thread, a worker, frees.
 
 use scheduler::{Pool, Schedule};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 thread_local! {
-    static ON_WORKER: Cell<bool> = const { Cell::new(false) };
+    /// Set on the test's own thread: the caller of the pool's APIs.
+    static CALLER: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Blocks up to this size go to glibc's tcache when freed (its default limit).
@@ -35,12 +36,12 @@ fn header(layout: Layout) -> usize {
     layout.align().max(16)
 }
 
-fn on_worker() -> bool {
-    ON_WORKER.try_with(Cell::get).unwrap_or(false)
+fn on_caller() -> bool {
+    CALLER.try_with(Cell::get).unwrap_or(false)
 }
 
 // SAFETY: every block is `header` bytes of System memory in front of the
-// caller's block; the header's last byte records who allocated it. Layouts
+// caller's block; the header's last byte records whether the caller allocated it. Layouts
 // passed to System are valid: size + header with the same (power-of-two) align.
 unsafe impl GlobalAlloc for Marking {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -52,7 +53,7 @@ unsafe impl GlobalAlloc for Marking {
         }
         // SAFETY: base .. base + h is ours; the flag is its last byte.
         unsafe {
-            *base.add(h - 1) = on_worker() as u8;
+            *base.add(h - 1) = on_caller() as u8;
             base.add(h)
         }
     }
@@ -62,8 +63,8 @@ unsafe impl GlobalAlloc for Marking {
         // SAFETY: `ptr` came from `alloc` above with this layout.
         let base = unsafe { ptr.sub(h) };
         // SAFETY: the flag byte written by `alloc`.
-        let by_worker = unsafe { *base.add(h - 1) } != 0;
-        if on_worker() && !by_worker && layout.size() <= TCACHE_MAX {
+        let by_caller = unsafe { *base.add(h - 1) } != 0;
+        if by_caller && !on_caller() && layout.size() <= TCACHE_MAX {
             CROSS_SMALL.fetch_add(1, Ordering::Relaxed);
             if layout.align() < LINE || layout.size() % LINE != 0 {
                 CROSS_SMALL_UNPADDED.fetch_add(1, Ordering::Relaxed);
@@ -85,17 +86,20 @@ static GLOBAL: Marking = Marking;
 /// The counters are process-wide: one test at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// Takes the one-test-at-a-time lock and marks this thread as the caller.
+fn as_caller() -> std::sync::MutexGuard<'static, ()> {
+    let one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    CALLER.with(|c| c.set(true));
+    one
+}
+
 fn pool(workers: usize) -> Pool {
-    Pool::builder()
-        .workers(workers)
-        .on_worker_start(|_| ON_WORKER.with(|w| w.set(true)))
-        .build()
-        .unwrap()
+    Pool::builder().workers(workers).build().unwrap()
 }
 
 #[test]
 fn workers_free_no_small_block_of_the_caller_when_every_participant_runs() {
-    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = as_caller();
     // Schedules whose every participant runs (no cancellation): the caller
     // must free all of each call's bookkeeping itself.
     for schedule in [
@@ -123,7 +127,7 @@ fn workers_free_no_small_block_of_the_caller_when_every_participant_runs() {
 
 #[test]
 fn blocks_a_worker_frees_for_the_caller_are_whole_cache_lines() {
-    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = as_caller();
     // Adaptive, Dynamic and Guided cancel participants that have not started;
     // those drop the call's bookkeeping later, on their worker.
     for schedule in [
