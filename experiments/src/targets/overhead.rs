@@ -11,6 +11,7 @@
 use super::cases::{on_plain_threads, on_pool, on_rayon, serial, Case};
 use super::probes::{capacity_line, process_cpu_seconds, runqueue_wait_ns, CapacityProbe};
 use super::{median, Setup};
+use anyhow::Context;
 use scheduler::{Pool, Schedule};
 use std::time::Duration;
 use workloads::factor::Method;
@@ -18,7 +19,7 @@ use workloads::rng::SplitMix64;
 use workloads::workload::{Factorize, Workload};
 
 /// The pools of the control rows, built for this section.
-struct Extra {
+struct ControlPools {
     /// One worker: p = 1 in the formula.
     one: Pool,
     /// Like the long-lived pool, built just before the section.
@@ -34,8 +35,11 @@ struct Row<'a> {
 /// The overhead section: `tasks` naive factorizations of numbers below 1000,
 /// every case `reps` times interleaved.
 pub(super) fn run(setup: &Setup, reps: usize, tasks: usize) -> anyhow::Result<()> {
-    let extra = Extra {
-        one: Pool::builder().workers(1).build()?,
+    let pools = ControlPools {
+        one: Pool::builder()
+            .workers(1)
+            .build()
+            .context("building the 1-worker pool")?,
         fresh: setup.new_pool()?,
     };
     let mut rng = SplitMix64::new(7);
@@ -46,7 +50,7 @@ pub(super) fn run(setup: &Setup, reps: usize, tasks: usize) -> anyhow::Result<()
         "\n## overhead: {tasks} tiny tasks (naive factorization of numbers below 1000), p = {p}"
     );
     println!("overhead per task = (p x parallel - serial) / tasks, medians over {reps} interleaved repetitions; target adaptive <= 2 ns");
-    let rows = rows(setup, &extra, &w);
+    let rows = rows(setup, &pools, &w);
     let samples = measure(setup, &rows, reps, tasks, serial(&w).1)?;
     print_table(&rows, &samples, tasks);
     println!("{}", capacity_line(p, &samples.capacities));
@@ -54,7 +58,7 @@ pub(super) fn run(setup: &Setup, reps: usize, tasks: usize) -> anyhow::Result<()
 }
 
 /// The rows, serial first (every other row's overhead is against it).
-fn rows<'a>(setup: &'a Setup, extra: &'a Extra, w: &'a dyn Workload) -> Vec<Row<'a>> {
+fn rows<'a>(setup: &'a Setup, pools: &'a ControlPools, w: &'a dyn Workload) -> Vec<Row<'a>> {
     let (pool, rp, p) = (&setup.pool, &setup.rayon, setup.p);
     let ws1 = Schedule::WorkStealing { grain: 1 };
     let row = |name, workers, run: Box<dyn Fn() -> (Duration, u64) + 'a>| Row {
@@ -98,17 +102,17 @@ fn rows<'a>(setup: &'a Setup, extra: &'a Extra, w: &'a dyn Workload) -> Vec<Row<
         row(
             "adaptive, pool built for this section",
             p,
-            Box::new(move || on_pool(&extra.fresh, w, Schedule::Adaptive)),
+            Box::new(move || on_pool(&pools.fresh, w, Schedule::Adaptive)),
         ),
         row(
             "adaptive, 1-worker pool (p = 1 in the formula)",
             1,
-            Box::new(move || on_pool(&extra.one, w, Schedule::Adaptive)),
+            Box::new(move || on_pool(&pools.one, w, Schedule::Adaptive)),
         ),
         row(
             "work-stealing:1, 1-worker pool",
             1,
-            Box::new(move || on_pool(&extra.one, w, ws1)),
+            Box::new(move || on_pool(&pools.one, w, ws1)),
         ),
     ]
 }
