@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The scaling experiments, for a machine with more CPUs than the 2-core development VM:
 # the shipped experiments at worker counts up to every allowed CPU, the Python baseline at
-# the same process counts, and the scheduler's targets bench at several p.
+# the same process counts, and the scheduler's targets (`wsbench targets`) at several p.
 #
 #   scripts/scaling.sh                         # everything, into results/scaling/<N>cpu-<host>/
 #   scripts/scaling.sh default,targets         # only these steps
-#   OUT=dir WSBENCH=bin/wsbench TARGETS=bin/targets scripts/scaling.sh
-#                                              # prebuilt binaries, for a machine without cargo
+#   OUT=dir WSBENCH=bin/wsbench scripts/scaling.sh
+#                                              # a prebuilt binary, for a machine without cargo
 #
 # Steps: topology default seed-threads-vs-processes seed-factorial-crossover affinity
 #        overhead latency-overhead python targets report
@@ -77,25 +77,21 @@ if want targets; then
   mkdir -p "$out/targets"
   for p in $(echo "2,4,8,$n" | tr , '\n' | sort -nu); do
     [ "$p" -le "$n" ] || continue
-    echo "== targets bench, p = $p"
-    if [ -n "${TARGETS:-}" ]; then
-      stop "$TARGETS" --workers "$p" >"$out/targets/p$p.md" || true
-    else
-      stop cargo bench -p scheduler --bench targets -- --workers "$p" >"$out/targets/p$p.md" || true
-    fi
+    echo "== wsbench targets --workers $p"
+    stop "$WSBENCH" targets --workers "$p" >"$out/targets/p$p.md" || true
   done
-  python3 - "$out/targets/meta.json" "$n" <<'EOF' || true
-import json, os, platform, subprocess, sys, datetime
+  python3 - "$out/targets/meta.json" "$n" "$WSBENCH" <<'EOF' || true
+import json, platform, subprocess, sys, datetime
 def sh(*a):
     try: return subprocess.run(a, capture_output=True, text=True).stdout.strip()
     except OSError: return None
 model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), None)
 json.dump({
-    "what": "cargo bench -p scheduler --bench targets -- --workers P, one file per P (pP.md)",
+    "what": "wsbench targets --workers P, one file per P (pP.md)",
     "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     "allowed_cpus": int(sys.argv[2]), "cpu_model": model, "kernel": platform.release(),
     "hostname": platform.node(),
-    "binary": os.environ.get("TARGETS") or "cargo bench (built here from this checkout)",
+    "binary": sys.argv[3],
     "checkout_git_commit": sh("git", "rev-parse", "HEAD"),
     "checkout_git_dirty": bool(sh("git", "status", "--porcelain")),
 }, open(sys.argv[1], "w"), indent=2)

@@ -8,6 +8,7 @@ pub mod error;
 pub mod factor_cmd;
 pub mod report;
 pub mod run;
+pub mod targets;
 pub mod topology_cmd;
 pub mod workload_cmd;
 
@@ -37,6 +38,8 @@ pub enum Command {
     Merge(run::MergeArgs),
     /// Write tables and SVG figures for a results folder.
     Report(report::ReportArgs),
+    /// Measure the scheduler's balance, overhead and wake-up targets beside rayon.
+    Targets(targets::TargetsArgs),
 }
 
 /// Runs one parsed command line.
@@ -48,5 +51,6 @@ pub fn dispatch(cli: Cli) -> error::CliResult {
         Command::Run(a) => run::main(a),
         Command::Merge(a) => run::merge_main(a),
         Command::Report(a) => report::main(a),
+        Command::Targets(a) => targets::main(a),
     }
 }

@@ -17,13 +17,7 @@ use experiments::run::record::{ClockCosts, TaskClock};
 use scheduler::topology::Topology;
 
 fn process_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec for clock_gettime to fill in.
-    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    (experiments::targets::probes::process_cpu_seconds() * 1e9) as u64
 }
 
 fn median(v: &mut [u64]) -> u64 {

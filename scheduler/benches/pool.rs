@@ -1,5 +1,5 @@
-//! Criterion view of the same three cases as `targets.rs` (which prints the
-//! ratio table): balance on the heavy-last mixed set, per-task overhead on tiny
+//! Criterion view of the same three cases as `wsbench targets` (which prints
+//! the ratio tables): balance on the heavy-last mixed set, per-task overhead on tiny
 //! tasks, and wake-up of a parked pool — each with rayon beside it.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
