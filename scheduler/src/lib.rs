@@ -50,6 +50,7 @@ mod job;
 mod latch;
 mod malloc_cache;
 pub mod placement;
+mod pin;
 mod pool;
 mod schedule;
 mod scope;
