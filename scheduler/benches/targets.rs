@@ -555,7 +555,7 @@ fn main() {
     // case varied far more between consecutive runs here (adaptive +14 and -2
     // ns/task, rayon +3 and -2), so the OS's thread placement, not the schedule,
     // dominated the figure.
-    let cpus: Vec<usize> = scheduler::affinity::allowed_cpus()
+    let cpus: Vec<usize> = topology::affinity::allowed_cpus()
         .unwrap_or_default()
         .into_iter()
         .take(p)
@@ -575,7 +575,7 @@ fn main() {
     if pinned {
         let cpus = cpus.clone();
         rayon_builder = rayon_builder.start_handler(move |i| {
-            scheduler::affinity::pin_current(cpus[i]);
+            topology::affinity::pin_current(cpus[i]);
         });
     }
     let pool = our_pool();

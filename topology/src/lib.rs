@@ -1,5 +1,35 @@
-//! The machine's CPUs: which are SMT siblings, which share a last-level cache,
-//! a package, a NUMA node — and which ones this process may use.
+//! The machine's CPUs and where workers run on them: topology detection from
+//! Linux sysfs, worker placements in OpenMP's and taskset's words, and
+//! CPU-affinity helpers.
+//!
+//! The `scheduler` pool does not depend on this crate. It only pins each worker
+//! to the CPU it is handed (`PoolBuilder::pin_to`) and tries victims in the
+//! order it is handed (`VictimOrder::Topology`); this crate computes both:
+//!
+//! * [`Topology`] — which CPUs are SMT siblings, which share a last-level
+//!   cache, a package, a NUMA node, and which ones this process may use;
+//!   [`Topology::victim_order`] turns the workers' CPUs into nearest-first
+//!   victim lists.
+//! * [`placement`] — a placement string (`close`, `spread@node:0`,
+//!   `list:0-3,8`), parsed once and resolved against a [`Topology`] into one
+//!   CPU per worker.
+//! * [`cpulist`] — the kernel's CPU lists and masks (`0-3,8`, `000000ff`).
+//! * [`affinity`] — the CPUs this process may use (read before pinning), the
+//!   CPU a thread runs on now, and pinning a thread.
+//!
+//! ```
+//! use topology::placement::Placement;
+//! use topology::Topology;
+//!
+//! // Read the topology before any thread is pinned: pinning shrinks the mask.
+//! let topo = Topology::detect().expect("topology");
+//! let close: Placement = "close+oversubscribe".parse().expect("placement");
+//! let cpus = close.resolve(&topo, Some(2)).expect("two workers");
+//! assert_eq!(cpus.len(), 2);
+//! assert!(cpus.iter().all(|cpu| cpu.is_some_and(|id| topo.allowed_cpus().contains(&id))));
+//! // Each worker's victims, nearest first: what `VictimOrder::Topology` takes.
+//! assert_eq!(topo.victim_order(&cpus), vec![vec![1], vec![0]]);
+//! ```
 //!
 //! # Design
 //!
@@ -37,8 +67,12 @@
 //!
 //! Reference: the kernel's `Documentation/ABI/stable/sysfs-devices-system-cpu`
 //! and hwloc's `topology-linux.c`, whose test snapshots we compare against.
+#![deny(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod affinity;
 pub mod cpulist;
+pub mod placement;
 mod sysfs;
 
 use std::collections::BTreeMap;
@@ -144,7 +178,7 @@ pub enum Distance {
 /// or [`Topology::from_root`]; immutable afterwards.
 ///
 /// ```
-/// let topo = scheduler::topology::Topology::detect().unwrap();
+/// let topo = topology::Topology::detect().unwrap();
 /// assert!(topo.allowed_cpus().len() >= 1);
 /// for cpu in topo.cpus().iter().filter(|c| c.allowed) {
 ///     assert!(cpu.online);
@@ -175,7 +209,7 @@ impl Topology {
     /// without sysfs.
     ///
     /// ```
-    /// use scheduler::topology::{Source, Topology};
+    /// use topology::{Source, Topology};
     /// let nothing = tempfile::tempdir().unwrap();
     /// let topo = Topology::detect_in(nothing.path()).unwrap();
     /// assert_eq!(topo.source(), &Source::CoreAffinity);
@@ -199,7 +233,7 @@ impl Topology {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use scheduler::topology::Topology;
+    /// use topology::Topology;
     /// let root = tempfile::tempdir()?;
     /// for (cpu, core) in [(0, 0), (1, 0), (2, 1), (3, 1)] {
     ///     let dir = root.path().join(format!("sys/devices/system/cpu/cpu{cpu}/topology"));
@@ -411,7 +445,7 @@ impl Topology {
     /// as `taskset` or a cgroup cpuset would restrict it.
     ///
     /// ```
-    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let topo = topology::Topology::detect().unwrap();
     /// let first = topo.allowed_cpus()[0];
     /// assert_eq!(topo.with_allowed(&[first]).allowed_cpus(), vec![first]);
     /// ```
@@ -459,7 +493,7 @@ impl Topology {
     /// The CPUs the kernel lists but has offline, ascending.
     ///
     /// ```
-    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let topo = topology::Topology::detect().unwrap();
     /// let offline = topo.offline_cpus();
     /// assert!(topo.allowed_cpus().iter().all(|c| !offline.contains(c)));
     /// ```
@@ -475,7 +509,7 @@ impl Topology {
     /// siblings of a core together; CPUs of unknown core last, by id.
     ///
     /// ```
-    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let topo = topology::Topology::detect().unwrap();
     /// let mut order = topo.topology_order();
     /// order.sort_unstable();
     /// assert_eq!(order, topo.allowed_cpus());
@@ -541,7 +575,7 @@ impl Topology {
     /// How far apart CPUs `a` and `b` are; unknown CPUs are [`Distance::Far`].
     ///
     /// ```
-    /// use scheduler::topology::{Distance, Topology};
+    /// use topology::{Distance, Topology};
     /// let topo = Topology::detect().unwrap();
     /// let cpu = topo.allowed_cpus()[0];
     /// assert_eq!(topo.distance(cpu, cpu), Distance::SameCpu);
@@ -575,7 +609,7 @@ impl Topology {
     /// distance do not all try the same victim first.
     ///
     /// ```
-    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let topo = topology::Topology::detect().unwrap();
     /// let order = topo.victim_order(&[None, None, None]);
     /// assert_eq!(order, vec![vec![1, 2], vec![2, 0], vec![0, 1]]);
     /// ```

@@ -29,8 +29,8 @@
 //!
 //! The worker count defaults to the number of places; fewer workers take the first places.
 
-use crate::topology::cpulist::{format_list, parse_list};
-use crate::topology::Topology;
+use crate::cpulist::{format_list, parse_list};
+use crate::Topology;
 use std::fmt;
 use std::str::FromStr;
 
@@ -69,7 +69,7 @@ pub enum Filter {
 /// A parsed placement; see the [module documentation](self) for the syntax.
 ///
 /// ```
-/// use scheduler::placement::{Filter, Kind, Placement};
+/// use topology::placement::{Filter, Kind, Placement};
 /// let p: Placement = "scatter@node:0+oversubscribe".parse().unwrap();
 /// assert_eq!(p.kind, Kind::Spread);
 /// assert_eq!(p.filters, vec![Filter::Node(0)]);
@@ -272,8 +272,8 @@ impl Placement {
     /// the allowed CPUs, which only set the default worker count).
     ///
     /// ```
-    /// use scheduler::placement::Placement;
-    /// use scheduler::topology::Topology;
+    /// use topology::placement::Placement;
+    /// use topology::Topology;
     /// let topo = Topology::detect().unwrap();
     /// let first = topo.allowed_cpus()[0];
     /// let list: Placement = format!("list:{first}").parse().unwrap();
@@ -376,8 +376,8 @@ impl Placement {
     /// `workers = None` means one worker per place.
     ///
     /// ```
-    /// use scheduler::placement::Placement;
-    /// use scheduler::topology::Topology;
+    /// use topology::placement::Placement;
+    /// use topology::Topology;
     /// let topo = Topology::detect().unwrap();
     /// let n = topo.allowed_cpus().len();
     /// let threads: Placement = "threads".parse().unwrap();
