@@ -11,13 +11,13 @@
 //! this process's affinity mask (`taskset`, cgroup cpusets).
 
 use crate::error::{CliError, CliResult};
-use scheduler::placement::{Kind, Placement};
-use scheduler::topology::cpulist::format_list;
-use scheduler::topology::{Source, Topology};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
+use topology::cpulist::format_list;
+use topology::placement::{Kind, Placement};
+use topology::{Source, Topology};
 
 /// Arguments of `wsbench topology`.
 #[derive(Debug, clap::Args)]

@@ -1,7 +1,7 @@
 //! `wsbench topology` end to end, on generated sysfs trees (--root) and on
 //! this machine.
 
-#[path = "../../scheduler/tests/topology_support/mod.rs"]
+#[path = "../../topology/tests/support/mod.rs"]
 mod topology_support;
 
 use std::process::{Command, Output};
@@ -181,5 +181,5 @@ fn live_machine_lists_every_allowed_cpu() {
         .filter(|l| l.split(',').nth(6) == Some("true"))
         .map(|l| l.split(',').next().unwrap().parse().unwrap())
         .collect();
-    assert_eq!(Some(allowed), scheduler::affinity::allowed_cpus());
+    assert_eq!(Some(allowed), topology::affinity::allowed_cpus());
 }

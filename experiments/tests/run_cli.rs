@@ -148,7 +148,7 @@ fn a_run_writes_every_file_in_its_format() {
         let lb: u64 = r[col(&h, "lower_bound_ns")].parse().unwrap();
         let makespan: u64 = r[col(&h, "makespan_ns")].parse().unwrap();
         assert!(lb > 0 && makespan > 0);
-        let allowed = scheduler::affinity::allowed_cpus().map_or(1, |c| c.len());
+        let allowed = topology::affinity::allowed_cpus().map_or(1, |c| c.len());
         let workers: usize = r[col(&h, "workers")].parse().unwrap();
         assert_eq!(
             r[col(&h, "cpus")],

@@ -14,7 +14,7 @@ use experiments::run::config::Experiment;
 use experiments::run::execute::{Executor, StealPolicy};
 use experiments::run::plan::Cell;
 use experiments::run::record::{ClockCosts, TaskClock};
-use scheduler::topology::Topology;
+use topology::Topology;
 
 fn process_cpu_ns() -> u64 {
     (experiments::targets::probes::process_cpu_seconds() * 1e9) as u64

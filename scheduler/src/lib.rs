@@ -16,9 +16,11 @@
 //! loop), `sleep` (sleep/wake protocol, loom-checked; see its README), `job` and
 //! `latch` (type-erased jobs and completion), `malloc_cache` (keeping the
 //! spawning thread's blocks out of a new worker's malloc cache), `scope` (join/scope), `schedule`
-//! and `adaptive` (for_each_index), [`stats`] (per-worker counters), [`affinity`]
-//! (pinning), [`topology`] (sysfs topology detection) and [`placement`] (where
-//! workers are pinned, in OpenMP's and taskset's words).
+//! and `adaptive` (for_each_index), [`stats`] (per-worker counters) and `pin`
+//! (pinning a worker to the CPU [`PoolBuilder::pin_to`] names). Where workers
+//! go and whom they steal from first is decided outside the pool: the
+//! `topology` crate detects the machine, resolves placements to CPUs and
+//! computes nearest-first victim lists ([`VictimOrder::Topology`]).
 //!
 //! ```
 //! use scheduler::{Pool, Schedule};
@@ -45,11 +47,10 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod adaptive;
-pub mod affinity;
 mod job;
 mod latch;
 mod malloc_cache;
-pub mod placement;
+mod pin;
 mod pool;
 mod schedule;
 mod scope;
@@ -58,7 +59,6 @@ pub mod stats;
 mod sync;
 #[cfg(all(test, not(loom)))]
 mod tests;
-pub mod topology;
 mod worker;
 
 pub use pool::{BuildError, DequeOrder, Pool, PoolBuilder, StealAmount, VictimOrder};

@@ -311,7 +311,7 @@ impl PoolBuilder {
                 .name(format!("wsbench-worker-{index}"))
                 .spawn(move || {
                     crate::malloc_cache::keep_foreign_cached_blocks();
-                    let cpu = pin.filter(|&cpu| crate::affinity::pin_current(cpu));
+                    let cpu = pin.filter(|&cpu| crate::pin::pin_current_thread(cpu));
                     let deque = match deque_order {
                         DequeOrder::Lifo => Worker::new_lifo(),
                         DequeOrder::Fifo => Worker::new_fifo(),
@@ -641,8 +641,9 @@ mod tests {
         use std::sync::atomic::AtomicUsize;
         let started = Arc::new(AtomicUsize::new(0));
         let s = started.clone();
-        let cpu = crate::affinity::allowed_cpus()
-            .and_then(|c| c.first().copied())
+        // The test thread is never pinned, so this lists the CPUs it may use.
+        let cpu = core_affinity::get_core_ids()
+            .and_then(|ids| ids.first().map(|id| id.id))
             .unwrap_or(0);
         let pool = Pool::builder()
             .pin_to(vec![Some(cpu), None])
@@ -658,12 +659,14 @@ mod tests {
         assert_eq!(pool.num_workers(), 2);
         assert_eq!(started.load(Ordering::SeqCst), 2);
         assert_eq!(pool.worker_cpus()[1], None);
-        if cfg!(target_os = "linux") {
+        #[cfg(target_os = "linux")]
+        {
             assert_eq!(pool.worker_cpus()[0], Some(cpu));
             let seen = std::sync::Mutex::new(None);
             pool.for_each_index(0..2, crate::Schedule::Static, |ctx, _| {
                 if ctx.worker_index() == 0 {
-                    *seen.lock().unwrap() = crate::affinity::current_cpu();
+                    // SAFETY: sched_getcpu takes no arguments and only reads thread state.
+                    *seen.lock().unwrap() = usize::try_from(unsafe { libc::sched_getcpu() }).ok();
                 }
             });
             assert_eq!(*seen.lock().unwrap(), Some(cpu));

@@ -513,7 +513,7 @@ pub fn parse_workers_arg(text: &str) -> Result<Vec<usize>, String> {
 
 /// `workers = "all"`: every count 1..=N for up to 16 allowed CPUs; beyond that powers of two and N.
 pub fn all_workers() -> Vec<usize> {
-    let n = scheduler::affinity::allowed_cpus().map_or(1, |c| c.len().max(1));
+    let n = topology::affinity::allowed_cpus().map_or(1, |c| c.len().max(1));
     if n <= 16 {
         return (1..=n).collect();
     }

@@ -17,13 +17,13 @@
 
 use anyhow::{anyhow, Context};
 use rayon::prelude::*;
-use scheduler::placement::Placement;
-use scheduler::topology::Topology;
 use scheduler::{Pool, Schedule, StealAmount, VictimOrder};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
+use topology::placement::Placement;
+use topology::Topology;
 use workloads::checksum::task_digest;
 use workloads::workload::Workload;
 
@@ -173,7 +173,7 @@ fn build_rayon(cpus: &[Option<usize>]) -> anyhow::Result<rayon::ThreadPool> {
         .thread_name(|i| format!("wsbench-rayon-{i}"))
         .start_handler(move |i| {
             if let Some(Some(cpu)) = pins.get(i) {
-                scheduler::affinity::pin_current(*cpu);
+                topology::affinity::pin_current(*cpu);
             }
         })
         .build()

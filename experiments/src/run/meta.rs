@@ -117,7 +117,7 @@ pub fn machine(placements: Value, topology: Value, clock: Value) -> Value {
         "smt": smt,
         "governor": read_trim("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
         "boost": boost(),
-        "allowed_cpus": scheduler::affinity::allowed_cpus(),
+        "allowed_cpus": topology::affinity::allowed_cpus(),
         "topology": topology,
         "placements": placements,
         "clock": clock,

@@ -114,7 +114,7 @@ impl ClockCosts {
         let instant_ns = per_call_ns(|| origin.elapsed().as_nanos() as u64);
         let q = quanta::Clock::new();
         let tsc_ns = per_call_ns(|| q.raw());
-        let current_cpu_ns = per_call_ns(|| scheduler::affinity::current_cpu().unwrap_or(0) as u64);
+        let current_cpu_ns = per_call_ns(|| topology::affinity::current_cpu().unwrap_or(0) as u64);
         let chosen = if tsc_ns < instant_ns {
             ClockKind::Tsc
         } else {
@@ -122,11 +122,11 @@ impl ClockCosts {
         };
         let clock = TaskClock::new(chosen);
         let mut rec = Recorders::new(1);
-        rec.reset(&[scheduler::affinity::current_cpu()]);
+        rec.reset(&[topology::affinity::current_cpu()]);
         rec.set_batch_start(clock.now());
         let mut i = 0u64;
         let record_task_ns = per_call_ns(|| {
-            let on = scheduler::affinity::current_cpu();
+            let on = topology::affinity::current_cpu();
             let s = clock.now();
             let e = clock.now();
             i += 1;
@@ -316,7 +316,7 @@ impl Recorders {
         i: usize,
     ) -> u64 {
         if latency {
-            let on = scheduler::affinity::current_cpu();
+            let on = topology::affinity::current_cpu();
             let s = clock.now();
             let r = work.run(i);
             let e = clock.now();

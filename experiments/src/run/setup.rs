@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
-use scheduler::topology::Topology;
+use topology::Topology;
 
 use super::config::{Experiment, DEFAULT_TOML};
 use super::execute::resolve;

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use scheduler::placement::Placement;
 use scheduler::Schedule;
+use topology::placement::Placement;
 
 /// How one run spreads a workload's tasks over workers.
 ///

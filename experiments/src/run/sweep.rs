@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant, SystemTime};
 
-use scheduler::topology::Topology;
+use topology::Topology;
 use workloads::workload::Workload;
 
 use super::build;

@@ -75,7 +75,7 @@ impl Setup {
     /// Pools of `p` workers, pinned one per allowed CPU when `pin` and there
     /// are at least `p` allowed CPUs.
     fn new(p: usize, pin: bool) -> anyhow::Result<Setup> {
-        let cpus: Vec<usize> = scheduler::affinity::allowed_cpus()
+        let cpus: Vec<usize> = topology::affinity::allowed_cpus()
             .unwrap_or_default()
             .into_iter()
             .take(p)
@@ -85,7 +85,7 @@ impl Setup {
         let mut rayon_builder = rayon::ThreadPoolBuilder::new().num_threads(p);
         if let Some(cpus) = pins.clone() {
             rayon_builder = rayon_builder.start_handler(move |i| {
-                scheduler::affinity::pin_current(cpus[i]);
+                topology::affinity::pin_current(cpus[i]);
             });
         }
         let rayon = rayon_builder.build().context("building the rayon pool")?;

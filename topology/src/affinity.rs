@@ -10,7 +10,7 @@
 /// thread of the process is pinned. Returns `None` where the call is unsupported.
 ///
 /// ```
-/// if let Some(cpus) = scheduler::affinity::allowed_cpus() {
+/// if let Some(cpus) = topology::affinity::allowed_cpus() {
 ///     assert!(!cpus.is_empty());
 /// }
 /// ```
@@ -44,7 +44,7 @@ pub fn allowed_cpus() -> Option<Vec<usize>> {
 /// worker was pinned to. Returns `None` where unsupported.
 ///
 /// ```
-/// let _cpu: Option<usize> = scheduler::affinity::current_cpu();
+/// let _cpu: Option<usize> = topology::affinity::current_cpu();
 /// ```
 pub fn current_cpu() -> Option<usize> {
     #[cfg(target_os = "linux")]

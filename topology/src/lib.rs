@@ -1,5 +1,35 @@
-//! The machine's CPUs: which are SMT siblings, which share a last-level cache,
-//! a package, a NUMA node — and which ones this process may use.
+//! The machine's CPUs and where workers run on them: topology detection from
+//! Linux sysfs, worker placements in OpenMP's and taskset's words, and
+//! CPU-affinity helpers.
+//!
+//! The `scheduler` pool does not depend on this crate. It only pins each worker
+//! to the CPU it is handed (`PoolBuilder::pin_to`) and tries victims in the
+//! order it is handed (`VictimOrder::Topology`); this crate computes both:
+//!
+//! * [`Topology`] — which CPUs are SMT siblings, which share a last-level
+//!   cache, a package, a NUMA node, and which ones this process may use;
+//!   [`Topology::victim_order`] turns the workers' CPUs into nearest-first
+//!   victim lists.
+//! * [`placement`] — a placement string (`close`, `spread@node:0`,
+//!   `list:0-3,8`), parsed once and resolved against a [`Topology`] into one
+//!   CPU per worker.
+//! * [`cpulist`] — the kernel's CPU lists and masks (`0-3,8`, `000000ff`).
+//! * [`affinity`] — the CPUs this process may use (read before pinning), the
+//!   CPU a thread runs on now, and pinning a thread.
+//!
+//! ```
+//! use topology::placement::Placement;
+//! use topology::Topology;
+//!
+//! // Read the topology before any thread is pinned: pinning shrinks the mask.
+//! let topo = Topology::detect().expect("topology");
+//! let close: Placement = "close+oversubscribe".parse().expect("placement");
+//! let cpus = close.resolve(&topo, Some(2)).expect("two workers");
+//! assert_eq!(cpus.len(), 2);
+//! assert!(cpus.iter().all(|cpu| cpu.is_some_and(|id| topo.allowed_cpus().contains(&id))));
+//! // Each worker's victims, nearest first: what `VictimOrder::Topology` takes.
+//! assert_eq!(topo.victim_order(&cpus), vec![vec![1], vec![0]]);
+//! ```
 //!
 //! # Design
 //!
@@ -37,11 +67,15 @@
 //!
 //! Reference: the kernel's `Documentation/ABI/stable/sysfs-devices-system-cpu`
 //! and hwloc's `topology-linux.c`, whose test snapshots we compare against.
+#![deny(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod affinity;
 pub mod cpulist;
+mod grouping;
+pub mod placement;
 mod sysfs;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -144,7 +178,7 @@ pub enum Distance {
 /// or [`Topology::from_root`]; immutable afterwards.
 ///
 /// ```
-/// let topo = scheduler::topology::Topology::detect().unwrap();
+/// let topo = topology::Topology::detect().unwrap();
 /// assert!(topo.allowed_cpus().len() >= 1);
 /// for cpu in topo.cpus().iter().filter(|c| c.allowed) {
 ///     assert!(cpu.online);
@@ -175,7 +209,7 @@ impl Topology {
     /// without sysfs.
     ///
     /// ```
-    /// use scheduler::topology::{Source, Topology};
+    /// use topology::{Source, Topology};
     /// let nothing = tempfile::tempdir().unwrap();
     /// let topo = Topology::detect_in(nothing.path()).unwrap();
     /// assert_eq!(topo.source(), &Source::CoreAffinity);
@@ -199,7 +233,7 @@ impl Topology {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use scheduler::topology::Topology;
+    /// use topology::Topology;
     /// let root = tempfile::tempdir()?;
     /// for (cpu, core) in [(0, 0), (1, 0), (2, 1), (3, 1)] {
     ///     let dir = root.path().join(format!("sys/devices/system/cpu/cpu{cpu}/topology"));
@@ -220,7 +254,7 @@ impl Topology {
         if raw.cpus.is_empty() {
             return Err(TopologyError::NoCpus(root.to_path_buf()));
         }
-        Ok(Self::build(raw, Source::Sysfs(root.to_path_buf())))
+        Ok(grouping::build(raw, Source::Sysfs(root.to_path_buf())))
     }
 
     /// Only the CPU numbers `core_affinity` reports; nothing else is known.
@@ -254,164 +288,11 @@ impl Topology {
         })
     }
 
-    fn build(raw: sysfs::RawMachine, source: Source) -> Topology {
-        // Old kernels have no `online` file: then a CPU is online iff its
-        // topology folder exists (the kernel removes it when offlining).
-        let mut online: Vec<usize> = match &raw.online {
-            Some(list) => list.clone(),
-            None => raw
-                .cpus
-                .iter()
-                .filter(|cpu| cpu.has_topology)
-                .map(|cpu| cpu.id)
-                .collect(),
-        };
-        online.sort_unstable();
-        online.dedup();
-        let is_online = |id: usize| online.binary_search(&id).is_ok();
-
-        // Every CPU the kernel mentions: cpuN folders plus online CPUs without one.
-        let mut by_id: BTreeMap<usize, sysfs::RawCpu> =
-            raw.cpus.into_iter().map(|cpu| (cpu.id, cpu)).collect();
-        for &id in &online {
-            by_id.entry(id).or_insert_with(|| sysfs::RawCpu {
-                id,
-                ..Default::default()
-            });
-        }
-        let restrict = |set: &[usize], id: usize| -> Vec<usize> {
-            let mut set: Vec<usize> = set.iter().copied().filter(|&c| is_online(c)).collect();
-            if !set.contains(&id) {
-                set.push(id);
-                set.sort_unstable();
-            }
-            set
-        };
-
-        // Group online CPUs with topology into cores, and into LLCs.
-        // A core is the CPUs that list the same siblings *and* the same
-        // (package, die, core_id). The ids matter on AMD's Bulldozer family,
-        // whose kernels list both threads of a compute unit as siblings while
-        // giving each its own core_id; hwloc makes them two cores, so do we.
-        // With no sibling file, (package, die, cluster, core_id) alone decides.
-        #[derive(PartialEq, Eq, PartialOrd, Ord)]
-        enum CoreKey {
-            Siblings(Vec<usize>, Option<usize>, Option<usize>, Option<usize>),
-            Ids(Option<usize>, Option<usize>, Option<usize>, usize),
-        }
-        let mut core_groups: BTreeMap<CoreKey, Vec<usize>> = BTreeMap::new();
-        let mut llc_groups: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
-        for cpu in by_id
-            .values()
-            .filter(|cpu| is_online(cpu.id) && cpu.has_topology)
-        {
-            let key = match (&cpu.siblings, cpu.core_id) {
-                (Some(siblings), core_id) => {
-                    CoreKey::Siblings(restrict(siblings, cpu.id), cpu.package, cpu.die, core_id)
-                }
-                (None, Some(core_id)) => CoreKey::Ids(cpu.package, cpu.die, cpu.cluster, core_id),
-                (None, None) => CoreKey::Siblings(vec![cpu.id], None, None, None),
-            };
-            core_groups.entry(key).or_default().push(cpu.id);
-            if let Some(llc) = &cpu.llc {
-                llc_groups
-                    .entry(restrict(llc, cpu.id))
-                    .or_default()
-                    .push(cpu.id);
-            }
-        }
-        let package_of = |id: usize| {
-            by_id
-                .get(&id)
-                .and_then(|cpu| cpu.package)
-                .unwrap_or(usize::MAX)
-        };
-
-        // LLC indices: by package, then lowest CPU.
-        let mut llcs: Vec<Vec<usize>> = llc_groups.into_values().collect();
-        llcs.sort_by_key(|members| (package_of(members[0]), members[0]));
-        let mut llc_of: BTreeMap<usize, usize> = BTreeMap::new();
-        for (index, members) in llcs.iter().enumerate() {
-            for &cpu in members {
-                llc_of.insert(cpu, index);
-            }
-        }
-
-        // Core indices: by package, then LLC, then lowest CPU.
-        let mut cores: Vec<Core> = core_groups
-            .into_values()
-            .map(|cpus| Core {
-                index: 0,
-                package: by_id[&cpus[0]].package,
-                llc: llc_of.get(&cpus[0]).copied(),
-                cpus,
-            })
-            .collect();
-        cores.sort_by_key(|core| {
-            (
-                core.package.unwrap_or(usize::MAX),
-                core.llc.unwrap_or(usize::MAX),
-                core.cpus[0],
-            )
-        });
-        let mut core_of: BTreeMap<usize, usize> = BTreeMap::new();
-        for (index, core) in cores.iter_mut().enumerate() {
-            core.index = index;
-            for &cpu in &core.cpus {
-                core_of.insert(cpu, index);
-            }
-        }
-
-        let node_of = |id: usize| {
-            raw.nodes
-                .iter()
-                .find(|(_, cpus)| cpus.contains(&id))
-                .map(|(node, _)| *node)
-        };
-        let cpus = by_id
-            .into_values()
-            .map(|raw_cpu| {
-                let id = raw_cpu.id;
-                let online = is_online(id);
-                let known = online && raw_cpu.has_topology;
-                let core = if known {
-                    core_of.get(&id).copied()
-                } else {
-                    None
-                };
-                Cpu {
-                    id,
-                    online,
-                    allowed: online,
-                    core,
-                    core_id: if known { raw_cpu.core_id } else { None },
-                    package: if known { raw_cpu.package } else { None },
-                    die: if known { raw_cpu.die } else { None },
-                    cluster: if known { raw_cpu.cluster } else { None },
-                    numa_node: node_of(id),
-                    llc: if known {
-                        llc_of.get(&id).copied()
-                    } else {
-                        None
-                    },
-                    siblings: core.map(|c| cores[c].cpus.clone()).unwrap_or_default(),
-                }
-            })
-            .collect();
-        Topology {
-            cpus,
-            cores,
-            llcs,
-            cpu_model: raw.cpu_model,
-            source,
-        }
-    }
-
     /// The same machine with only `allowed` (and online) CPUs marked allowed,
     /// as `taskset` or a cgroup cpuset would restrict it.
     ///
     /// ```
-    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let topo = topology::Topology::detect().unwrap();
     /// let first = topo.allowed_cpus()[0];
     /// assert_eq!(topo.with_allowed(&[first]).allowed_cpus(), vec![first]);
     /// ```
@@ -459,7 +340,7 @@ impl Topology {
     /// The CPUs the kernel lists but has offline, ascending.
     ///
     /// ```
-    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let topo = topology::Topology::detect().unwrap();
     /// let offline = topo.offline_cpus();
     /// assert!(topo.allowed_cpus().iter().all(|c| !offline.contains(c)));
     /// ```
@@ -475,7 +356,7 @@ impl Topology {
     /// siblings of a core together; CPUs of unknown core last, by id.
     ///
     /// ```
-    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let topo = topology::Topology::detect().unwrap();
     /// let mut order = topo.topology_order();
     /// order.sort_unstable();
     /// assert_eq!(order, topo.allowed_cpus());
@@ -541,7 +422,7 @@ impl Topology {
     /// How far apart CPUs `a` and `b` are; unknown CPUs are [`Distance::Far`].
     ///
     /// ```
-    /// use scheduler::topology::{Distance, Topology};
+    /// use topology::{Distance, Topology};
     /// let topo = Topology::detect().unwrap();
     /// let cpu = topo.allowed_cpus()[0];
     /// assert_eq!(topo.distance(cpu, cpu), Distance::SameCpu);
@@ -575,7 +456,7 @@ impl Topology {
     /// distance do not all try the same victim first.
     ///
     /// ```
-    /// let topo = scheduler::topology::Topology::detect().unwrap();
+    /// let topo = topology::Topology::detect().unwrap();
     /// let order = topo.victim_order(&[None, None, None]);
     /// assert_eq!(order, vec![vec![1, 2], vec![2, 0], vec![0, 1]]);
     /// ```

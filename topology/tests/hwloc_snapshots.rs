@@ -2,12 +2,12 @@
 //! same online CPUs must land in the same cores, packages, last-level caches
 //! and NUMA nodes as in `lstopo`'s output (the `.console` file beside each).
 
-mod topology_support;
+mod support;
 
-use scheduler::placement::Placement;
-use scheduler::topology::Topology;
 use std::collections::{BTreeMap, BTreeSet};
-use topology_support::{console, unpack};
+use support::{console, unpack};
+use topology::placement::Placement;
+use topology::Topology;
 
 /// What lstopo says about one PU (OS CPU).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -130,7 +130,7 @@ fn check_snapshot(name: &str) -> Option<Topology> {
 
     // Same cores, packages, L3s, NUMA nodes — as partitions, and with labels where
     // they are comparable (package and node P#, hwloc's core logical index).
-    let ours = |f: &dyn Fn(&scheduler::topology::Cpu) -> Option<usize>| {
+    let ours = |f: &dyn Fn(&topology::Cpu) -> Option<usize>| {
         partition(
             topo.cpus()
                 .iter()

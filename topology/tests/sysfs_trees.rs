@@ -2,11 +2,11 @@
 //! with SMT siblings numbered far apart and adjacent, old-kernel hex masks,
 //! a hybrid CPU, offline CPUs, a restricted affinity mask, malformed files.
 
-mod topology_support;
+mod support;
 
-use scheduler::placement::{Placement, PlacementError};
-use scheduler::topology::{Distance, Topology, TopologyError};
-use topology_support::{fixture, hybrid, two_sockets, Style};
+use support::{fixture, hybrid, two_sockets, Style};
+use topology::placement::{Placement, PlacementError};
+use topology::{Distance, Topology, TopologyError};
 
 fn cpus(topo: &Topology, spec: &str, workers: Option<usize>) -> Vec<usize> {
     let placement: Placement = spec.parse().unwrap();
@@ -97,10 +97,8 @@ trait OnlineFile {
 impl OnlineFile for Topology {
     fn path_has_online_file(&self) -> bool {
         match self.source() {
-            scheduler::topology::Source::Sysfs(root) => {
-                root.join("sys/devices/system/cpu/online").exists()
-            }
-            scheduler::topology::Source::CoreAffinity => false,
+            topology::Source::Sysfs(root) => root.join("sys/devices/system/cpu/online").exists(),
+            topology::Source::CoreAffinity => false,
         }
     }
 }
@@ -301,10 +299,10 @@ fn malformed_and_empty_trees_are_clear_errors() {
 fn without_sysfs_the_fallback_knows_cpus_but_not_cores() {
     let nothing = tempfile::tempdir().unwrap();
     let topo = Topology::detect_in(nothing.path()).unwrap();
-    assert_eq!(topo.source(), &scheduler::topology::Source::CoreAffinity);
+    assert_eq!(topo.source(), &topology::Source::CoreAffinity);
     assert_eq!(
         Some(topo.allowed_cpus()),
-        scheduler::affinity::allowed_cpus()
+        topology::affinity::allowed_cpus()
     );
     assert_eq!(topo.smt(), None);
     assert!(
@@ -331,7 +329,7 @@ fn without_sysfs_the_fallback_knows_cpus_but_not_cores() {
 fn live_mode_on_a_fixture_intersects_with_the_affinity_mask() {
     let dir = fixture(&two_sockets(false), &[], Style::Lists);
     let topo = Topology::detect_in(dir.path()).unwrap();
-    let mask = scheduler::affinity::allowed_cpus().unwrap();
+    let mask = topology::affinity::allowed_cpus().unwrap();
     let expected: Vec<usize> = mask.into_iter().filter(|&c| c < 16).collect();
     assert_eq!(topo.allowed_cpus(), expected);
 }
@@ -396,7 +394,7 @@ mod properties {
 /// in one socket, one thread per core, one L3 and one NUMA node.
 #[test]
 fn snapshot_of_the_16_cpu_xeon_vm() {
-    let dir = topology_support::tempdir();
+    let dir = support::tempdir();
     let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/xeon-16cpu-vm.sysfs.tar.gz");
     let status = std::process::Command::new("tar")

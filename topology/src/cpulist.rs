@@ -19,7 +19,7 @@ pub const MAX_CPU: usize = 1 << 16;
 /// newline are ignored; the empty string is the empty set.
 ///
 /// ```
-/// use scheduler::topology::cpulist::parse_list;
+/// use topology::cpulist::parse_list;
 /// assert_eq!(parse_list("0-3,8,10-11").unwrap(), vec![0, 1, 2, 3, 8, 10, 11]);
 /// assert_eq!(parse_list("0-7:3").unwrap(), vec![0, 3, 6]);
 /// assert_eq!(parse_list("\n").unwrap(), Vec::<usize>::new());
@@ -85,7 +85,7 @@ fn parse_number(text: &str, entry: &str) -> Result<usize, String> {
 /// CPUs, ascending.
 ///
 /// ```
-/// use scheduler::topology::cpulist::parse_mask;
+/// use topology::cpulist::parse_mask;
 /// assert_eq!(parse_mask("00000000,00000101").unwrap(), vec![0, 8]);
 /// assert_eq!(parse_mask("1,00000000").unwrap(), vec![32]);
 /// assert!(parse_mask("xyz").is_err());
@@ -127,7 +127,7 @@ pub fn parse_mask(text: &str) -> Result<Vec<usize>, String> {
 /// [`parse_list`] gives back exactly the input.
 ///
 /// ```
-/// use scheduler::topology::cpulist::{format_list, parse_list};
+/// use topology::cpulist::{format_list, parse_list};
 /// assert_eq!(format_list(&[0, 1, 2, 3, 8, 10, 11]), "0-3,8,10-11");
 /// assert_eq!(format_list(&[5, 4]), "5,4");
 /// assert_eq!(parse_list(&format_list(&[9, 1, 2])).unwrap(), vec![9, 1, 2]);

@@ -1,9 +1,9 @@
 //! Pinning on this machine: the live topology, and a thread pinned to each
 //! allowed CPU reads back (sched_getcpu) that it runs there.
 
-use scheduler::affinity;
-use scheduler::placement::Placement;
-use scheduler::topology::{Source, Topology};
+use topology::affinity;
+use topology::placement::Placement;
+use topology::{Source, Topology};
 
 #[test]
 fn live_topology_matches_the_affinity_mask() {

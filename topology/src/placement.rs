@@ -29,8 +29,8 @@
 //!
 //! The worker count defaults to the number of places; fewer workers take the first places.
 
-use crate::topology::cpulist::{format_list, parse_list};
-use crate::topology::Topology;
+use crate::cpulist::{format_list, parse_list};
+use crate::Topology;
 use std::fmt;
 use std::str::FromStr;
 
@@ -69,7 +69,7 @@ pub enum Filter {
 /// A parsed placement; see the [module documentation](self) for the syntax.
 ///
 /// ```
-/// use scheduler::placement::{Filter, Kind, Placement};
+/// use topology::placement::{Filter, Kind, Placement};
 /// let p: Placement = "scatter@node:0+oversubscribe".parse().unwrap();
 /// assert_eq!(p.kind, Kind::Spread);
 /// assert_eq!(p.filters, vec![Filter::Node(0)]);
@@ -161,76 +161,16 @@ impl FromStr for Placement {
             spec: spec.to_string(),
             reason,
         };
-        let text = spec.trim();
-        let mut plus_parts = text.split('+');
+        let mut plus_parts = spec.trim().split('+');
         let main = plus_parts.next().unwrap_or_default();
-        let mut oversubscribe = false;
-        for modifier in plus_parts {
-            match modifier.trim() {
-                "oversubscribe" if !oversubscribe => oversubscribe = true,
-                "oversubscribe" => return Err(syntax("`+oversubscribe` is given twice".into())),
-                other => {
-                    return Err(syntax(format!(
-                        "unknown modifier `+{other}` (only +oversubscribe exists)"
-                    )))
-                }
-            }
-        }
+        let oversubscribe = parse_modifiers(plus_parts).map_err(syntax)?;
         let mut at_parts = main.split('@');
         let base = at_parts.next().unwrap_or_default().trim();
-        let kind = match base.to_ascii_lowercase().as_str() {
-            "none" => Kind::None,
-            "threads" => Kind::Threads,
-            "cores" => Kind::Cores,
-            "close" | "compact" => Kind::Close,
-            "spread" | "scatter" => Kind::Spread,
-            "" => return Err(syntax("the placement is empty".into())),
-            lower => match lower.strip_prefix("list:") {
-                Some(_) => {
-                    let cpus = parse_list(&base["list:".len()..])
-                        .map_err(|e| syntax(format!("in the CPU list, {e}")))?;
-                    if cpus.is_empty() {
-                        return Err(syntax(
-                            "`list:` needs at least one CPU, as in list:0-3".into(),
-                        ));
-                    }
-                    if !oversubscribe {
-                        if let Some(dup) = cpus
-                            .iter()
-                            .enumerate()
-                            .find(|(i, c)| cpus[..*i].contains(c))
-                        {
-                            return Err(syntax(format!(
-                                "CPU {} is listed twice; two workers on one CPU need +oversubscribe",
-                                dup.1
-                            )));
-                        }
-                    }
-                    Kind::List(cpus)
-                }
-                None => return Err(syntax(format!("unknown placement `{base}`"))),
-            },
-        };
-        let mut filters = Vec::new();
-        for filter in at_parts {
-            let filter = filter.trim();
-            let (what, number) = filter
-                .split_once(':')
-                .ok_or_else(|| syntax(format!("`@{filter}` should be @package:N or @node:N")))?;
-            let number: usize = number
-                .trim()
-                .parse()
-                .map_err(|_| syntax(format!("`@{filter}`: `{}` is not a number", number.trim())))?;
-            filters.push(match what.trim() {
-                "package" => Filter::Package(number),
-                "node" => Filter::Node(number),
-                other => {
-                    return Err(syntax(format!(
-                        "unknown restriction `@{other}` (use @package:N or @node:N)"
-                    )))
-                }
-            });
-        }
+        let kind = parse_kind(base, oversubscribe).map_err(syntax)?;
+        let filters = at_parts
+            .map(|filter| parse_filter(filter.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(syntax)?;
         if kind == Kind::None && !filters.is_empty() {
             return Err(syntax(
                 "`none` pins nothing, so it takes no @package/@node".into(),
@@ -241,6 +181,78 @@ impl FromStr for Placement {
             filters,
             oversubscribe,
         })
+    }
+}
+
+/// The `+…` modifiers: whether `+oversubscribe` is given. Errors are the
+/// reason alone; the caller adds the placement and the syntax.
+fn parse_modifiers<'a>(modifiers: impl Iterator<Item = &'a str>) -> Result<bool, String> {
+    let mut oversubscribe = false;
+    for modifier in modifiers {
+        match modifier.trim() {
+            "oversubscribe" if !oversubscribe => oversubscribe = true,
+            "oversubscribe" => return Err("`+oversubscribe` is given twice".into()),
+            other => {
+                return Err(format!(
+                    "unknown modifier `+{other}` (only +oversubscribe exists)"
+                ))
+            }
+        }
+    }
+    Ok(oversubscribe)
+}
+
+/// The base word (`threads`, `spread`, `list:0-3`, ...), case-insensitive.
+fn parse_kind(base: &str, oversubscribe: bool) -> Result<Kind, String> {
+    Ok(match base.to_ascii_lowercase().as_str() {
+        "none" => Kind::None,
+        "threads" => Kind::Threads,
+        "cores" => Kind::Cores,
+        "close" | "compact" => Kind::Close,
+        "spread" | "scatter" => Kind::Spread,
+        "" => return Err("the placement is empty".into()),
+        lower if lower.starts_with("list:") => {
+            Kind::List(parse_cpu_list(&base["list:".len()..], oversubscribe)?)
+        }
+        _ => return Err(format!("unknown placement `{base}`")),
+    })
+}
+
+/// The CPUs of `list:CPUS`; a CPU listed twice needs `+oversubscribe`.
+fn parse_cpu_list(text: &str, oversubscribe: bool) -> Result<Vec<usize>, String> {
+    let cpus = parse_list(text).map_err(|e| format!("in the CPU list, {e}"))?;
+    if cpus.is_empty() {
+        return Err("`list:` needs at least one CPU, as in list:0-3".into());
+    }
+    if !oversubscribe {
+        if let Some((_, dup)) = cpus
+            .iter()
+            .enumerate()
+            .find(|(i, c)| cpus[..*i].contains(c))
+        {
+            return Err(format!(
+                "CPU {dup} is listed twice; two workers on one CPU need +oversubscribe"
+            ));
+        }
+    }
+    Ok(cpus)
+}
+
+/// One `@package:N` or `@node:N` restriction (without the `@`).
+fn parse_filter(filter: &str) -> Result<Filter, String> {
+    let (what, number) = filter
+        .split_once(':')
+        .ok_or_else(|| format!("`@{filter}` should be @package:N or @node:N"))?;
+    let number: usize = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`@{filter}`: `{}` is not a number", number.trim()))?;
+    match what.trim() {
+        "package" => Ok(Filter::Package(number)),
+        "node" => Ok(Filter::Node(number)),
+        other => Err(format!(
+            "unknown restriction `@{other}` (use @package:N or @node:N)"
+        )),
     }
 }
 
@@ -272,8 +284,8 @@ impl Placement {
     /// the allowed CPUs, which only set the default worker count).
     ///
     /// ```
-    /// use scheduler::placement::Placement;
-    /// use scheduler::topology::Topology;
+    /// use topology::placement::Placement;
+    /// use topology::Topology;
     /// let topo = Topology::detect().unwrap();
     /// let first = topo.allowed_cpus()[0];
     /// let list: Placement = format!("list:{first}").parse().unwrap();
@@ -283,38 +295,15 @@ impl Placement {
     /// ```
     pub fn places(&self, topo: &Topology) -> Result<Vec<usize>, PlacementError> {
         let name = self.to_string();
-        let allowed = topo.allowed_cpus();
-        let keep = |id: usize| {
-            let cpu = topo.cpu(id);
-            self.filters.iter().all(|filter| match filter {
-                Filter::Package(p) => cpu.is_some_and(|c| c.package == Some(*p)),
-                Filter::Node(n) => cpu.is_some_and(|c| c.numa_node == Some(*n)),
-            })
-        };
         let candidates: Vec<usize> = topo
             .topology_order()
             .into_iter()
-            .filter(|&id| keep(id))
+            .filter(|&id| self.keeps(topo, id))
             .collect();
         if candidates.is_empty() && !matches!(self.kind, Kind::List(_)) {
-            let reason = if allowed.is_empty() {
-                "this process may use no CPU".to_string()
-            } else {
-                format!(
-                    "no allowed CPU matches {}; allowed CPUs: {} (packages {}, NUMA nodes {})",
-                    self.filters
-                        .iter()
-                        .map(filter_name)
-                        .collect::<Vec<_>>()
-                        .join(" and "),
-                    format_list(&allowed),
-                    list_or_unknown(&topo.packages()),
-                    list_or_unknown(&topo.numa_nodes()),
-                )
-            };
             return Err(PlacementError::NoPlaces {
                 placement: name,
-                reason,
+                reason: self.why_no_places(topo),
             });
         }
         let needs_cores = |name: &str| match candidates
@@ -341,43 +330,74 @@ impl Placement {
                 spread_order(topo, &candidates)
             }
             Kind::List(cpus) => {
-                for &id in cpus {
-                    let why = match topo.cpu(id) {
-                        None => Some("does not exist on this machine".to_string()),
-                        Some(cpu) if !cpu.online => Some("is offline".to_string()),
-                        Some(cpu) if !cpu.allowed => {
-                            Some("is not allowed for this process (affinity mask)".to_string())
-                        }
-                        Some(_) if !keep(id) => Some(format!(
-                            "is outside {}",
-                            self.filters
-                                .iter()
-                                .map(filter_name)
-                                .collect::<Vec<_>>()
-                                .join(" and ")
-                        )),
-                        Some(_) => None,
-                    };
-                    if let Some(why) = why {
-                        return Err(PlacementError::CpuUnavailable {
-                            placement: name,
-                            cpu: id,
-                            why,
-                            allowed: format_list(&allowed),
-                        });
-                    }
-                }
+                self.check_listed(topo, cpus)?;
                 cpus.clone()
             }
         })
+    }
+
+    /// Whether CPU `id` passes every `@package`/`@node` filter.
+    fn keeps(&self, topo: &Topology, id: usize) -> bool {
+        let cpu = topo.cpu(id);
+        self.filters.iter().all(|filter| match filter {
+            Filter::Package(p) => cpu.is_some_and(|c| c.package == Some(*p)),
+            Filter::Node(n) => cpu.is_some_and(|c| c.numa_node == Some(*n)),
+        })
+    }
+
+    /// The filters as written, joined by "and".
+    fn filters_name(&self) -> String {
+        self.filters
+            .iter()
+            .map(filter_name)
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+
+    /// Why no allowed CPU is a place, and what exists instead.
+    fn why_no_places(&self, topo: &Topology) -> String {
+        let allowed = topo.allowed_cpus();
+        if allowed.is_empty() {
+            return "this process may use no CPU".to_string();
+        }
+        format!(
+            "no allowed CPU matches {}; allowed CPUs: {} (packages {}, NUMA nodes {})",
+            self.filters_name(),
+            format_list(&allowed),
+            list_or_unknown(&topo.packages()),
+            list_or_unknown(&topo.numa_nodes()),
+        )
+    }
+
+    /// Checks that each CPU of a `list:` exists, is online and allowed, and
+    /// passes the filters.
+    fn check_listed(&self, topo: &Topology, cpus: &[usize]) -> Result<(), PlacementError> {
+        for &id in cpus {
+            let why = match topo.cpu(id) {
+                None => "does not exist on this machine".to_string(),
+                Some(cpu) if !cpu.online => "is offline".to_string(),
+                Some(cpu) if !cpu.allowed => {
+                    "is not allowed for this process (affinity mask)".to_string()
+                }
+                Some(_) if !self.keeps(topo, id) => format!("is outside {}", self.filters_name()),
+                Some(_) => continue,
+            };
+            return Err(PlacementError::CpuUnavailable {
+                placement: self.to_string(),
+                cpu: id,
+                why,
+                allowed: format_list(&topo.allowed_cpus()),
+            });
+        }
+        Ok(())
     }
 
     /// One entry per worker: the OS CPU to pin it to, `None` for `none`.
     /// `workers = None` means one worker per place.
     ///
     /// ```
-    /// use scheduler::placement::Placement;
-    /// use scheduler::topology::Topology;
+    /// use topology::placement::Placement;
+    /// use topology::Topology;
     /// let topo = Topology::detect().unwrap();
     /// let n = topo.allowed_cpus().len();
     /// let threads: Placement = "threads".parse().unwrap();
