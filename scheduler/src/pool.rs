@@ -593,6 +593,11 @@ impl Drop for Pool {
                 );
             }
         }
+        // Each worker drained its queues on the way out (see "Shutdown order").
+        debug_assert!(
+            self.shared.injector.is_empty() && self.shared.inboxes.iter().all(|i| i.is_empty()),
+            "a job outlived the pool's workers"
+        );
     }
 }
 
