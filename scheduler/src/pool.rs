@@ -52,7 +52,7 @@
 use crate::job::{JobRef, StackJob};
 use crate::sleep::{Sleep, MAX_WORKERS};
 use crate::stats::{PoolStats, WorkerCounters, WorkerStats};
-use crate::worker::{Caller, WorkerThread};
+use crate::worker::{complete_victim_lists, Caller, Victims, WorkerThread};
 use crossbeam_deque::{Injector, Stealer, Worker};
 use crossbeam_utils::CachePadded;
 use std::fmt;
@@ -145,13 +145,6 @@ pub enum BuildError {
     /// The `on_worker_start` hook panicked.
     #[error("on_worker_start panicked in worker {0}")]
     StartHookPanicked(usize),
-}
-
-/// Victim order as the workers use it (topology lists validated and completed).
-pub(crate) enum Victims {
-    Random,
-    RoundRobin,
-    Lists(Vec<Vec<usize>>),
 }
 
 /// State shared by all workers and the pool handle.
@@ -403,41 +396,6 @@ impl PoolBuilder {
             None => Ok(pool),
         }
     }
-}
-
-/// Checks topology victim lists and appends missing workers.
-fn complete_victim_lists(
-    mut lists: Vec<Vec<usize>>,
-    n: usize,
-) -> Result<Vec<Vec<usize>>, BuildError> {
-    if lists.len() != n {
-        return Err(BuildError::VictimList {
-            worker: lists.len().min(n),
-            problem: format!(
-                "got {} victim lists for {} workers; give one list per worker",
-                lists.len(),
-                n
-            ),
-        });
-    }
-    for (worker, list) in lists.iter_mut().enumerate() {
-        let mut seen = vec![false; n];
-        for &v in list.iter() {
-            let problem = if v >= n {
-                format!("victim {v} is not a worker (allowed: 0..{n})")
-            } else if v == worker {
-                "a worker cannot be its own victim".to_string()
-            } else if seen[v] {
-                format!("victim {v} is listed twice")
-            } else {
-                seen[v] = true;
-                continue;
-            };
-            return Err(BuildError::VictimList { worker, problem });
-        }
-        list.extend((0..n).filter(|&v| v != worker && !seen[v]));
-    }
-    Ok(lists)
 }
 
 /// A work-stealing pool with long-lived worker threads.

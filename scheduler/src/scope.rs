@@ -1,11 +1,12 @@
 //! Fork-join: [`Pool::join`] and [`Pool::scope`].
 //!
 //! Both run on a worker (`Pool::in_worker`), so a call from outside the pool
-//! (or from a worker of another pool) costs one injected job. `join` pushes `b` on the worker's deque as a job on
-//! this stack frame, runs `a`, then pops `b` back (run inline) or, if a thief has
-//! it, runs other work until `b`'s latch is set. `scope` counts its spawned jobs
-//! in a latch and waits for all of them before returning; that wait is what
-//! makes it sound for spawned closures to borrow from outside the scope.
+//! (or from a worker of another pool) costs one injected job. `join` pushes `b`
+//! on the worker's deque as a job on this stack frame, runs `a`, then pops `b`
+//! back (run inline) or, if a thief has it, runs other work until `b`'s latch
+//! is set. `scope` counts its spawned jobs in a latch and waits for all of them
+//! before returning; that wait is what makes it sound for spawned closures to
+//! borrow from outside the scope.
 
 use crate::job::{HeapJob, JobResult, Panic, StackJob};
 use crate::latch::{CountLatch, Waiter};

@@ -12,7 +12,7 @@
 
 use crate::job::JobRef;
 use crate::latch::{CountLatch, Waiter};
-use crate::pool::{Shared, StealAmount, Victims};
+use crate::pool::{BuildError, Shared, StealAmount};
 use crate::stats::{bump, WorkerCounters};
 use crossbeam_deque::{Steal, Worker};
 use std::cell::Cell;
@@ -347,6 +347,48 @@ impl WorkerThread {
             self.busy_since.set(Some(now));
         }
     }
+}
+
+/// Victim order as the workers use it (topology lists validated and completed).
+pub(crate) enum Victims {
+    Random,
+    RoundRobin,
+    Lists(Vec<Vec<usize>>),
+}
+
+/// Checks topology victim lists and appends missing workers.
+pub(crate) fn complete_victim_lists(
+    mut lists: Vec<Vec<usize>>,
+    n: usize,
+) -> Result<Vec<Vec<usize>>, BuildError> {
+    if lists.len() != n {
+        return Err(BuildError::VictimList {
+            worker: lists.len().min(n),
+            problem: format!(
+                "got {} victim lists for {} workers; give one list per worker",
+                lists.len(),
+                n
+            ),
+        });
+    }
+    for (worker, list) in lists.iter_mut().enumerate() {
+        let mut seen = vec![false; n];
+        for &v in list.iter() {
+            let problem = if v >= n {
+                format!("victim {v} is not a worker (allowed: 0..{n})")
+            } else if v == worker {
+                "a worker cannot be its own victim".to_string()
+            } else if seen[v] {
+                format!("victim {v} is listed twice")
+            } else {
+                seen[v] = true;
+                continue;
+            };
+            return Err(BuildError::VictimList { worker, problem });
+        }
+        list.extend((0..n).filter(|&v| v != worker && !seen[v]));
+    }
+    Ok(lists)
 }
 
 /// Retries a steal until it is `Success` or `Empty`.
