@@ -135,6 +135,28 @@ fn scope_spawns_from_a_worker_of_another_pool() {
 }
 
 #[test]
+fn a_panic_in_another_pool_reaches_the_caller_and_both_pools_stay_usable() {
+    common::quiet_boom_panics();
+    within(HANG_LIMIT, "panics across pools", || {
+        let (a, b) = (pool(2), pool(1));
+        for schedule in schedules(2) {
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                a.join(
+                    || {
+                        b.for_each_index(0..4, schedule, |_, i| {
+                            a.join(|| assert!(i != 2, "boom at {i}"), || ());
+                        })
+                    },
+                    || (),
+                )
+            }));
+            assert!(caught.is_err(), "{schedule}: the panic was lost");
+            assert_eq!(a.join(|| b.join(|| 1, || 2), || 3), ((1, 2), 3));
+        }
+    });
+}
+
+#[test]
 fn a_pool_dropped_right_after_its_worker_called_another_pool() {
     // The waiting worker's pool may go away as soon as it was woken: the
     // wake-up must not touch that pool's freed state.
