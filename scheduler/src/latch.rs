@@ -3,7 +3,7 @@
 //! A [`CountLatch`] starts at some count; each finished job decrements it; the
 //! decrement that reaches zero sets `done` and wakes the one waiter. The waiter is
 //! either a pool worker (which keeps running other jobs while it waits, and may
-//! sleep in the pool's sleep protocol, so it is woken with
+//! sleep in its pool's sleep protocol, so it is woken with
 //! [`Sleep::notify_worker`]) or a thread outside the pool (parked with
 //! `std::thread::park`).
 //!
@@ -11,20 +11,38 @@
 //! may return and free it, so the final decrement copies everything it needs
 //! *before* setting `done`, and works through a raw pointer (a `&self` argument
 //! would claim the memory stays valid for the whole call).
+//!
+//! The same goes for the waiter's *pool*: a worker that waits for a job it
+//! handed to another pool is woken by that pool's thread, after which the
+//! waiter may return and its own pool may be dropped. So that waiter is
+//! described by an `Arc` of its pool's shared state
+//! ([`Waiter::ForeignWorker`]), cloned before `done` is set.
 
+use crate::pool::Shared;
 use crate::sleep::Sleep;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread::Thread;
 
 /// Who waits on a latch.
 pub(crate) enum Waiter {
-    /// Worker `index` of the pool whose sleep state is `sleep`.
+    /// Worker `index` of the pool whose sleep state is `sleep`, waiting for jobs
+    /// that only that same pool's workers finish.
     Worker {
         /// The waiting worker.
         index: usize,
         /// Points into the pool's shared state, which outlives every job (each
         /// worker thread holds an `Arc` of it and jobs only run on workers).
         sleep: *const Sleep,
+    },
+    /// Worker `index` of the pool whose state is `shared`, waiting for jobs that
+    /// another pool's workers finish: the final decrement runs on a thread that
+    /// keeps no count of `shared`, hence the `Arc`.
+    ForeignWorker {
+        /// The waiting worker.
+        index: usize,
+        /// The waiting worker's pool.
+        shared: Arc<Shared>,
     },
     /// A thread outside the pool, parked.
     Thread(Thread),
@@ -85,6 +103,12 @@ impl CountLatch {
                 latch.done.store(true, Ordering::Release);
                 // SAFETY: `sleep` outlives every job (see `Waiter::Worker`).
                 unsafe { (*sleep).notify_worker(index) };
+            }
+            Waiter::ForeignWorker { index, shared } => {
+                // Our own count: the waiter may drop its pool once `done` is set.
+                let (index, shared) = (*index, shared.clone());
+                latch.done.store(true, Ordering::Release);
+                shared.sleep.notify_worker(index);
             }
             Waiter::Thread(thread) => {
                 let thread = thread.clone();

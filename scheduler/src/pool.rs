@@ -21,7 +21,10 @@
 //! caller until all the jobs it started are done (a latch per call, `latch.rs`),
 //! which is what makes borrowing the caller's stack sound. A caller that is
 //! itself a worker of this pool does not block: it runs other jobs while it
-//! waits ([`crate::worker::WorkerThread::wait_until`]).
+//! waits ([`crate::worker::WorkerThread::wait_until`]). Nor does a worker of
+//! another pool: it hands the call to this pool and runs its own pool's jobs
+//! while it waits, so calls that go from pool to pool and back find every
+//! worker on the way working ([`crate::worker::Caller`]).
 //!
 //! # Start-up order
 //!
@@ -36,18 +39,20 @@
 //!
 //! 1. `Pool::drop` can only run when no call is in progress (every call borrows
 //!    the pool and blocks until its jobs finished), so the only jobs still queued
-//!    are cancelled participants; workers drain their queues (freeing those
-//!    tickets) before they look at the flag.
+//!    are participants their call cancelled, each holding a count of the call's
+//!    tickets.
 //! 2. It sets `Shared::shutdown`, then `Sleep::wake_all` bumps the jobs counter
 //!    (cancelling every pending sleep) and wakes each blocked worker.
-//! 3. Each worker, finding no work and the flag set, leaves its loop.
+//! 3. Each worker, finding no work and then the flag set, searches its queues
+//!    once more and runs what it finds (a cancelled participant just drops its
+//!    count), since a call may have posted one after that last search and
+//!    before the flag was set; then it leaves its loop.
 //! 4. `drop` joins every thread; the shared state is freed with the last `Arc`.
 
 use crate::job::{JobRef, StackJob};
-use crate::latch::Waiter;
 use crate::sleep::{Sleep, MAX_WORKERS};
 use crate::stats::{PoolStats, WorkerCounters, WorkerStats};
-use crate::worker::WorkerThread;
+use crate::worker::{complete_victim_lists, Caller, Victims, WorkerThread};
 use crossbeam_deque::{Injector, Stealer, Worker};
 use crossbeam_utils::CachePadded;
 use std::fmt;
@@ -140,13 +145,6 @@ pub enum BuildError {
     /// The `on_worker_start` hook panicked.
     #[error("on_worker_start panicked in worker {0}")]
     StartHookPanicked(usize),
-}
-
-/// Victim order as the workers use it (topology lists validated and completed).
-pub(crate) enum Victims {
-    Random,
-    RoundRobin,
-    Lists(Vec<Vec<usize>>),
 }
 
 /// State shared by all workers and the pool handle.
@@ -400,41 +398,6 @@ impl PoolBuilder {
     }
 }
 
-/// Checks topology victim lists and appends missing workers.
-fn complete_victim_lists(
-    mut lists: Vec<Vec<usize>>,
-    n: usize,
-) -> Result<Vec<Vec<usize>>, BuildError> {
-    if lists.len() != n {
-        return Err(BuildError::VictimList {
-            worker: lists.len().min(n),
-            problem: format!(
-                "got {} victim lists for {} workers; give one list per worker",
-                lists.len(),
-                n
-            ),
-        });
-    }
-    for (worker, list) in lists.iter_mut().enumerate() {
-        let mut seen = vec![false; n];
-        for &v in list.iter() {
-            let problem = if v >= n {
-                format!("victim {v} is not a worker (allowed: 0..{n})")
-            } else if v == worker {
-                "a worker cannot be its own victim".to_string()
-            } else if seen[v] {
-                format!("victim {v} is listed twice")
-            } else {
-                seen[v] = true;
-                continue;
-            };
-            return Err(BuildError::VictimList { worker, problem });
-        }
-        list.extend((0..n).filter(|&v| v != worker && !seen[v]));
-    }
-    Ok(lists)
-}
-
 /// A work-stealing pool with long-lived worker threads.
 ///
 /// ```
@@ -529,26 +492,34 @@ impl Pool {
         }
     }
 
-    /// The current thread's worker, if it is a worker of *this* pool.
-    pub(crate) fn current_worker(&self) -> Option<&WorkerThread> {
+    /// Who the current thread is to this pool.
+    pub(crate) fn caller(&self) -> Caller<'_> {
         let wt = WorkerThread::current();
         if wt.is_null() {
-            return None;
+            return Caller::Outside;
         }
         // SAFETY: a non-null CURRENT points to the WorkerThread on this thread's
-        // stack, which lives until main_loop returns (and resets it to null).
+        // stack, which lives until main_loop returns (and resets it to null),
+        // so for as long as anything on this thread can hold the borrow.
         let wt = unsafe { &*wt };
-        Arc::ptr_eq(&wt.shared, &self.shared).then_some(wt)
+        if Arc::ptr_eq(&wt.shared, &self.shared) {
+            Caller::Own(wt)
+        } else {
+            Caller::Foreign(wt)
+        }
     }
 
     /// Runs `op` on a worker of this pool: directly if the current thread is
-    /// one, else as an injected job while this thread blocks.
+    /// one, else as an injected job while this thread waits (a worker of
+    /// another pool runs its own pool's jobs meanwhile, so calls that go from
+    /// pool to pool and back cannot deadlock).
     pub(crate) fn in_worker<OP, R>(&self, op: OP) -> R
     where
         OP: FnOnce(&WorkerThread) -> R + Send,
         R: Send,
     {
-        if let Some(wt) = self.current_worker() {
+        let caller = self.caller();
+        if let Caller::Own(wt) = caller {
             return op(wt);
         }
         let job = StackJob::new(
@@ -558,13 +529,13 @@ impl Pool {
                 let wt = unsafe { &*WorkerThread::current() };
                 op(wt)
             },
-            Waiter::Thread(std::thread::current()),
+            caller.waiter(),
         );
         // SAFETY: `job` stays on this stack until its latch is set (wait below).
         let job_ref = unsafe { job.as_job_ref() };
         self.shared.injector.push(job_ref);
         self.shared.sleep.notify_jobs(1);
-        job.latch.wait_outside();
+        caller.wait(&job.latch);
         job.into_result().into_return_value()
     }
 }
@@ -580,6 +551,11 @@ impl Drop for Pool {
                 );
             }
         }
+        // Each worker drained its queues on the way out (see "Shutdown order").
+        debug_assert!(
+            self.shared.injector.is_empty() && self.shared.inboxes.iter().all(|i| i.is_empty()),
+            "a job outlived the pool's workers"
+        );
     }
 }
 

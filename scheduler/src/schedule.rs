@@ -24,10 +24,10 @@
 
 use crate::adaptive::{self, Ranges};
 use crate::job::{JobRef, Panic};
-use crate::latch::{CountLatch, Waiter};
+use crate::latch::CountLatch;
 use crate::pool::{DequeOrder, Pool};
 use crate::stats::bump;
-use crate::worker::WorkerThread;
+use crate::worker::{Caller, WorkerThread};
 use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::ops::Range;
@@ -200,9 +200,7 @@ impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
         let run = |i: usize| (self.body)(&ctx, start + i);
         match self.schedule {
             Schedule::Static => {
-                let block = len.div_ceil(p);
-                let lo = (w * block).min(len);
-                let hi = (lo + block).min(len);
+                let (lo, hi) = block_bounds(w, len.div_ceil(p), len);
                 (lo..hi).for_each(run);
                 (hi - lo) as u64
             }
@@ -216,13 +214,29 @@ impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
             }
             Schedule::Dynamic { chunk } => {
                 let chunk = chunk.clamp(1, len);
+                // The counter ends at most one chunk per participant past the
+                // last chunk handed out. Where that could wrap (ranges near
+                // `usize::MAX` long), grab with a compare-and-swap that stops
+                // at `len` instead.
+                let may_wrap = (p + 1)
+                    .checked_mul(chunk)
+                    .and_then(|past| past.checked_add(len))
+                    .is_none();
                 let mut n = 0;
                 loop {
-                    let lo = self.next.fetch_add(chunk, Ordering::Relaxed);
+                    let lo = if may_wrap {
+                        let grab = |lo: usize| (lo < len).then(|| lo + chunk.min(len - lo));
+                        let grabbed =
+                            self.next
+                                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, grab);
+                        grabbed.unwrap_or(len)
+                    } else {
+                        self.next.fetch_add(chunk, Ordering::Relaxed)
+                    };
                     if lo >= len {
                         return n;
                     }
-                    let hi = (lo + chunk).min(len);
+                    let hi = lo.saturating_add(chunk).min(len);
                     (lo..hi).for_each(run);
                     n += (hi - lo) as u64;
                 }
@@ -252,11 +266,9 @@ impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
                 }
             }
             Schedule::WorkStealing { grain } => {
-                let grain = grain.max(1);
+                let grain = clamp_grain(grain, len);
                 let chunks = len.div_ceil(grain);
-                let block = chunks.div_ceil(p) * grain;
-                let lo = (w * block).min(len);
-                let hi = (lo + block).min(len);
+                let (lo, hi) = block_bounds(w, chunks.div_ceil(p).saturating_mul(grain), len);
                 let count = (hi - lo).div_ceil(grain);
                 if count > 0 {
                     // Counted before pushing: this participant still holds its own
@@ -290,6 +302,20 @@ impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert(p);
     }
+}
+
+/// Offsets `lo..hi` of block `w` when `0..len` is cut into blocks of `block`
+/// offsets: empty for blocks past the end, and no wrap-around for any sizes.
+fn block_bounds(w: usize, block: usize, len: usize) -> (usize, usize) {
+    let lo = w.saturating_mul(block).min(len);
+    let hi = lo.saturating_add(block).min(len);
+    (lo, hi)
+}
+
+/// The `WorkStealing` grain as the call uses it: at least 1, at most the
+/// range's length `len` (a bigger grain means one chunk all the same).
+fn clamp_grain(grain: usize, len: usize) -> usize {
+    grain.clamp(1, len.max(1))
 }
 
 /// A participant's ticket states (see [`Tickets`]).
@@ -397,10 +423,10 @@ unsafe fn run_chunk<F: Fn(&TaskCtx, usize) + Sync>(data: *const (), lo: usize) {
     // latch, which counts this chunk, is decremented below.
     let (wt, call_ref) = unsafe { (&*WorkerThread::current(), &*call) };
     let grain = match call_ref.schedule {
-        Schedule::WorkStealing { grain } => grain.max(1),
+        Schedule::WorkStealing { grain } => clamp_grain(grain, call_ref.len),
         _ => unreachable!("chunk job of a non-work-stealing call"),
     };
-    let hi = (lo + grain).min(call_ref.len);
+    let hi = lo.saturating_add(grain).min(call_ref.len);
     let ctx = TaskCtx { worker: wt.index };
     let (body, start) = (call_ref.body, call_ref.start);
     match panic::catch_unwind(AssertUnwindSafe(|| {
@@ -462,14 +488,7 @@ impl Pool {
         F: Fn(&TaskCtx, usize) + Sync,
     {
         let parts = self.num_workers();
-        let caller = self.current_worker();
-        let waiter = match caller {
-            Some(wt) => Waiter::Worker {
-                index: wt.index,
-                sleep: &self.shared.sleep,
-            },
-            None => Waiter::Thread(std::thread::current()),
-        };
+        let caller = self.caller();
         let call = LoopCall {
             body,
             start: range.start,
@@ -478,7 +497,7 @@ impl Pool {
             schedule,
             next: CachePadded::new(AtomicUsize::new(0)),
             ranges: (schedule == Schedule::Adaptive).then(|| Ranges::new(range.len(), parts)),
-            latch: CountLatch::new(parts, waiter),
+            latch: CountLatch::new(parts, caller.waiter()),
             panic: Mutex::new(None),
         };
         let tickets = Arc::new(Tickets {
@@ -487,7 +506,12 @@ impl Pool {
                 .map(|_| CachePadded::new(AtomicU8::new(PENDING)))
                 .collect(),
         });
-        let me = caller.map(|wt| wt.index);
+        // A worker of this pool runs its own participant here; every other
+        // caller (outside thread or worker of another pool) posts all of them.
+        let me = match caller {
+            Caller::Own(wt) => Some(wt.index),
+            Caller::Foreign(_) | Caller::Outside => None,
+        };
         let others = (0..parts).filter(|&w| Some(w) != me);
         for w in others.clone() {
             let data = Arc::into_raw(tickets.clone()) as *const ();
@@ -497,15 +521,12 @@ impl Pool {
             self.shared.inboxes[w].push(unsafe { JobRef::new(data, w, run_participant::<F>) });
         }
         self.shared.sleep.notify_workers(others);
-        match caller {
-            Some(wt) => {
-                let data = Arc::into_raw(tickets.clone()) as *const ();
-                // SAFETY: as above, for our own participant, run right here.
-                unsafe { run_participant::<F>(data, wt.index) };
-                wt.wait_until(&call.latch);
-            }
-            None => call.latch.wait_outside(),
+        if let Caller::Own(wt) = caller {
+            let data = Arc::into_raw(tickets.clone()) as *const ();
+            // SAFETY: as above, for our own participant, run right here.
+            unsafe { run_participant::<F>(data, wt.index) };
         }
+        caller.wait(&call.latch);
         drop(tickets);
         if let Some(p) = call.panic.into_inner().unwrap_or_else(|e| e.into_inner()) {
             panic::resume_unwind(p);

@@ -1,11 +1,12 @@
 //! Fork-join: [`Pool::join`] and [`Pool::scope`].
 //!
 //! Both run on a worker (`Pool::in_worker`), so a call from outside the pool
-//! costs one injected job. `join` pushes `b` on the worker's deque as a job on
-//! this stack frame, runs `a`, then pops `b` back (run inline) or, if a thief has
-//! it, runs other work until `b`'s latch is set. `scope` counts its spawned jobs
-//! in a latch and waits for all of them before returning; that wait is what
-//! makes it sound for spawned closures to borrow from outside the scope.
+//! (or from a worker of another pool) costs one injected job. `join` pushes `b`
+//! on the worker's deque as a job on this stack frame, runs `a`, then pops `b`
+//! back (run inline) or, if a thief has it, runs other work until `b`'s latch
+//! is set. `scope` counts its spawned jobs in a latch and waits for all of them
+//! before returning; that wait is what makes it sound for spawned closures to
+//! borrow from outside the scope.
 
 use crate::job::{HeapJob, JobResult, Panic, StackJob};
 use crate::latch::{CountLatch, Waiter};
@@ -149,7 +150,10 @@ impl<'scope> Scope<'scope> {
             // SAFETY: CURRENT is this thread's live worker.
             unsafe { (*current).push(job_ref) };
         } else {
-            // Spawned from a thread outside the pool (e.g. via std::thread::scope).
+            // Spawned from a thread outside the pool (e.g. via std::thread::scope)
+            // or from a worker of another pool (the scope passed into a call to
+            // it): the job goes to the scope's pool, whose workers alone run it
+            // and decrement the latch, so the latch's `Waiter::Worker` holds.
             // SAFETY: the scope's worker (and its shared state) is live, see above.
             let shared = unsafe { &(*self.worker).shared };
             shared.injector.push(job_ref);

@@ -11,8 +11,8 @@
 //! waits for its own jobs (join, scope, a nested loop) keeps running others.
 
 use crate::job::JobRef;
-use crate::latch::CountLatch;
-use crate::pool::{Shared, StealAmount, Victims};
+use crate::latch::{CountLatch, Waiter};
+use crate::pool::{BuildError, Shared, StealAmount};
 use crate::stats::{bump, WorkerCounters};
 use crossbeam_deque::{Steal, Worker};
 use std::cell::Cell;
@@ -28,6 +28,44 @@ const YIELD_ROUNDS: u32 = 32;
 thread_local! {
     /// The worker running on this thread, or null outside any pool.
     static CURRENT: Cell<*const WorkerThread> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Who calls into a pool, which decides how the call waits for its jobs.
+#[derive(Clone, Copy)]
+pub(crate) enum Caller<'a> {
+    /// A worker of the called pool: it takes part in the call itself.
+    Own(&'a WorkerThread),
+    /// A worker of another pool: it keeps running its own pool's jobs while it
+    /// waits, so that a call back into its pool from the jobs it waits for
+    /// finds it working, not parked.
+    Foreign(&'a WorkerThread),
+    /// A thread outside every pool: it parks while it waits.
+    Outside,
+}
+
+impl Caller<'_> {
+    /// The waiter of a latch this caller will wait on.
+    pub(crate) fn waiter(self) -> Waiter {
+        match self {
+            Caller::Own(wt) => Waiter::Worker {
+                index: wt.index,
+                sleep: &wt.shared.sleep,
+            },
+            Caller::Foreign(wt) => Waiter::ForeignWorker {
+                index: wt.index,
+                shared: wt.shared.clone(),
+            },
+            Caller::Outside => Waiter::Thread(std::thread::current()),
+        }
+    }
+
+    /// Waits until `latch` (made with [`Caller::waiter`]) is set.
+    pub(crate) fn wait(self, latch: &CountLatch) {
+        match self {
+            Caller::Own(wt) | Caller::Foreign(wt) => wt.wait_until(latch),
+            Caller::Outside => latch.wait_outside(),
+        }
+    }
 }
 
 /// The state a worker thread owns. Lives on the worker's stack for the thread's
@@ -87,6 +125,7 @@ impl WorkerThread {
             }
             self.went_idle();
             if self.shared.shutdown.load(Ordering::Acquire) {
+                self.drain();
                 break;
             }
             self.idle_step(&mut rounds, &|| {
@@ -95,6 +134,20 @@ impl WorkerThread {
         }
         self.went_busy();
         CURRENT.with(|c| c.set(std::ptr::null()));
+    }
+
+    /// Runs every job still queued where this worker looks, after it saw the
+    /// shutdown flag. No call is in progress by then, so the only jobs left are
+    /// participants that their call cancelled (running one frees its share of
+    /// the tickets). One may have been posted after this worker's last search
+    /// found nothing and before it read the flag; the flag's acquire load makes
+    /// everything queued before `Pool::drop` set it visible here.
+    fn drain(&self) {
+        let mut rounds = 0;
+        while let Some(job) = self.find_work() {
+            // SAFETY: `find_work` took `job` out of a queue.
+            unsafe { self.run_taken(job, &mut rounds) };
+        }
     }
 
     /// Runs other jobs until `latch` is set.
@@ -294,6 +347,48 @@ impl WorkerThread {
             self.busy_since.set(Some(now));
         }
     }
+}
+
+/// Victim order as the workers use it (topology lists validated and completed).
+pub(crate) enum Victims {
+    Random,
+    RoundRobin,
+    Lists(Vec<Vec<usize>>),
+}
+
+/// Checks topology victim lists and appends missing workers.
+pub(crate) fn complete_victim_lists(
+    mut lists: Vec<Vec<usize>>,
+    n: usize,
+) -> Result<Vec<Vec<usize>>, BuildError> {
+    if lists.len() != n {
+        return Err(BuildError::VictimList {
+            worker: lists.len().min(n),
+            problem: format!(
+                "got {} victim lists for {} workers; give one list per worker",
+                lists.len(),
+                n
+            ),
+        });
+    }
+    for (worker, list) in lists.iter_mut().enumerate() {
+        let mut seen = vec![false; n];
+        for &v in list.iter() {
+            let problem = if v >= n {
+                format!("victim {v} is not a worker (allowed: 0..{n})")
+            } else if v == worker {
+                "a worker cannot be its own victim".to_string()
+            } else if seen[v] {
+                format!("victim {v} is listed twice")
+            } else {
+                seen[v] = true;
+                continue;
+            };
+            return Err(BuildError::VictimList { worker, problem });
+        }
+        list.extend((0..n).filter(|&v| v != worker && !seen[v]));
+    }
+    Ok(lists)
 }
 
 /// Retries a steal until it is `Success` or `Empty`.
