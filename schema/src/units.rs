@@ -4,9 +4,14 @@
 /// HdrHistogram's plotter expects; every CSV column and the `.hlog` histograms hold ns.
 pub const HGRM_NS_PER_UNIT: f64 = 1000.0;
 
-/// The latency metrics, in the order the runner writes them: `wait` (batch start → task
-/// start), `service` (task start → end), `response` (batch start → task end).
-pub const METRICS: [&str; 3] = ["wait", "service", "response"];
+/// The `wait` metric: batch start → task start.
+pub const WAIT: &str = "wait";
+/// The `service` metric: task start → task end.
+pub const SERVICE: &str = "service";
+/// The `response` metric: batch start → task end.
+pub const RESPONSE: &str = "response";
+/// The latency metrics, in the order the runner writes them.
+pub const METRICS: [&str; 3] = [WAIT, SERVICE, RESPONSE];
 
 /// The percentiles `latency.csv` and `latency_cells.csv` list: the `percentile` column's
 /// text and its value in percent.

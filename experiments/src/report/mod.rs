@@ -16,6 +16,7 @@
 //! figures, each labelled `M1`, `M2`, … by its CPU model and host from `meta.json`.
 
 pub mod figures;
+pub mod header;
 pub mod load;
 pub mod stats;
 pub mod summary;

@@ -6,6 +6,7 @@
 use super::load::{CellKey, Keyed, ResultsDir};
 use super::stats::{bootstrap_median_ci, median, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED};
 use std::collections::BTreeMap;
+use wsbench_schema::units::RESPONSE;
 use wsbench_schema::{LatencyRow, RunRow};
 
 /// Summary of one cell over its repetitions.
@@ -183,7 +184,7 @@ fn latency_lookup(dirs: &[ResultsDir]) -> BTreeMap<(CellKey, u32), f64> {
     let pkey = |p: Option<f64>| (p.unwrap_or(f64::NAN) * 100.0).round() as u32;
     for d in dirs {
         if !d.latency_cells.is_empty() {
-            for r in d.latency_cells.iter().filter(|r| r.metric == "response") {
+            for r in d.latency_cells.iter().filter(|r| r.metric == RESPONSE) {
                 out.insert((r.cell.clone(), pkey(r.percent())), r.value_ns as f64);
             }
         } else {
@@ -191,7 +192,7 @@ fn latency_lookup(dirs: &[ResultsDir]) -> BTreeMap<(CellKey, u32), f64> {
             for r in d
                 .latency
                 .iter()
-                .filter(|r: &&Keyed<LatencyRow>| r.metric == "response")
+                .filter(|r: &&Keyed<LatencyRow>| r.metric == RESPONSE)
             {
                 per.entry((r.cell.clone(), pkey(r.percent())))
                     .or_default()

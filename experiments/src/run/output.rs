@@ -186,7 +186,7 @@ pub fn read_hlog(path: &Path) -> anyhow::Result<Vec<(usize, Latency)>> {
             let h: Histogram<u64> = de
                 .deserialize(&mut raw.as_slice())
                 .map_err(|e| anyhow::anyhow!("{}: bad histogram: {e}", path.display()))?;
-            if metric == "wait" {
+            if metric == wsbench_schema::units::WAIT {
                 let rep = reps.get(seen).copied().unwrap_or(seen);
                 seen += 1;
                 out.push((rep, Latency::default()));

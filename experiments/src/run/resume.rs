@@ -14,6 +14,8 @@ use wsbench_schema::{
     read_rows, write_rows_atomic, CellRef, LatencyRow, Layout, Row, RunRow, WorkerRow,
 };
 
+use wsbench_schema::units::RESPONSE;
+
 use super::output::read_hlog;
 use super::plan::{Cell, Plan};
 use super::record::Latency;
@@ -81,7 +83,7 @@ impl State {
     pub fn note_p99(&mut self, rows: &[LatencyRow]) {
         for l in rows
             .iter()
-            .filter(|l| l.metric == "response" && l.percentile == "99")
+            .filter(|l| l.metric == RESPONSE && l.percentile == "99")
         {
             if let Ok(rep) = l.repetition.parse::<usize>() {
                 self.run_p99.insert((cell_of(l.cell()), rep), l.value_ns);

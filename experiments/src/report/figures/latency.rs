@@ -20,6 +20,7 @@ use crate::report::units::{tick, unit_for};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use wsbench_schema::paths::{LATENCY_CELLS_CSV, LATENCY_CSV};
+use wsbench_schema::units::RESPONSE;
 use wsbench_schema::LatencyRow;
 
 /// Percentile label for x = log10(1/(1−q)): 0 → "0%", 1 → "90%", 3 → "99.9%".
@@ -41,7 +42,7 @@ pub fn percentile_label(x: f64) -> String {
 fn curve(input: &Input, key: &CellKey) -> Option<(Vec<(f64, f64)>, &'static str)> {
     let dir = &input.dirs[key.machine];
     let to_x = |q: f64| -(1.0 - q).log10();
-    if let Some(d) = dir.hgrm.get(&(key.file_stem(), "response".to_string())) {
+    if let Some(d) = dir.hgrm.get(&(key.file_stem(), RESPONSE.to_string())) {
         let pts: Vec<(f64, f64)> = d
             .iter()
             .filter(|(_, q)| *q < 1.0)
@@ -55,7 +56,7 @@ fn curve(input: &Input, key: &CellKey) -> Option<(Vec<(f64, f64)>, &'static str)
         let mut per: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
         for r in rows
             .iter()
-            .filter(|r| r.cell == *key && r.metric == "response")
+            .filter(|r| r.cell == *key && r.metric == RESPONSE)
         {
             let Some(percent) = r.percent().filter(|p| *p < 100.0) else {
                 continue;
