@@ -11,8 +11,8 @@ Runs the first post's naive factorizer over a number list (as written by
   py-pool-1     multiprocessing.Pool.map, chunksize=1 (one task at a time: dynamic)
 
 over a list of worker counts and repetitions, and appends one row per counted run
-to a runs.csv in wsbench's schema (CONTRACT.md), so `wsbench report` draws them in
-the same tables and figures. Creation of threads, processes and pools is inside
+to a runs.csv in wsbench's schema (schema/src/rows.rs; results/README.md#columns),
+so `wsbench report` draws them in the same tables and figures. Creation of threads, processes and pools is inside
 the timed region, as in both posts (pool_in_timing = true).
 
 Columns: lower_bound_ns = max(sum of per-task times / p, max per-task time) from

@@ -37,6 +37,14 @@ impl CliError {
     }
 }
 
+/// A results file that cannot be read or written while working (the report and
+/// `--resume` turn a bad input file into a usage error themselves).
+impl From<wsbench_schema::Error> for CliError {
+    fn from(e: wsbench_schema::Error) -> Self {
+        CliError::Failed(e.into())
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError::Failed(e.into())

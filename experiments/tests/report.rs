@@ -1,6 +1,6 @@
 //! `wsbench report` end to end, on the synthetic results folder in
 //! `tests/data/report/fixture/` (written by `make_fixture.py` beside it; see its
-//! header: synthetic numbers in the CONTRACT.md schemas, not a measurement).
+//! header: synthetic numbers in the results schema of `schema/src/rows.rs`, not a measurement).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

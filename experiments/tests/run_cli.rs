@@ -118,7 +118,7 @@ fn a_run_writes_every_file_in_its_format() {
         "{stdout}"
     );
 
-    // runs.csv: the CONTRACT's columns first, one row per counted run, every checksum ok.
+    // runs.csv: the published columns first (`wsbench_schema::RunRow`), one row per counted run, every checksum ok.
     let (h, rows) = csv_rows(&out.join("runs.csv"));
     assert_eq!(
         h[..13].join(","),

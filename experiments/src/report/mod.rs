@@ -7,21 +7,27 @@
 //!    `workers.csv`, `hgrm/` optional) by column name;
 //! 2. [`summary`] reduces each cell's repetitions to median, bootstrap CI
 //!    ([`stats`]), speedup, lb_ratio, steals and response percentiles;
-//! 3. [`figures`] draws the SVGs and [`table`] writes `report.md`, which names
-//!    every figure, or says why one was skipped.
+//! 3. [`sweeps`] finds the sweeps over problem size and their crossovers;
+//! 4. [`figures`] draws the SVGs and [`table`] writes `report.md`, which names
+//!    every figure, or says why one was skipped. Both only present what the
+//!    steps before computed.
 //!
 //! Several folders (one per machine) are compared in the same tables and
 //! figures, each labelled `M1`, `M2`, … by its CPU model and host from `meta.json`.
 
 pub mod figures;
+pub mod header;
 pub mod load;
 pub mod stats;
 pub mod summary;
+pub mod sweeps;
 pub mod table;
 pub mod units;
 
 use crate::error::{CliError, CliResult};
 use std::path::{Path, PathBuf};
+use wsbench_schema::paths::REPORT_MD;
+use wsbench_schema::{write_atomic, Layout};
 
 /// Arguments of `wsbench report`.
 #[derive(Debug, clap::Args)]
@@ -42,7 +48,9 @@ pub fn main(args: ReportArgs) -> CliResult {
         .enumerate()
         .map(|(i, p)| load::ResultsDir::load(p, i))
         .collect::<CliResult<Vec<_>>>()?;
-    let out = args.out.unwrap_or_else(|| args.dirs[0].join("report"));
+    let out = args
+        .out
+        .unwrap_or_else(|| Layout::new(&args.dirs[0]).report_dir());
     let md = write_report(&dirs, &out)?;
     println!("wrote {}", md.display());
     Ok(())
@@ -71,10 +79,8 @@ pub fn write_report(dirs: &[load::ResultsDir], out: &Path) -> CliResult<PathBuf>
     };
     let outcomes = figures::render_all(&input)?;
     let text = table::render(dirs, &cells, &machine_labels, &outcomes);
-    let path = out.join("report.md");
-    let tmp = out.join(".report.md.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, &path)?;
+    let path = out.join(REPORT_MD);
+    write_atomic(&path, text.as_bytes())?;
     Ok(path)
 }
 

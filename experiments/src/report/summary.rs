@@ -3,9 +3,11 @@
 //! Runs whose checksum did not match serial are left out of every statistic
 //! (and counted, so the report can say so): a wrong answer has no speed.
 
-use super::load::{CellKey, LatencyRow, ResultsDir, RunRow};
+use super::load::{CellKey, Keyed, ResultsDir};
 use super::stats::{bootstrap_median_ci, median, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED};
 use std::collections::BTreeMap;
+use wsbench_schema::units::RESPONSE;
+use wsbench_schema::{LatencyRow, RunRow};
 
 /// Summary of one cell over its repetitions.
 #[derive(Debug, Clone)]
@@ -114,7 +116,7 @@ fn sort_cells(cells: &mut [CellSummary], workload_order: &BTreeMap<(usize, Strin
 pub fn summarise(dirs: &[ResultsDir]) -> Vec<CellSummary> {
     // A cell is (workload, strategy, workers, placement); rows that differ only in
     // pool_in_timing are still kept apart, as they measure different things.
-    let mut by_cell: BTreeMap<(CellKey, Option<bool>), Vec<&RunRow>> = BTreeMap::new();
+    let mut by_cell: BTreeMap<(CellKey, Option<bool>), Vec<&Keyed<RunRow>>> = BTreeMap::new();
     let mut workload_order = BTreeMap::new();
     for d in dirs {
         for r in &d.runs {
@@ -178,22 +180,23 @@ pub fn summarise(dirs: &[ResultsDir]) -> Vec<CellSummary> {
 /// else the median over runs of `latency.csv`.
 fn latency_lookup(dirs: &[ResultsDir]) -> BTreeMap<(CellKey, u32), f64> {
     let mut out = BTreeMap::new();
-    let pkey = |p: f64| (p * 100.0).round() as u32;
+    // Percentiles were checked to be numbers when the folder was read.
+    let pkey = |p: Option<f64>| (p.unwrap_or(f64::NAN) * 100.0).round() as u32;
     for d in dirs {
         if !d.latency_cells.is_empty() {
-            for r in d.latency_cells.iter().filter(|r| r.metric == "response") {
-                out.insert((r.cell.clone(), pkey(r.percentile)), r.value_ns);
+            for r in d.latency_cells.iter().filter(|r| r.metric == RESPONSE) {
+                out.insert((r.cell.clone(), pkey(r.percent())), r.value_ns as f64);
             }
         } else {
             let mut per: BTreeMap<(CellKey, u32), Vec<f64>> = BTreeMap::new();
             for r in d
                 .latency
                 .iter()
-                .filter(|r: &&LatencyRow| r.metric == "response")
+                .filter(|r: &&Keyed<LatencyRow>| r.metric == RESPONSE)
             {
-                per.entry((r.cell.clone(), pkey(r.percentile)))
+                per.entry((r.cell.clone(), pkey(r.percent())))
                     .or_default()
-                    .push(r.value_ns);
+                    .push(r.value_ns as f64);
             }
             for (k, v) in per {
                 out.insert(k, median(&v).expect("non-empty"));
@@ -205,15 +208,15 @@ fn latency_lookup(dirs: &[ResultsDir]) -> BTreeMap<(CellKey, u32), f64> {
 
 fn summarise_cell(
     key: CellKey,
-    rows: &[&RunRow],
+    rows: &[&Keyed<RunRow>],
     latency: &BTreeMap<(CellKey, u32), f64>,
 ) -> Option<CellSummary> {
-    let good: Vec<&&RunRow> = rows
+    let good: Vec<&&Keyed<RunRow>> = rows
         .iter()
         .filter(|r| r.checksum_ok != Some(false))
         .collect();
     let checksum_failures = rows.len() - good.len();
-    let makespans: Vec<f64> = good.iter().map(|r| r.makespan_ns).collect();
+    let makespans: Vec<f64> = good.iter().map(|r| r.makespan_ns as f64).collect();
     let median_ns = median(&makespans)?;
     let ci_ns = bootstrap_median_ci(&makespans, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED)?;
     let min_ns = makespans.iter().copied().fold(f64::INFINITY, f64::min);
@@ -223,12 +226,16 @@ fn summarise_cell(
         .filter_map(|r| {
             r.lb_ratio.or_else(|| {
                 r.lower_bound_ns
-                    .filter(|lb| *lb > 0.0)
-                    .map(|lb| r.makespan_ns / lb)
+                    .filter(|lb| *lb > 0)
+                    .map(|lb| r.makespan_ns as f64 / lb as f64)
             })
         })
         .collect();
-    let steals: Vec<f64> = good.iter().filter_map(|r| r.steals).collect();
+    let steals: Vec<f64> = good
+        .iter()
+        .filter_map(|r| r.steals)
+        .map(|s| s as f64)
+        .collect();
     let per_run_speedup: Vec<f64> = good.iter().filter_map(|r| r.speedup).collect();
     let speedup = if per_run_speedup.len() == good.len() {
         median(&per_run_speedup)
@@ -238,7 +245,7 @@ fn summarise_cell(
     Some(CellSummary {
         p50_response_ns: latency.get(&(key.clone(), 5000)).copied(),
         p99_response_ns: latency.get(&(key.clone(), 9900)).copied(),
-        size: rows.iter().find_map(|r| r.size),
+        size: rows.iter().find_map(|r| r.size).map(|s| s as u64),
         pool_in_timing: rows.iter().find_map(|r| r.pool_in_timing),
         sweep: rows.iter().find_map(|r| r.sweep.clone()),
         key,

@@ -1,185 +1,15 @@
-//! `report.md`: the experiment and machine in two lines, a table per workload,
+//! `report.md`: the experiment and machine in two lines ([`super::header`]), a table per workload,
 //! one sentence per workload naming the best strategy, the crossover points,
 //! and the list of figures (or why one was skipped).
 
-use super::figures::crossover::{find_sweeps, Sweep};
 use super::figures::Outcome;
+use super::header::{header_lines, machine_name};
 use super::load::ResultsDir;
 use super::stats::Crossover;
 use super::summary::{is_serial, CellSummary};
+use super::sweeps::{find_sweeps, Sweep};
 use super::units::{fmt_duration, sig3, unit_for};
-use serde_json::Value;
 use std::fmt::Write;
-
-/// Finds the first value under any of `keys`, searching `meta` depth-first.
-fn find<'a>(meta: &'a Value, keys: &[&str]) -> Option<&'a Value> {
-    match meta {
-        Value::Object(map) => {
-            for k in keys {
-                if let Some(v) = map.get(*k) {
-                    if !v.is_null() {
-                        return Some(v);
-                    }
-                }
-            }
-            map.values().find_map(|v| find(v, keys))
-        }
-        Value::Array(items) => items.iter().find_map(|v| find(v, keys)),
-        _ => None,
-    }
-}
-
-/// A meta value as short text: strings as they are, lists joined, objects as compact JSON.
-fn show(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
-            items.iter().map(show).collect::<Vec<_>>().join(" ")
-        }
-        // A list of command lines (each a list of words).
-        Value::Array(items) if items.iter().all(Value::is_array) => {
-            items.iter().map(show).collect::<Vec<_>>().join("; ")
-        }
-        other => other.to_string(),
-    };
-    if s.chars().count() > 200 {
-        format!("{}…", s.chars().take(200).collect::<String>())
-    } else {
-        s
-    }
-}
-
-/// The placement maps (`{"spread": {"1": [0], "2": [0, 1]}}`) as
-/// `spread: 1 → [0], 2 → [0 1]`; any other shape as [`show`] writes it.
-fn show_placements(v: &Value) -> String {
-    let Value::Object(by_name) = v else {
-        return show(v);
-    };
-    let mut parts = Vec::new();
-    for (name, per) in by_name {
-        match per {
-            Value::Object(by_workers) => {
-                let mut counts: Vec<(&String, &Value)> = by_workers.iter().collect();
-                counts.sort_by_key(|(k, _)| k.parse::<usize>().unwrap_or(usize::MAX));
-                let maps: Vec<String> = counts
-                    .iter()
-                    .map(|(k, cpus)| format!("{k} → [{}]", show(cpus)))
-                    .collect();
-                parts.push(format!("{name}: {}", maps.join(", ")));
-            }
-            other => parts.push(format!("{name}: {}", show(other))),
-        }
-    }
-    parts.join("; ")
-}
-
-fn meta_text(meta: Option<&Value>, keys: &[&str]) -> Option<String> {
-    meta.and_then(|m| find(m, keys)).map(show)
-}
-
-/// The experiment's name from `meta.json` (config.name first), else the folder name.
-fn experiment_name(dir: &ResultsDir) -> String {
-    let from_meta = dir.meta.as_ref().and_then(|m| {
-        m.get("config")
-            .and_then(|c| c.get("name"))
-            .or_else(|| m.get("name"))
-            .or_else(|| m.get("experiment"))
-            .map(show)
-    });
-    from_meta.unwrap_or_else(|| {
-        dir.path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| dir.path.display().to_string())
-    })
-}
-
-/// `CPU model on host`, from `meta.json`, for labelling a machine.
-pub fn machine_name(dir: &ResultsDir) -> String {
-    let m = dir.meta.as_ref();
-    let cpu = meta_text(m, &["cpu_model", "cpu", "model_name"]);
-    let host = meta_text(m, &["host", "hostname"]);
-    match (cpu, host) {
-        (Some(c), Some(h)) => format!("{c} on {h}"),
-        (Some(c), None) => c,
-        (None, Some(h)) => h,
-        (None, None) => "unknown machine (no cpu model in meta.json)".into(),
-    }
-}
-
-/// The two header lines for one folder.
-fn header_lines(dir: &ResultsDir) -> String {
-    let m = dir.meta.as_ref();
-    let Some(meta) = m else {
-        return format!(
-            "**Experiment** `{}` — no meta.json in {}: machine, build and placement unknown.\n",
-            experiment_name(dir),
-            dir.path.display()
-        );
-    };
-    let mut first = vec![format!("**Experiment** `{}`", experiment_name(dir))];
-    let config = meta.get("config").unwrap_or(meta);
-    if let Some(r) = config.get("repetitions") {
-        let warm = config
-            .get("warmup")
-            .map(|w| format!(" + {} warm-up", show(w)))
-            .unwrap_or_default();
-        first.push(format!("{} repetitions{warm}", show(r)));
-    }
-    let fields: [(&str, &[&str]); 6] = [
-        ("status", &["status"]),
-        ("started", &["start", "started", "start_time"]),
-        ("ended", &["end", "ended", "end_time"]),
-        ("git", &["git_commit", "commit"]),
-        ("rustc", &["rustc", "rustc_version"]),
-        ("profile", &["profile", "build_profile"]),
-    ];
-    for (label, keys) in fields {
-        if let Some(v) = meta_text(m, keys) {
-            if v.starts_with(label) {
-                first.push(v);
-            } else {
-                first.push(format!("{label} {v}"));
-            }
-        }
-    }
-    if let Some(d) = m.and_then(|m| find(m, &["git_dirty", "dirty"])) {
-        if d.as_bool() == Some(true) {
-            first.push("uncommitted changes".into());
-        }
-    }
-    if let Some(c) = meta_text(m, &["command_line", "command_lines", "command", "argv"]) {
-        first.push(format!("`{c}`"));
-    }
-    let mut second = vec![format!("**Machine** {}", machine_name(dir))];
-    let fields: [(&str, &[&str]); 4] = [
-        ("kernel", &["kernel"]),
-        ("SMT", &["smt"]),
-        ("governor", &["governor"]),
-        ("boost", &["boost"]),
-    ];
-    for (label, keys) in fields {
-        if let Some(v) = meta_text(m, keys) {
-            second.push(format!("{label} {v}"));
-        }
-    }
-    // The runner keeps the worker → CPU maps under machine.placements (config.placements
-    // only names them), so look there first.
-    let placement = m
-        .and_then(|m| m.get("machine").and_then(|mm| mm.get("placements")))
-        .or_else(|| {
-            m.and_then(|m| {
-                find(
-                    m,
-                    &["placement_map", "placements", "placement", "worker_cpus"],
-                )
-            })
-        })
-        .map(show_placements)
-        .unwrap_or_else(|| "unknown".into());
-    second.push(format!("**placement** (workers → CPUs) {placement}"));
-    format!("{}.  \n{}.\n", first.join(" · "), second.join(" · "))
-}
 
 fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
     x.map(f).unwrap_or_else(|| "–".into())
@@ -404,7 +234,6 @@ pub fn render(
          (1.00 = perfect balance); steals: median per run; p50/p99: response latency \
          (batch start → task end) over all repetitions.\n\n",
     );
-
     let sweeps = find_sweeps(cells);
     let swept: Vec<&str> = sweeps
         .iter()
@@ -418,31 +247,91 @@ pub fn render(
             workloads.push(&c.key.workload);
         }
     }
+    let page = Page {
+        dirs,
+        machine_labels,
+        multi,
+    };
     for w in &workloads {
         let rows: Vec<&CellSummary> = cells.iter().filter(|c| c.key.workload == *w).collect();
-        let vary_placement = rows
-            .iter()
-            .any(|c| c.key.placement != rows[0].key.placement);
-        // Serial has no pool: only parallel cells can differ in what was timed.
-        let mut timings: Vec<Option<bool>> = rows
-            .iter()
-            .filter(|c| !is_serial(&c.key.strategy))
-            .map(|c| c.pool_in_timing)
-            .collect();
-        timings.dedup();
-        let vary_timing = timings.len() > 1;
+        md.push_str(&page.workload_section(w, &rows));
+    }
+    if !sweeps.is_empty() {
+        md.push_str(&page.crossover_section(&sweeps));
+    }
+    md.push_str(&figures_section(figures));
+    let missing: Vec<String> = dirs
+        .iter()
+        .filter(|d| !d.missing.is_empty())
+        .map(|d| format!("`{}` has no {}", d.path.display(), d.missing.join(", ")))
+        .collect();
+    if !missing.is_empty() {
+        writeln!(md, "Not in the results: {}.\n", missing.join("; ")).ok();
+    }
+    md
+}
+
+/// What every section of the report needs to know about the folders.
+struct Page<'a> {
+    dirs: &'a [ResultsDir],
+    machine_labels: &'a [String],
+    /// Several folders (machines) are compared.
+    multi: bool,
+}
+
+/// The columns a workload's table shows beyond the fixed ones.
+struct Varying {
+    placement: bool,
+    timing: bool,
+}
+
+impl Page<'_> {
+    /// A workload's heading, table, sentences and checksum warning.
+    fn workload_section(&self, w: &str, rows: &[&CellSummary]) -> String {
+        let vary = Varying {
+            placement: rows
+                .iter()
+                .any(|c| c.key.placement != rows[0].key.placement),
+            timing: {
+                // Serial has no pool: only parallel cells can differ in what was timed.
+                let mut timings: Vec<Option<bool>> = rows
+                    .iter()
+                    .filter(|c| !is_serial(&c.key.strategy))
+                    .map(|c| c.pool_in_timing)
+                    .collect();
+                timings.dedup();
+                timings.len() > 1
+            },
+        };
+        let mut md = String::new();
         writeln!(md, "## Workload `{w}`\n").ok();
         if let Some(size) = rows.iter().find_map(|c| c.size) {
             writeln!(md, "{size} tasks.\n").ok();
         }
+        md.push_str(&self.workload_table(rows, &vary));
+        md.push('\n');
+        md.push_str(&self.workload_sentences(w, rows));
+        let bad: usize = rows.iter().map(|c| c.checksum_failures).sum();
+        if bad > 0 {
+            writeln!(
+                md,
+                "**Warning:** {bad} run(s) of `{w}` reported a checksum mismatch against serial and are left out of every number above.\n"
+            )
+            .ok();
+        }
+        md
+    }
+
+    /// A workload's table: one line per cell.
+    fn workload_table(&self, rows: &[&CellSummary], vary: &Varying) -> String {
         let mut head = vec!["strategy", "workers"];
-        if vary_placement {
+        if vary.placement {
             head.push("placement");
         }
-        if vary_timing {
+        if vary.timing {
             head.push("pool creation timed");
         }
-        if multi {
+        if self.multi {
             head.push("machine");
         }
         head.extend([
@@ -455,6 +344,7 @@ pub fn render(
             "p50 response",
             "p99 response",
         ]);
+        let mut md = String::new();
         writeln!(md, "| {} |", head.join(" | ")).ok();
         let align: Vec<&str> = head
             .iter()
@@ -462,84 +352,92 @@ pub fn render(
             .map(|(i, _)| if i == 0 { "---" } else { "---:" })
             .collect();
         writeln!(md, "| {} |", align.join(" | ")).ok();
-        for c in &rows {
-            let mut cols = vec![format!("{}", c.key.strategy), c.key.workers.to_string()];
-            if vary_placement {
-                cols.push(c.key.placement.clone());
-            }
-            if vary_timing {
-                cols.push(match c.pool_in_timing {
-                    Some(true) => "yes".into(),
-                    Some(false) => "no".into(),
-                    None => "–".into(),
-                });
-            }
-            if multi {
-                cols.push(machine_labels[c.key.machine].clone());
-            }
-            let u = unit_for(c.median_ns);
-            let mut runs = c.makespans.len().to_string();
-            if c.checksum_failures > 0 {
-                write!(runs, " (+{} bad checksum)", c.checksum_failures).ok();
-            }
-            cols.extend([
-                runs,
-                fmt_duration(c.median_ns),
-                format!(
-                    "{}–{} {}",
-                    sig3(c.ci_ns.0 / u.ns),
-                    sig3(c.ci_ns.1 / u.ns),
-                    u.name
-                ),
-                opt(c.speedup, |x| format!("{x:.2}×")),
-                opt(c.lb_ratio, |x| format!("{x:.2}")),
-                opt(c.steals, |x| format!("{x:.0}")),
-                opt(c.p50_response_ns, fmt_duration),
-                opt(c.p99_response_ns, fmt_duration),
-            ]);
-            writeln!(md, "| {} |", cols.join(" | ")).ok();
+        for c in rows {
+            writeln!(md, "| {} |", self.cell_columns(c, vary).join(" | ")).ok();
         }
-        md.push('\n');
-        for (m, _) in dirs.iter().enumerate() {
+        md
+    }
+
+    /// One cell's line of a workload's table.
+    fn cell_columns(&self, c: &CellSummary, vary: &Varying) -> Vec<String> {
+        let mut cols = vec![c.key.strategy.to_string(), c.key.workers.to_string()];
+        if vary.placement {
+            cols.push(c.key.placement.clone());
+        }
+        if vary.timing {
+            cols.push(match c.pool_in_timing {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => "–".into(),
+            });
+        }
+        if self.multi {
+            cols.push(self.machine_labels[c.key.machine].clone());
+        }
+        let u = unit_for(c.median_ns);
+        let mut runs = c.makespans.len().to_string();
+        if c.checksum_failures > 0 {
+            write!(runs, " (+{} bad checksum)", c.checksum_failures).ok();
+        }
+        cols.extend([
+            runs,
+            fmt_duration(c.median_ns),
+            format!(
+                "{}–{} {}",
+                sig3(c.ci_ns.0 / u.ns),
+                sig3(c.ci_ns.1 / u.ns),
+                u.name
+            ),
+            opt(c.speedup, |x| format!("{x:.2}×")),
+            opt(c.lb_ratio, |x| format!("{x:.2}")),
+            opt(c.steals, |x| format!("{x:.0}")),
+            opt(c.p50_response_ns, fmt_duration),
+            opt(c.p99_response_ns, fmt_duration),
+        ]);
+        cols
+    }
+
+    /// The sentences under a workload's table, per machine.
+    fn workload_sentences(&self, w: &str, rows: &[&CellSummary]) -> String {
+        let mut md = String::new();
+        for m in 0..self.dirs.len() {
             let mine: Vec<&CellSummary> = rows
                 .iter()
                 .copied()
                 .filter(|c| c.key.machine == m)
                 .collect();
-            let label =
-                multi.then(|| format!("{} ({})", machine_labels[m], machine_name(&dirs[m])));
-            if let Some(s) = best_sentence(w, &mine, label.as_deref()) {
-                writeln!(md, "{s}\n").ok();
-            }
-            if let Some(s) = placement_sentence(&mine) {
-                writeln!(md, "{s}\n").ok();
-            }
-            if let Some(s) = python_vs_rust(&mine) {
+            let label = self.multi.then(|| {
+                format!(
+                    "{} ({})",
+                    self.machine_labels[m],
+                    machine_name(&self.dirs[m])
+                )
+            });
+            let sentences = [
+                best_sentence(w, &mine, label.as_deref()),
+                placement_sentence(&mine),
+                python_vs_rust(&mine),
+            ];
+            for s in sentences.into_iter().flatten() {
                 writeln!(md, "{s}\n").ok();
             }
         }
-        let bad: usize = rows.iter().map(|c| c.checksum_failures).sum();
-        if bad > 0 {
-            writeln!(
-                md,
-                "**Warning:** {bad} run(s) of `{w}` reported a checksum mismatch against serial and are left out of every number above.\n"
-            )
-            .ok();
-        }
+        md
     }
 
-    if !sweeps.is_empty() {
-        md.push_str("## Crossover: where parallel beats serial for good\n\n");
+    /// The crossover table and one median table per sweep.
+    fn crossover_section(&self, sweeps: &[Sweep]) -> String {
+        let mut md = String::from("## Crossover: where parallel beats serial for good\n\n");
         md.push_str("| sweep | pool creation timed | strategy | workers | crossover |\n|---|---|---|---:|---|\n");
-        for s in &sweeps {
+        for s in sweeps {
             for line in &s.lines {
                 let timed = match s.pool_in_timing {
                     Some(true) => "yes",
                     Some(false) => "no (warm pool)",
                     None => "unknown",
                 };
-                let family = if multi {
-                    format!("{} [{}]", s.family, machine_labels[s.machine])
+                let family = if self.multi {
+                    format!("{} [{}]", s.family, self.machine_labels[s.machine])
                 } else {
                     s.family.clone()
                 };
@@ -554,12 +452,16 @@ pub fn render(
             }
         }
         md.push('\n');
-        for s in &sweeps {
-            md.push_str(&sweep_table(s, machine_labels, multi));
+        for s in sweeps {
+            md.push_str(&sweep_table(s, self.machine_labels, self.multi));
         }
+        md
     }
+}
 
-    md.push_str("## Figures\n\n");
+/// The list of figures, and why any was skipped.
+fn figures_section(figures: &[Outcome]) -> String {
+    let mut md = String::from("## Figures\n\n");
     for f in figures {
         for (file, caption) in &f.files {
             writeln!(md, "- [{file}]({file}) — {caption}").ok();
@@ -569,14 +471,5 @@ pub fn render(
         }
     }
     md.push('\n');
-
-    let missing: Vec<String> = dirs
-        .iter()
-        .filter(|d| !d.missing.is_empty())
-        .map(|d| format!("`{}` has no {}", d.path.display(), d.missing.join(", ")))
-        .collect();
-    if !missing.is_empty() {
-        writeln!(md, "Not in the results: {}.\n", missing.join("; ")).ok();
-    }
     md
 }

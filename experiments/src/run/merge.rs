@@ -9,48 +9,47 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
+use wsbench_schema::{
+    read_rows, write_atomic, write_rows_atomic, LatencyRow, Layout, Row, RunRow, Shard, WorkerRow,
+};
 
 use super::meta::{self, Meta};
-use super::output::{read_rows, write_rows_atomic, CellRow, LatencyRow, RunRow, WorkerRow};
-use super::plan::{Plan, Shard};
+use super::plan::Plan;
+use super::resume::cell_of;
 use super::MergeArgs;
 use crate::error::{CliError, CliResult};
 
 /// The rows of a shard's row file that belong to cells the shard owns.
-fn read_owned<T>(path: &Path, plan: &Plan, shard: Shard) -> anyhow::Result<Vec<T>>
-where
-    T: CellRow + for<'de> serde::Deserialize<'de>,
-{
+fn read_owned<T: Row>(path: &Path, plan: &Plan, shard: Shard) -> anyhow::Result<Vec<T>> {
     Ok(read_rows::<T>(path)?
         .into_iter()
-        .filter(|r| plan.owner(&r.cell(), shard.count) == Some(shard.index))
+        .filter(|r| plan.owner(&cell_of(r.cell()), shard.count) == Some(shard.index))
         .collect())
 }
 
-/// `wsbench merge`.
-pub fn merge(args: MergeArgs) -> CliResult {
+/// Every shard's folder and `meta.json`, checked to be the shards of one sweep, each once.
+fn read_shards(dirs: &[PathBuf]) -> CliResult<Vec<(PathBuf, Meta)>> {
     let mut shards: Vec<(PathBuf, Meta)> = Vec::new();
-    for d in &args.dirs {
-        shards.push((d.clone(), Meta::read(d).map_err(CliError::Usage)?));
+    for d in dirs {
+        let m = Meta::read(d).map_err(CliError::usage)?;
+        shards.push((d.clone(), m));
     }
-    let first = shards[0].1.clone();
+    let (first_dir, first) = &shards[0];
     for (d, m) in &shards[1..] {
         if m.config != first.config {
             return Err(CliError::usage(format!(
                 "{}: its config differs from {}'s; only shards of one experiment can be merged",
                 d.display(),
-                shards[0].0.display()
+                first_dir.display()
             )));
         }
         if m.shard.count != first.shard.count {
             return Err(CliError::usage(format!(
-                "{} is shard {}/{} but {} is shard {}/{}; all shards must split the sweep the same way",
+                "{} is shard {} but {} is shard {}; all shards must split the sweep the same way",
                 d.display(),
-                m.shard.index,
-                m.shard.count,
-                shards[0].0.display(),
-                first.shard.index,
-                first.shard.count
+                m.shard,
+                first_dir.display(),
+                first.shard
             )));
         }
     }
@@ -59,10 +58,10 @@ pub fn merge(args: MergeArgs) -> CliResult {
     for (d, m) in &shards {
         if let Some(other) = seen[m.shard.index] {
             return Err(CliError::usage(format!(
-                "{} and {} are both shard {}/{n}",
+                "{} and {} are both shard {}",
                 other.display(),
                 d.display(),
-                m.shard.index
+                m.shard
             )));
         }
         seen[m.shard.index] = Some(d);
@@ -77,89 +76,118 @@ pub fn merge(args: MergeArgs) -> CliResult {
             missing.join(", ")
         )));
     }
-    let out = &args.out;
-    if out.exists()
-        && std::fs::read_dir(out)
+    Ok(shards)
+}
+
+/// Makes the empty output folder (with its `hgrm/`).
+fn make_output(out: &Layout) -> CliResult {
+    let dir = out.root();
+    if dir.exists()
+        && std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
             .unwrap_or(true)
     {
         return Err(CliError::usage(format!(
             "output folder {} already exists and is not empty",
-            out.display()
+            dir.display()
         )));
     }
-    std::fs::create_dir_all(out.join("hgrm")).map_err(|e| {
+    std::fs::create_dir_all(out.hgrm_dir()).map_err(|e| {
         CliError::usage(format!(
             "cannot create output folder {}: {e}",
-            out.display()
+            dir.display()
         ))
-    })?;
+    })
+}
 
-    let plan = Plan::new(&first.config, Shard::WHOLE);
-    let (mut runs, mut lat, mut lat_cells, mut workers) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut merged_from = Vec::new();
-    let mut statuses: Vec<String> = Vec::new();
-    for (d, m) in &shards {
-        runs.extend(read_owned::<RunRow>(&d.join("runs.csv"), &plan, m.shard)?);
-        lat.extend(read_owned::<LatencyRow>(
-            &d.join("latency.csv"),
-            &plan,
-            m.shard,
-        )?);
-        lat_cells.extend(read_owned::<LatencyRow>(
-            &d.join("latency_cells.csv"),
-            &plan,
-            m.shard,
-        )?);
-        workers.extend(read_owned::<WorkerRow>(
-            &d.join("workers.csv"),
-            &plan,
-            m.shard,
-        )?);
-        for cell in &plan.all_cells {
-            if plan.owner(cell, n) != Some(m.shard.index) {
-                continue;
-            }
-            let stem = cell.file_stem();
-            let names = [
-                format!("{stem}.hlog"),
-                format!("{stem}.wait.hgrm"),
-                format!("{stem}.service.hgrm"),
-                format!("{stem}.response.hgrm"),
-            ];
-            for name in names {
-                let from = d.join("hgrm").join(&name);
-                if from.exists() {
-                    let bytes = std::fs::read(&from)?;
-                    super::output::write_atomic(&out.join("hgrm").join(&name), &bytes)?;
-                }
+/// The rows of every row file, from each shard the rows of the cells it owns.
+#[derive(Default)]
+struct Rows {
+    runs: Vec<RunRow>,
+    latency: Vec<LatencyRow>,
+    latency_cells: Vec<LatencyRow>,
+    workers: Vec<WorkerRow>,
+}
+
+impl Rows {
+    fn add_shard(&mut self, from: &Layout, plan: &Plan, shard: Shard) -> anyhow::Result<()> {
+        self.runs.extend(read_owned(&from.runs(), plan, shard)?);
+        self.latency
+            .extend(read_owned(&from.latency(), plan, shard)?);
+        self.latency_cells
+            .extend(read_owned(&from.latency_cells(), plan, shard)?);
+        self.workers
+            .extend(read_owned(&from.workers(), plan, shard)?);
+        Ok(())
+    }
+
+    fn write(&self, out: &Layout) -> anyhow::Result<()> {
+        write_rows_atomic(&out.runs(), &self.runs)?;
+        write_rows_atomic(&out.latency(), &self.latency)?;
+        write_rows_atomic(&out.latency_cells(), &self.latency_cells)?;
+        write_rows_atomic(&out.workers(), &self.workers)?;
+        Ok(())
+    }
+}
+
+/// Copies the histogram files of the cells `shard` owns.
+fn copy_histograms(from: &Layout, out: &Layout, plan: &Plan, shard: Shard) -> anyhow::Result<()> {
+    for cell in &plan.all_cells {
+        if plan.owner(cell, shard.count) != Some(shard.index) {
+            continue;
+        }
+        let stem = cell.file_stem();
+        for (src, dst) in from.cell_files(&stem).iter().zip(out.cell_files(&stem)) {
+            if src.exists() {
+                write_atomic(&dst, &std::fs::read(src)?)?;
             }
         }
-        statuses.push(m.status.clone());
-        merged_from.push(json!({
-            "folder": d.display().to_string(),
-            "shard": m.shard,
-            "status": m.status,
-            "started": m.started,
-            "ended": m.ended,
-            "command_lines": m.command_lines,
-            "machine": m.machine,
-        }));
     }
-    write_rows_atomic(&out.join("runs.csv"), &runs)?;
-    write_rows_atomic(&out.join("latency.csv"), &lat)?;
-    write_rows_atomic(&out.join("latency_cells.csv"), &lat_cells)?;
-    write_rows_atomic(&out.join("workers.csv"), &workers)?;
+    Ok(())
+}
+
+/// The merged folder's status: the worst of the shards' (failed, then interrupted or
+/// still running, then complete).
+fn merged_status<'a>(statuses: impl Iterator<Item = &'a str> + Clone) -> String {
+    if statuses.clone().any(|s| s == "failed") {
+        "failed".into()
+    } else if statuses.clone().all(|s| s == "complete") {
+        "complete".into()
+    } else {
+        "interrupted".into()
+    }
+}
+
+/// `wsbench merge`.
+pub fn merge(args: MergeArgs) -> CliResult {
+    let shards = read_shards(&args.dirs)?;
+    let out = Layout::new(&args.out);
+    make_output(&out)?;
+    let first = &shards[0].1;
+    let plan = Plan::new(&first.config, Shard::WHOLE);
+    let mut rows = Rows::default();
+    for (d, m) in &shards {
+        let from = Layout::new(d);
+        rows.add_shard(&from, &plan, m.shard)?;
+        copy_histograms(&from, &out, &plan, m.shard)?;
+    }
+    rows.write(&out)?;
+    let merged_from = shards
+        .iter()
+        .map(|(d, m)| {
+            json!({
+                "folder": d.display().to_string(),
+                "shard": m.shard,
+                "status": m.status,
+                "started": m.started,
+                "ended": m.ended,
+                "command_lines": m.command_lines,
+                "machine": m.machine,
+            })
+        })
+        .collect();
     let meta = Meta {
-        // The worst of the shards': failed, then interrupted (or still running), then complete.
-        status: if statuses.iter().any(|s| s == "failed") {
-            "failed".into()
-        } else if statuses.iter().all(|s| s == "complete") {
-            "complete".into()
-        } else {
-            "interrupted".into()
-        },
+        status: merged_status(shards.iter().map(|(_, m)| m.status.as_str())),
         config: first.config.clone(),
         shard: Shard::WHOLE,
         merged_from,
@@ -167,16 +195,16 @@ pub fn merge(args: MergeArgs) -> CliResult {
         wsbench_version: env!("CARGO_PKG_VERSION").into(),
         started: vec![meta::utc_now()],
         ended: Some(meta::utc_now()),
-        runs_recorded: runs.len(),
+        runs_recorded: rows.runs.len(),
         error: None,
         machine: first.machine.clone(),
     };
-    meta.write(out)?;
+    meta.write(out.root())?;
     println!(
         "merged {} shards into {} ({} runs, status {})",
-        n,
-        out.display(),
-        runs.len(),
+        first.shard.count,
+        out.root().display(),
+        rows.runs.len(),
         meta.status
     );
     Ok(())

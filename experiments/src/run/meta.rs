@@ -3,40 +3,16 @@
 //! Machine facts are read from the places Linux keeps them; anything unreadable is the
 //! string `"unknown"` rather than a guess.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::path::Path;
+use wsbench_schema::machine::{read_cpu_model, smt_active, smt_text};
+use wsbench_schema::meta::Git;
+use wsbench_schema::{Machine, PlacementMap};
 
 use super::config::Experiment;
-use super::plan::Shard;
 
-/// The contents of `meta.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Meta {
-    /// `running`, `complete`, `interrupted` or `failed` (a checksum mismatch or an error).
-    pub status: String,
-    /// The experiment as run (defaults filled in, sweeps expanded, `--quick` applied).
-    pub config: Experiment,
-    /// This folder's shard of the sweep (`0/1` for a whole sweep).
-    pub shard: Shard,
-    /// Folders merged into this one (`wsbench merge`), else empty.
-    #[serde(default)]
-    pub merged_from: Vec<Value>,
-    /// Every command line that wrote into this folder (the first run, then each `--resume`).
-    pub command_lines: Vec<Vec<String>>,
-    /// wsbench's version.
-    pub wsbench_version: String,
-    /// Start (UTC, RFC 3339) of the first command, and of each resume.
-    pub started: Vec<String>,
-    /// End (UTC, RFC 3339) of the last command, or null while running.
-    pub ended: Option<String>,
-    /// Counted runs recorded in `runs.csv`.
-    pub runs_recorded: usize,
-    /// Why the sweep stopped early, if it did.
-    pub error: Option<String>,
-    /// The build and the machine (see [`machine`]).
-    pub machine: Value,
-}
+/// The contents of `meta.json` as the runner reads and writes it (the schema's [`wsbench_schema::Meta`]
+/// with the full experiment as its config).
+pub type Meta = wsbench_schema::Meta<Experiment>;
 
 /// Now, UTC, RFC 3339 with seconds.
 pub fn utc_now() -> String {
@@ -60,28 +36,16 @@ fn read_trim(path: &str) -> String {
 
 /// The git commit and dirty flag of the source tree this binary was built from,
 /// recorded at build time (`build.rs`), so they stay true wherever it runs.
-fn git() -> Value {
+fn git() -> Git {
     let dirty = match env!("WSBENCH_BUILD_DIRTY") {
         "true" => json!(true),
         "false" => json!(false),
         _ => json!("unknown"),
     };
-    json!({ "commit": env!("WSBENCH_BUILD_COMMIT"), "dirty": dirty })
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| {
-                    l.starts_with("model name")
-                        || l.starts_with("Processor")
-                        || l.starts_with("cpu model")
-                })
-                .and_then(|l| l.split_once(':').map(|(_, v)| v.trim().to_string()))
-        })
-        .unwrap_or_else(|| "unknown".into())
+    Git {
+        commit: env!("WSBENCH_BUILD_COMMIT").into(),
+        dirty,
+    }
 }
 
 /// Turbo/boost state: `cpufreq/boost` (1 = on) or intel_pstate's `no_turbo` (0 = on).
@@ -99,48 +63,31 @@ fn boost() -> String {
 
 /// The build and the machine: rustc, profile, CPU, kernel, SMT, governor, boost, topology,
 /// where each placement puts its workers, and the clock costs.
-pub fn machine(placements: Value, topology: Value, clock: Value) -> Value {
-    let smt = match read_trim("/sys/devices/system/cpu/smt/active").as_str() {
-        "1" => "on".to_string(),
-        "0" => "off".to_string(),
-        _ => "unknown".to_string(),
-    };
-    json!({
-        "rustc": env!("WSBENCH_BUILD_RUSTC"),
-        "profile": if cfg!(debug_assertions) { "debug" } else { "release" },
-        "git": git(),
-        "hostname": read_trim("/proc/sys/kernel/hostname"),
-        "cpu_model": cpu_model(),
-        "kernel": read_trim("/proc/sys/kernel/osrelease"),
-        "os": std::env::consts::OS,
-        "arch": std::env::consts::ARCH,
-        "smt": smt,
-        "governor": read_trim("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
-        "boost": boost(),
-        "allowed_cpus": topology::affinity::allowed_cpus(),
-        "topology": topology,
-        "placements": placements,
-        "clock": clock,
-    })
-}
-
-impl Meta {
-    /// Reads a folder's `meta.json`.
-    pub fn read(dir: &Path) -> Result<Meta, String> {
-        let path = dir.join("meta.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "{}: cannot read ({e}); is this a wsbench results folder?",
-                path.display()
-            )
-        })?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a wsbench meta.json ({e})", path.display()))
-    }
-
-    /// Writes `meta.json` atomically.
-    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(self)?;
-        super::output::write_atomic(&dir.join("meta.json"), text.as_bytes())
+pub fn machine(placements: PlacementMap, topology: Value, clock: Value) -> Machine {
+    Machine {
+        allowed_cpus: topology::affinity::allowed_cpus(),
+        arch: Some(std::env::consts::ARCH.into()),
+        boost: Some(boost()),
+        clock,
+        cpu_model: Some(read_cpu_model().unwrap_or_else(|| "unknown".into())),
+        git: Some(git()),
+        governor: Some(read_trim(
+            "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor",
+        )),
+        hostname: Some(read_trim("/proc/sys/kernel/hostname")),
+        kernel: Some(read_trim("/proc/sys/kernel/osrelease")),
+        os: Some(std::env::consts::OS.into()),
+        placements,
+        profile: Some(
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
+            .into(),
+        ),
+        rustc: Some(env!("WSBENCH_BUILD_RUSTC").into()),
+        smt: Some(smt_text(smt_active()).into()),
+        topology,
     }
 }

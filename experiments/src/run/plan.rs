@@ -14,7 +14,6 @@
 use super::config::Experiment;
 use super::strategy::Strategy;
 use std::fmt;
-use std::str::FromStr;
 
 /// One cell of the sweep.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,19 +28,6 @@ pub struct Cell {
     pub placement: String,
 }
 
-/// The file stem of a cell's `.hgrm`/`.hlog` files (see [`Cell::file_stem`]); the one
-/// definition the runner writes and the report reads.
-pub fn file_stem(workload: &str, strategy: &str, workers: usize, placement: &str) -> String {
-    format!("{workload}__{strategy}__w{workers}__{placement}")
-        .chars()
-        .map(|c| match c {
-            ':' => '-',
-            c if c.is_ascii_alphanumeric() || "._-".contains(c) => c,
-            _ => '_',
-        })
-        .collect()
-}
-
 impl Cell {
     /// The cell's file stem: `<workload>__<strategy>__w<workers>__<placement>`, with `:` → `-`
     /// and any other character outside `[A-Za-z0-9._-]` → `_`.
@@ -52,7 +38,7 @@ impl Cell {
     /// assert_eq!(c.file_stem(), "w__dynamic-16__w2__spread_node-0");
     /// ```
     pub fn file_stem(&self) -> String {
-        file_stem(
+        wsbench_schema::file_stem(
             &self.workload,
             &self.strategy,
             self.workers,
@@ -83,41 +69,7 @@ impl fmt::Display for Cell {
     }
 }
 
-/// `--shard i/n`: this process runs every n-th cell starting at i (0 ≤ i < n).
-///
-/// ```
-/// use experiments::run::plan::Shard;
-/// assert_eq!("1/4".parse::<Shard>().unwrap(), Shard { index: 1, count: 4 });
-/// assert!("4/4".parse::<Shard>().is_err());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Shard {
-    /// This shard's index, 0-based.
-    pub index: usize,
-    /// How many shards the sweep is split into.
-    pub count: usize,
-}
-
-impl FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!("--shard {s:?}: expected i/n with 0 ≤ i < n, e.g. 0/4 (a Slurm array's $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)")
-        };
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: usize = i.trim().parse().map_err(|_| bad())?;
-        let count: usize = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index >= count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl Shard {
-    /// The whole sweep (no sharding).
-    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
-}
+pub use wsbench_schema::Shard;
 
 /// The cells of an experiment and the order they run in.
 #[derive(Debug, Clone)]

@@ -144,7 +144,8 @@ impl ClockCosts {
 }
 
 /// The three latency metrics, in the order files list them.
-pub const METRICS: [&str; 3] = ["wait", "service", "response"];
+pub use wsbench_schema::units::METRICS;
+use wsbench_schema::units::{RESPONSE, SERVICE, WAIT};
 
 /// Histogram range: 1 ns to one hour at 3 significant digits (larger values saturate).
 pub fn new_histogram() -> Histogram<u64> {
@@ -176,18 +177,18 @@ impl Latency {
     /// The histograms with their metric names, in [`METRICS`] order.
     pub fn by_metric(&self) -> [(&'static str, &Histogram<u64>); 3] {
         [
-            ("wait", &self.wait),
-            ("service", &self.service),
-            ("response", &self.response),
+            (WAIT, &self.wait),
+            (SERVICE, &self.service),
+            (RESPONSE, &self.response),
         ]
     }
 
     /// The histogram of a metric, mutable.
     pub fn metric_mut(&mut self, metric: &str) -> Option<&mut Histogram<u64>> {
         match metric {
-            "wait" => Some(&mut self.wait),
-            "service" => Some(&mut self.service),
-            "response" => Some(&mut self.response),
+            WAIT => Some(&mut self.wait),
+            SERVICE => Some(&mut self.service),
+            RESPONSE => Some(&mut self.response),
             _ => None,
         }
     }

@@ -10,7 +10,13 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::output::{read_hlog, read_rows, write_rows_atomic, LatencyRow, RunRow, WorkerRow};
+use wsbench_schema::{
+    read_rows, write_rows_atomic, CellRef, LatencyRow, Layout, Row, RunRow, WorkerRow,
+};
+
+use wsbench_schema::units::RESPONSE;
+
+use super::output::read_hlog;
 use super::plan::{Cell, Plan};
 use super::record::Latency;
 
@@ -25,13 +31,13 @@ pub struct SerialRef {
     pub task_max_ns: u64,
 }
 
-/// The cell of a row.
-pub fn cell_of(workload: &str, strategy: &str, workers: usize, placement: &str) -> Cell {
+/// The plan's cell of a row's cell.
+pub fn cell_of(cell: CellRef) -> Cell {
     Cell {
-        workload: workload.into(),
-        strategy: strategy.into(),
-        workers,
-        placement: placement.into(),
+        workload: cell.workload.into(),
+        strategy: cell.strategy.into(),
+        workers: cell.workers,
+        placement: cell.placement.into(),
     }
 }
 
@@ -55,7 +61,7 @@ pub struct State {
 impl State {
     /// Records a finished counted run.
     pub fn add(&mut self, row: RunRow) {
-        let cell = cell_of(&row.workload, &row.strategy, row.workers, &row.placement);
+        let cell = cell_of(row.cell());
         if cell.is_serial() {
             self.serial.insert(
                 (row.workload.clone(), row.repetition),
@@ -77,46 +83,33 @@ impl State {
     pub fn note_p99(&mut self, rows: &[LatencyRow]) {
         for l in rows
             .iter()
-            .filter(|l| l.metric == "response" && l.percentile == "99")
+            .filter(|l| l.metric == RESPONSE && l.percentile == "99")
         {
             if let Ok(rep) = l.repetition.parse::<usize>() {
-                let cell = cell_of(&l.workload, &l.strategy, l.workers, &l.placement);
-                self.run_p99.insert((cell, rep), l.value_ns);
+                self.run_p99.insert((cell_of(l.cell()), rep), l.value_ns);
             }
         }
     }
 
     /// Reads a folder's state, dropping orphan rows (see the module documentation).
     pub fn load(dir: &Path, plan: &Plan) -> anyhow::Result<State> {
+        let files = Layout::new(dir);
         let mut state = State::default();
-        for row in read_rows::<RunRow>(&dir.join("runs.csv"))? {
+        for row in read_rows::<RunRow>(&files.runs())? {
             state.add(row);
         }
-        let done = |w: &str, s: &str, n: usize, p: &str, r: &str| {
-            r.parse::<usize>()
-                .is_ok_and(|r| state.done.contains(&(cell_of(w, s, n, p), r)))
+        let done = |cell: CellRef, rep: &str| {
+            rep.parse::<usize>()
+                .is_ok_and(|r| state.done.contains(&(cell_of(cell), r)))
         };
-        let kept_latency = keep_done_rows::<LatencyRow>(&dir.join("latency.csv"), |l| {
-            done(
-                &l.workload,
-                &l.strategy,
-                l.workers,
-                &l.placement,
-                &l.repetition,
-            )
-        })?;
-        keep_done_rows::<WorkerRow>(&dir.join("workers.csv"), |l| {
-            done(
-                &l.workload,
-                &l.strategy,
-                l.workers,
-                &l.placement,
-                &l.repetition.to_string(),
-            )
+        let kept_latency =
+            keep_done_rows::<LatencyRow>(&files.latency(), |l| done(l.cell(), &l.repetition))?;
+        keep_done_rows::<WorkerRow>(&files.workers(), |l| {
+            done(l.cell(), &l.repetition.to_string())
         })?;
         state.note_p99(&kept_latency);
         for cell in &plan.cells {
-            let path = dir.join("hgrm").join(format!("{}.hlog", cell.file_stem()));
+            let path = files.hlog(&cell.file_stem());
             if !path.exists() {
                 continue;
             }
@@ -140,10 +133,10 @@ impl State {
 
 /// Keeps the rows of the CSV at `path` whose run is done (`is_done`), rewriting the
 /// file atomically only when an orphan row was dropped; returns the rows kept.
-fn keep_done_rows<T>(path: &Path, is_done: impl Fn(&T) -> bool) -> anyhow::Result<Vec<T>>
-where
-    T: for<'de> serde::Deserialize<'de> + serde::Serialize + Default + Clone,
-{
+fn keep_done_rows<T: Row + Clone>(
+    path: &Path,
+    is_done: impl Fn(&T) -> bool,
+) -> anyhow::Result<Vec<T>> {
     let rows: Vec<T> = read_rows(path)?;
     let keep: Vec<T> = rows.iter().filter(|r| is_done(r)).cloned().collect();
     if keep.len() != rows.len() {

@@ -2,7 +2,9 @@
 //! folder. Everything here fails with a usage error (exit 2) and leaves no folder behind.
 
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use wsbench_schema::PlacementMap;
 
 use topology::Topology;
 
@@ -55,11 +57,8 @@ pub(super) fn topology_json(topo: &Topology) -> Value {
             })
         })
         .collect();
-    json!({
-        "cpu_model": topo.cpu_model().unwrap_or_else(|| "unknown".into()),
-        "smt": topo.smt().map_or(json!("unknown"), Value::Bool),
-        "cpus": cpus,
-    })
+    // The CPU model and SMT state are the machine's (`Machine::cpu_model`, `Machine::smt`).
+    json!({ "cpus": cpus })
 }
 
 /// Checks every placement at every worker count it is used with; returns the worker→CPU maps.
@@ -67,10 +66,10 @@ pub(super) fn check_placements(
     exp: &Experiment,
     topo: &Topology,
     source: &str,
-) -> CliResult<Value> {
-    let mut map = serde_json::Map::new();
+) -> CliResult<PlacementMap> {
+    let mut map = PlacementMap::new();
     for (k, p) in exp.placements.iter().enumerate() {
-        let mut per = serde_json::Map::new();
+        let mut per = BTreeMap::new();
         let counts: Vec<usize> = if k == 0 {
             std::iter::once(1)
                 .chain(exp.workers.iter().copied())
@@ -85,11 +84,11 @@ pub(super) fn check_placements(
                     topo_allowed(topo)
                 ))
             })?;
-            per.insert(n.to_string(), json!(cpus));
+            per.insert(n, cpus);
         }
-        map.insert(p.clone(), Value::Object(per));
+        map.insert(p.clone(), per);
     }
-    Ok(Value::Object(map))
+    Ok(map)
 }
 
 fn topo_allowed(topo: &Topology) -> Vec<usize> {

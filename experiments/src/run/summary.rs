@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::output::RunRow;
+use wsbench_schema::RunRow;
 
 /// Median of a non-empty slice (mean of the two middle values for even lengths).
 pub fn median(values: &mut [f64]) -> f64 {
@@ -93,8 +93,8 @@ pub fn table(
         let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|");
         for ((_, workers), runs) in cells {
             let mut ms: Vec<f64> = runs.iter().map(|r| r.makespan_ns as f64).collect();
-            let mut sp: Vec<f64> = runs.iter().map(|r| r.speedup).collect();
-            let mut lb: Vec<f64> = runs.iter().map(|r| r.lb_ratio).collect();
+            let mut sp: Vec<f64> = runs.iter().filter_map(|r| r.speedup).collect();
+            let mut lb: Vec<f64> = runs.iter().filter_map(|r| r.lb_ratio).collect();
             let mut p: Vec<f64> = runs
                 .iter()
                 .filter_map(|r| p99(r))
@@ -105,7 +105,7 @@ pub fn table(
             } else {
                 human_ns(median(&mut p))
             };
-            let bad = runs.iter().filter(|r| !r.checksum_ok).count();
+            let bad = runs.iter().filter(|r| r.checksum_ok == Some(false)).count();
             let flag = if bad > 0 {
                 format!(" ({bad} CHECKSUM MISMATCH)")
             } else {
@@ -147,9 +147,9 @@ mod tests {
             workers: w,
             placement: "none".into(),
             makespan_ns: m,
-            speedup: 1.0,
-            lb_ratio: 1.0,
-            checksum_ok: true,
+            speedup: Some(1.0),
+            lb_ratio: Some(1.0),
+            checksum_ok: Some(true),
             ..RunRow::default()
         };
         let rows = vec![

@@ -27,17 +27,18 @@ use super::build;
 use super::config::{Experiment, WorkloadSpec};
 use super::execute::{Executor, Outcome, StealPolicy};
 use super::meta::{self, Meta};
-use super::output::{
-    append_hlog, latency_rows, percentile_distribution, write_rows_atomic, Appender, LatencyRow,
-    RunRow, WorkerRow, HGRM_UNIT_RATIO,
-};
-use super::plan::{Cell, Plan, Shard};
+use super::output::{append_hlog, latency_rows, percentile_distribution};
+use super::plan::{Cell, Plan};
 use super::record::{ClockCosts, Latency, TaskClock};
 use super::resume::State;
 use super::setup::{check_placements, config_diff, load_config, prepare_folder, topology_json};
 use super::summary;
 use super::RunArgs;
 use crate::error::{CliError, CliResult};
+use wsbench_schema::units::{ALL_REPETITIONS, HGRM_NS_PER_UNIT};
+use wsbench_schema::{
+    write_atomic, write_rows_atomic, Appender, LatencyRow, Layout, Row, RunRow, Shard, WorkerRow,
+};
 
 /// Set by the Ctrl-C handler (SIGINT, and SIGTERM/SIGHUP: a job scheduler's time limit or
 /// preemption); the sweep stops after the current run.
@@ -98,26 +99,26 @@ fn rows_for(
         placement: cell.placement.clone(),
         repetition: rep,
         makespan_ns: out.makespan_ns,
-        lower_bound_ns,
-        serial_ns,
-        speedup: serial_ns as f64 / makespan as f64,
-        lb_ratio: makespan as f64 / lower_bound_ns.max(1) as f64,
+        lower_bound_ns: Some(lower_bound_ns),
+        serial_ns: Some(serial_ns),
+        speedup: Some(serial_ns as f64 / makespan as f64),
+        lb_ratio: Some(makespan as f64 / lower_bound_ns.max(1) as f64),
         steals: out.steals,
         migrations: out.migrations,
-        checksum_ok: out.checksum == reference,
+        checksum_ok: Some(out.checksum == reference),
         failed_steals: out.failed_steals,
         parks: out.parks,
         busy_ns: out.busy_ns,
         idle_ns: out.idle_ns,
-        tasks: out.tasks,
-        size,
-        pool_in_timing: spec.pool_in_timing,
-        latency: spec.latency,
+        tasks: Some(out.tasks),
+        size: Some(size),
+        pool_in_timing: Some(spec.pool_in_timing),
+        latency: Some(spec.latency),
         checksum: format!("{:016x}", out.checksum),
         task_sum_ns: out.task_sum_ns,
         task_max_ns: out.task_max_ns,
-        sweep: spec.sweep.clone().unwrap_or_default(),
-        cpus: out.cpus,
+        sweep: spec.sweep.clone(),
+        cpus: Some(out.cpus),
     };
     let latency = out
         .latency
@@ -152,12 +153,10 @@ fn rows_for(
 
 fn write_hgrm(dir: &Path, cell: &Cell, lat: &Latency) -> anyhow::Result<()> {
     for (metric, h) in lat.by_metric() {
-        let path = dir
-            .join("hgrm")
-            .join(format!("{}.{metric}.hgrm", cell.file_stem()));
-        super::output::write_atomic(
+        let path = Layout::new(dir).hgrm(&cell.file_stem(), metric);
+        write_atomic(
             &path,
-            percentile_distribution(h, HGRM_UNIT_RATIO).as_bytes(),
+            percentile_distribution(h, HGRM_NS_PER_UNIT).as_bytes(),
         )?;
     }
     Ok(())
@@ -178,16 +177,16 @@ pub fn write_latency_cells(
                 cell.workers.to_string(),
                 cell.placement.clone(),
             ];
-            rows.extend(latency_rows(&key, "all", l));
+            rows.extend(latency_rows(&key, ALL_REPETITIONS, l));
         }
     }
-    write_rows_atomic(&dir.join("latency_cells.csv"), &rows)
+    Ok(write_rows_atomic(&Layout::new(dir).latency_cells(), &rows)?)
 }
 
 /// Prints the summary table of a folder's rows.
 pub fn print_summary(exp: &Experiment, rows: &[RunRow], run_p99: &HashMap<(Cell, usize), u64>) {
     let p99 = |r: &RunRow| {
-        let cell = super::resume::cell_of(&r.workload, &r.strategy, r.workers, &r.placement);
+        let cell = super::resume::cell_of(r.cell());
         run_p99.get(&(cell, r.repetition)).copied()
     };
     println!(
@@ -237,7 +236,7 @@ pub fn run(args: RunArgs) -> CliResult {
     }
     let mut previous: Option<Meta> = None;
     if let Some(dir) = &args.resume {
-        let m = Meta::read(dir).map_err(CliError::Usage)?;
+        let m = Meta::read(dir).map_err(CliError::usage)?;
         let diff = config_diff(&m.config, &exp);
         if !diff.is_empty() {
             return Err(CliError::usage(format!(
@@ -273,7 +272,8 @@ pub fn run(args: RunArgs) -> CliResult {
         }
         CliError::Usage(e)
     };
-    std::fs::create_dir_all(dir.join("hgrm"))
+    let files = Layout::new(&dir);
+    std::fs::create_dir_all(files.hgrm_dir())
         .map_err(|e| cleanup(format!("cannot write to {}: {e}", dir.display())))?;
     let clock_costs = ClockCosts::measure();
     let command_line: Vec<String> = std::env::args().collect();
@@ -310,9 +310,9 @@ pub fn run(args: RunArgs) -> CliResult {
     let mut state = State::load(&dir, &plan).map_err(CliError::Failed)?;
     let open = || -> anyhow::Result<(Appender, Appender, Appender)> {
         Ok((
-            Appender::open::<RunRow>(&dir.join("runs.csv"))?,
-            Appender::open::<LatencyRow>(&dir.join("latency.csv"))?,
-            Appender::open::<WorkerRow>(&dir.join("workers.csv"))?,
+            Appender::open::<RunRow>(&files.runs())?,
+            Appender::open::<LatencyRow>(&files.latency())?,
+            Appender::open::<WorkerRow>(&files.workers())?,
         ))
     };
     let (mut runs_csv, mut latency_csv, mut workers_csv) =
@@ -387,7 +387,7 @@ pub fn run(args: RunArgs) -> CliResult {
         let rows = rows_for(cell, rep, &out, &state, reference, work.len(), spec);
         let written = (|| -> anyhow::Result<()> {
             if let Some(lat) = &out.latency {
-                let path = dir.join("hgrm").join(format!("{}.hlog", cell.file_stem()));
+                let path = files.hlog(&cell.file_stem());
                 append_hlog(
                     &path,
                     run_wall_start,
@@ -404,7 +404,7 @@ pub fn run(args: RunArgs) -> CliResult {
             workers_csv.push(&rows.workers)?;
             workers_csv.flush()?;
             runs_csv.push(std::slice::from_ref(&rows.run))?;
-            runs_csv.flush()
+            Ok(runs_csv.flush()?)
         })();
         state.note_p99(&rows.latency);
         state.add(rows.run);
@@ -448,7 +448,7 @@ pub fn run(args: RunArgs) -> CliResult {
         }
     };
     meta.status = status.into();
-    meta.write(&dir).map_err(CliError::Failed)?;
+    meta.write(&dir)?;
     print_summary(&exp, &state.rows, &state.run_p99);
     println!(
         "results: {} ({status}, {} runs in {:.1} s)",

@@ -3,183 +3,21 @@
 //! (the second post's plot, whose crossover was ~1100 factorials with a pool of 5
 //! processes created inside the timed region).
 //!
-//! A sweep is a set of workloads that differ only in size: runs.csv's `sweep`
-//! column names it (the runner expands `sizes = [...]` into `<sweep>-n<size>`);
-//! without that column, names that become equal when the size's digits are
-//! replaced by `N` (`factorial-n500`, `factorial-n2500` → `factorial-nN`) form one. Pool creation inside or
-//! outside the timed region (`pool_in_timing`) gives separate figures, because
-//! it moves the crossover. Each strategy is drawn at its largest worker count.
+//! The sweeps and their crossovers are found by [`crate::report::sweeps`]; this module
+//! only draws them. Pool creation inside or outside the timed region
+//! (`pool_in_timing`) gives separate figures, because it moves the crossover. Each
+//! strategy is drawn at its largest worker count.
 
 use super::{
     caption_font, check_written, draw_legend_below, legend_below, plot_err, slug, HouseMesh, Input,
     Mark, Outcome, TickedAxis, FIG_WIDTH, PLOT_HEIGHT,
 };
-use crate::report::stats::{crossover, Crossover};
-use crate::report::summary::{is_serial, serial_of, strategy_rank, CellSummary};
+use crate::report::stats::Crossover;
+use crate::report::sweeps::{find_sweeps, Sweep, MIN_SIZES};
 use crate::report::units::{tick, unit_for};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use std::collections::BTreeMap;
-
-/// Fewest distinct sizes that make a sweep.
-pub const MIN_SIZES: usize = 3;
-
-/// One parallel strategy's line in a sweep.
-#[derive(Debug, Clone)]
-pub struct SweepLine {
-    /// Strategy name.
-    pub strategy: String,
-    /// Worker count drawn (the largest measured).
-    pub workers: usize,
-    /// (size, median makespan ns), ascending size.
-    pub points: Vec<(u64, f64)>,
-    /// Where it beats serial for good.
-    pub crossover: Option<Crossover>,
-}
-
-/// One sweep over problem size, for one `pool_in_timing` setting.
-#[derive(Debug, Clone)]
-pub struct Sweep {
-    /// Folder index.
-    pub machine: usize,
-    /// Workload name with the size replaced by `N`.
-    pub family: String,
-    /// Whether pool creation was timed (`None` = not recorded).
-    pub pool_in_timing: Option<bool>,
-    /// Every size measured, ascending.
-    pub sizes: Vec<u64>,
-    /// The workloads that make up the sweep.
-    pub workloads: Vec<String>,
-    /// Serial medians per serial family (`serial`, `py-serial`): (size, ns).
-    pub serial: BTreeMap<String, Vec<(u64, f64)>>,
-    /// Parallel strategies.
-    pub lines: Vec<SweepLine>,
-}
-
-/// The sweep family of a workload name: the last digit run equal to `size` becomes `N`.
-///
-/// ```
-/// use experiments::report::figures::crossover::family;
-/// assert_eq!(family("factorial-n500", 500), "factorial-nN");
-/// assert_eq!(family("fact-5-n500", 500), "fact-5-nN");
-/// assert_eq!(family("clustered", 20000), "clustered");
-/// assert_eq!(family("x5000", 500), "x5000");
-/// ```
-pub fn family(name: &str, size: u64) -> String {
-    let digits = size.to_string();
-    let bytes = name.as_bytes();
-    let mut found = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            if name[start..i] == digits {
-                found = Some((start, i));
-            }
-        } else {
-            i += 1;
-        }
-    }
-    match found {
-        Some((s, e)) => format!("{}N{}", &name[..s], &name[e..]),
-        None => name.to_string(),
-    }
-}
-
-/// Finds every sweep over size in `cells` (at least [`MIN_SIZES`] sizes).
-pub fn find_sweeps(cells: &[CellSummary]) -> Vec<Sweep> {
-    let mut groups: BTreeMap<(usize, String), Vec<&CellSummary>> = BTreeMap::new();
-    for c in cells {
-        let Some(size) = c.size else { continue };
-        let fam = c
-            .sweep
-            .clone()
-            .unwrap_or_else(|| family(&c.key.workload, size));
-        groups.entry((c.key.machine, fam)).or_default().push(c);
-    }
-    let mut out = Vec::new();
-    for ((machine, fam), members) in groups {
-        let mut sizes: Vec<u64> = members.iter().filter_map(|c| c.size).collect();
-        sizes.sort_unstable();
-        sizes.dedup();
-        if sizes.len() < MIN_SIZES {
-            continue;
-        }
-        // Serial per size: the fastest placement's median (serial has no pool).
-        let mut serial: BTreeMap<String, BTreeMap<u64, f64>> = BTreeMap::new();
-        for c in members.iter().filter(|c| is_serial(&c.key.strategy)) {
-            let e = serial
-                .entry(c.key.strategy.clone())
-                .or_default()
-                .entry(c.size.expect("grouped by size"))
-                .or_insert(f64::INFINITY);
-            *e = e.min(c.median_ns);
-        }
-        let mut timings: Vec<Option<bool>> = members
-            .iter()
-            .filter(|c| !is_serial(&c.key.strategy))
-            .map(|c| c.pool_in_timing)
-            .collect();
-        timings.sort();
-        timings.dedup();
-        for timing in timings {
-            let par: Vec<&&CellSummary> = members
-                .iter()
-                .filter(|c| !is_serial(&c.key.strategy) && c.pool_in_timing == timing)
-                .collect();
-            let mut strategies: Vec<String> = par.iter().map(|c| c.key.strategy.clone()).collect();
-            strategies.sort_by_key(|s| strategy_rank(s));
-            strategies.dedup();
-            let mut lines = Vec::new();
-            for s in strategies {
-                let mine: Vec<&&&CellSummary> =
-                    par.iter().filter(|c| c.key.strategy == s).collect();
-                let workers = mine.iter().map(|c| c.key.workers).max().expect("non-empty");
-                let mut by_size: BTreeMap<u64, f64> = BTreeMap::new();
-                for c in mine.iter().filter(|c| c.key.workers == workers) {
-                    let e = by_size
-                        .entry(c.size.expect("grouped by size"))
-                        .or_insert(f64::INFINITY);
-                    *e = e.min(c.median_ns);
-                }
-                let base = serial.get(serial_of(&s));
-                let joint: Vec<(u64, f64, f64)> = by_size
-                    .iter()
-                    .filter_map(|(sz, p)| base.and_then(|b| b.get(sz)).map(|sv| (*sz, *sv, *p)))
-                    .collect();
-                lines.push(SweepLine {
-                    strategy: s,
-                    workers,
-                    points: by_size.into_iter().collect(),
-                    crossover: crossover(&joint),
-                });
-            }
-            out.push(Sweep {
-                machine,
-                family: fam.clone(),
-                pool_in_timing: timing,
-                sizes: sizes.clone(),
-                workloads: {
-                    let mut w: Vec<String> =
-                        members.iter().map(|c| c.key.workload.clone()).collect();
-                    w.sort();
-                    w.dedup();
-                    w
-                },
-                serial: serial
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.iter().map(|(a, b)| (*a, *b)).collect()))
-                    .collect(),
-                lines,
-            });
-        }
-    }
-    out
-}
 
 /// Short legend text for a crossover.
 fn short(c: &Option<Crossover>) -> String {

@@ -13,11 +13,15 @@ use super::{
     Outcome, TickedAxis, FIG_WIDTH, PLOT_HEIGHT,
 };
 use crate::report::load::CellKey;
+use crate::report::load::Keyed;
 use crate::report::stats::median;
 use crate::report::summary::CellSummary;
 use crate::report::units::{tick, unit_for};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
+use wsbench_schema::paths::{LATENCY_CELLS_CSV, LATENCY_CSV};
+use wsbench_schema::units::RESPONSE;
+use wsbench_schema::LatencyRow;
 
 /// Percentile label for x = log10(1/(1−q)): 0 → "0%", 1 → "90%", 3 → "99.9%".
 ///
@@ -38,7 +42,7 @@ pub fn percentile_label(x: f64) -> String {
 fn curve(input: &Input, key: &CellKey) -> Option<(Vec<(f64, f64)>, &'static str)> {
     let dir = &input.dirs[key.machine];
     let to_x = |q: f64| -(1.0 - q).log10();
-    if let Some(d) = dir.hgrm.get(&(key.file_stem(), "response".to_string())) {
+    if let Some(d) = dir.hgrm.get(&(key.file_stem(), RESPONSE.to_string())) {
         let pts: Vec<(f64, f64)> = d
             .iter()
             .filter(|(_, q)| *q < 1.0)
@@ -48,15 +52,18 @@ fn curve(input: &Input, key: &CellKey) -> Option<(Vec<(f64, f64)>, &'static str)
             return Some((pts, "hgrm"));
         }
     }
-    let from_rows = |rows: &[crate::report::load::LatencyRow]| {
+    let from_rows = |rows: &[Keyed<LatencyRow>]| {
         let mut per: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
         for r in rows
             .iter()
-            .filter(|r| r.cell == *key && r.metric == "response" && r.percentile < 100.0)
+            .filter(|r| r.cell == *key && r.metric == RESPONSE)
         {
-            per.entry((r.percentile * 1e4).round() as u64)
+            let Some(percent) = r.percent().filter(|p| *p < 100.0) else {
+                continue;
+            };
+            per.entry((percent * 1e4).round() as u64)
                 .or_default()
-                .push(r.value_ns);
+                .push(r.value_ns as f64);
         }
         per.into_iter()
             .map(|(p, v)| (to_x(p as f64 / 1e6), median(&v).expect("non-empty")))
@@ -64,10 +71,10 @@ fn curve(input: &Input, key: &CellKey) -> Option<(Vec<(f64, f64)>, &'static str)
     };
     let cells = from_rows(&dir.latency_cells);
     if cells.len() >= 2 {
-        return Some((cells, "latency_cells.csv"));
+        return Some((cells, LATENCY_CELLS_CSV));
     }
     let runs = from_rows(&dir.latency);
-    (runs.len() >= 2).then_some((runs, "latency.csv"))
+    (runs.len() >= 2).then_some((runs, LATENCY_CSV))
 }
 
 /// A cell, its curve (x, ns) and where the curve came from.

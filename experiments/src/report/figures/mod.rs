@@ -377,7 +377,7 @@ impl Input<'_> {
     /// Workload names in reading order (first appearance), except the members of
     /// sweeps over size, which figure 5 and the crossover table show instead.
     pub fn workloads(&self) -> Vec<String> {
-        let swept: Vec<String> = crossover::find_sweeps(self.cells)
+        let swept: Vec<String> = crate::report::sweeps::find_sweeps(self.cells)
             .into_iter()
             .flat_map(|s| s.workloads)
             .collect();

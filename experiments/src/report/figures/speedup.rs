@@ -98,9 +98,7 @@ fn draw(
             .map(|d| {
                 d.meta
                     .as_ref()
-                    .and_then(|m| m.get("machine"))
-                    .and_then(|m| m.get("allowed_cpus"))
-                    .and_then(|a| a.as_array())
+                    .and_then(|m| m.machine.allowed_cpus.as_ref())
                     .map(|a| a.len())
             })
             .collect();

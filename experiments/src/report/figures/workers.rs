@@ -10,10 +10,11 @@ use super::{
     caption_font, check_written, draw_legend, plot_err, slug, HouseMesh, Input, Mark, Outcome,
     TickedAxis, AXIS_PX,
 };
-use crate::report::load::{CellKey, WorkerRow};
+use crate::report::load::{CellKey, Keyed};
 use crate::report::units::{sig3, tick, unit_for};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
+use wsbench_schema::WorkerRow;
 
 /// One run's workers: (worker index, busy ns, idle ns), by worker index.
 type RunWorkers = Vec<(usize, f64, f64)>;
@@ -38,12 +39,14 @@ pub fn imbalance(run: &RunWorkers) -> f64 {
     }
 }
 
-fn runs_of(rows: &[WorkerRow]) -> BTreeMap<(CellKey, String), RunWorkers> {
+fn runs_of(rows: &[Keyed<WorkerRow>]) -> BTreeMap<(CellKey, String), RunWorkers> {
     let mut out: BTreeMap<(CellKey, String), RunWorkers> = BTreeMap::new();
     for r in rows {
-        out.entry((r.cell.clone(), r.repetition.clone()))
+        // The loader kept only rows with both times.
+        let (busy, idle) = (r.busy_ns.unwrap_or(0), r.idle_ns.unwrap_or(0));
+        out.entry((r.cell.clone(), r.repetition.to_string()))
             .or_default()
-            .push((r.worker, r.busy_ns, r.idle_ns));
+            .push((r.worker, busy as f64, idle as f64));
     }
     for v in out.values_mut() {
         v.sort_by_key(|w| w.0);
@@ -56,8 +59,8 @@ fn run_makespan(input: &Input, key: &CellKey, repetition: &str) -> Option<f64> {
     input.dirs[key.machine]
         .runs
         .iter()
-        .find(|r| r.cell == *key && r.repetition == repetition)
-        .map(|r| r.makespan_ns)
+        .find(|r| r.cell == *key && r.repetition.to_string() == repetition)
+        .map(|r| r.makespan_ns as f64)
 }
 
 /// Chooses the runs to show, or `None` when no static run with ≥2 workers exists.

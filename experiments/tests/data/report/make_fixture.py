@@ -4,7 +4,7 @@
 Synthetic, deterministic numbers (random.Random(2012)) shaped like a real run:
 static chunking is imbalanced on the heavy-last order, balancing strategies are
 near the lower bound, and a factorial sweep has a crossover. It follows the
-CONTRACT.md schemas exactly (column order, extra columns). It is NOT a result:
+results schema exactly (schema/src/rows.rs: column order, extra columns). It is NOT a result:
 meta.json says so. Run: python3 make_fixture.py (rewrites fixture/).
 """
 import json, math, os, random, shutil

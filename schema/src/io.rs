@@ -1,0 +1,267 @@
+//! Reading and writing the files of a results folder so that nothing is lost or torn.
+//!
+//! * Row files (`runs.csv`, `latency.csv`, `workers.csv`) are appended ([`Appender`]) and
+//!   flushed after every run.
+//! * Whole files (`meta.json`, `latency_cells.csv`, `.hgrm`) are written to a temporary
+//!   name in the same folder and renamed over the old one ([`write_atomic`]).
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::rows::Row;
+
+/// A results file that cannot be read or written: the message names the file, and for a
+/// bad value its line, column and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(String);
+
+impl Error {
+    fn at(path: &Path, what: impl fmt::Display) -> Error {
+        Error(format!("{}: {what}", path.display()))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<String> for Error {
+    fn from(message: String) -> Error {
+        Error(message)
+    }
+}
+
+/// Reads every row of the CSV file at `path` (none if the file does not exist).
+///
+/// Columns are matched by name; a missing [`Row::REQUIRED`] column, or a value that is
+/// not of its column's type, is an error naming the file, line and column.
+///
+/// ```
+/// use wsbench_schema::{read_rows, WorkerRow};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("workers.csv");
+/// std::fs::write(&path, "workload,strategy,workers,placement,repetition,worker\nw,static,two,none,0,0\n").unwrap();
+/// let err = read_rows::<WorkerRow>(&path).unwrap_err().to_string();
+/// assert!(err.ends_with("workers.csv:2: column `workers`: `two` is not a whole number"), "{err}");
+/// ```
+pub fn read_rows<T: Row>(path: &Path) -> Result<Vec<T>, Error> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| Error::at(path, format_args!("cannot read: {e}")))?;
+    let header = reader
+        .headers()
+        .map_err(|e| Error::at(path, format_args!("bad header: {e}")))?
+        .clone();
+    for name in T::REQUIRED {
+        if !header.iter().any(|h| h == *name) {
+            let all = header.iter().collect::<Vec<_>>().join(",");
+            return Err(Error::at(
+                path,
+                format_args!("missing column `{name}` (header is `{all}`)"),
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::at(path, e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let row = record
+            .deserialize::<T>(Some(&header))
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => {
+                    bad_value(path, line, &header, &record, err)
+                }
+                _ => Error::at(path, format_args!("{line}: {e}")),
+            })?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The message for a value that does not fit its column.
+fn bad_value(
+    path: &Path,
+    line: u64,
+    header: &csv::StringRecord,
+    record: &csv::StringRecord,
+    e: &csv::DeserializeError,
+) -> Error {
+    use csv::DeserializeErrorKind as Kind;
+    let expected = match e.kind() {
+        Kind::ParseInt(_) => "a whole number",
+        Kind::ParseFloat(_) => "a number",
+        Kind::ParseBool(_) => "true or false",
+        _ => return Error::at(path, format_args!("{line}: {e}")),
+    };
+    let field = e.field().map(|f| f as usize);
+    let column = field.and_then(|f| header.get(f)).unwrap_or("?");
+    let value = field.and_then(|f| record.get(f)).unwrap_or("");
+    Error(format!(
+        "{}:{line}: column `{column}`: `{value}` is not {expected}",
+        path.display()
+    ))
+}
+
+/// A row file that rows are appended to and flushed after each run.
+pub struct Appender {
+    path: PathBuf,
+    writer: csv::Writer<File>,
+}
+
+impl Appender {
+    /// Opens a row file for appending, writing the header first if it is empty.
+    pub fn open<T: Row>(path: &Path) -> Result<Appender, Error> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::at(path, format_args!("opening for appending: {e}")))?;
+        let empty = file.metadata().map_err(|e| Error::at(path, e))?.len() == 0;
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(file);
+        if empty {
+            writer
+                .write_record(T::header())
+                .and_then(|()| writer.flush().map_err(csv::Error::from))
+                .map_err(|e| Error::at(path, e))?;
+        }
+        Ok(Appender {
+            path: path.to_path_buf(),
+            writer,
+        })
+    }
+
+    /// Appends rows (not yet flushed).
+    pub fn push<T: Row>(&mut self, rows: &[T]) -> Result<(), Error> {
+        for r in rows {
+            self.writer
+                .serialize(r)
+                .map_err(|e| Error::at(&self.path, format_args!("writing: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes to the OS.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.writer
+            .flush()
+            .map_err(|e| Error::at(&self.path, format_args!("writing: {e}")))
+    }
+}
+
+/// Writes a whole file: temporary name in the same folder, fsync, rename.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("m.json");
+/// wsbench_schema::write_atomic(&p, b"one").unwrap();
+/// wsbench_schema::write_atomic(&p, b"two").unwrap();
+/// assert_eq!(std::fs::read(&p).unwrap(), b"two");
+/// assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+/// ```
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| Error::at(path, format_args!("writing: {e}")))
+}
+
+/// Writes whole rows as a CSV file, atomically.
+pub fn write_rows_atomic<T: Row>(path: &Path, rows: &[T]) -> Result<(), Error> {
+    let bytes = (|| -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.write_record(T::header())?;
+        for r in rows {
+            w.serialize(r)?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    })()
+    .map_err(|e| Error::at(path, format_args!("writing: {e}")))?;
+    write_atomic(path, &bytes)
+}
+
+/// Serializes `value` as pretty JSON and writes it atomically.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::at(path, e))?;
+    write_atomic(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{LatencyRow, RunRow};
+
+    #[test]
+    fn rows_round_trip_and_extra_columns_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.csv");
+        let row = RunRow {
+            workload: "w".into(),
+            strategy: "static".into(),
+            workers: 2,
+            placement: "spread".into(),
+            makespan_ns: 10,
+            speedup: Some(1.5),
+            checksum_ok: Some(true),
+            sweep: Some("f".into()),
+            ..RunRow::default()
+        };
+        let mut a = Appender::open::<RunRow>(&path).unwrap();
+        a.push(std::slice::from_ref(&row)).unwrap();
+        a.flush().unwrap();
+        drop(a);
+        assert_eq!(read_rows::<RunRow>(&path).unwrap(), vec![row]);
+        std::fs::write(
+            &path,
+            "strategy,workload,workers,placement,repetition,makespan_ns,extra\nserial,w,1,none,0,100,x\n",
+        )
+        .unwrap();
+        let back = read_rows::<RunRow>(&path).unwrap();
+        assert_eq!(back[0].makespan_ns, 100);
+        assert_eq!(back[0].pool_in_timing, None);
+        assert_eq!(back[0].sweep, None);
+    }
+
+    #[test]
+    fn a_missing_required_column_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latency.csv");
+        std::fs::write(&path, "workload,strategy,workers,placement,metric\n").unwrap();
+        let err = read_rows::<LatencyRow>(&path).unwrap_err().to_string();
+        assert!(err.contains("missing column `percentile`"), "{err}");
+    }
+
+    #[test]
+    fn an_absent_file_has_no_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_rows::<RunRow>(&dir.path().join("runs.csv"))
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -1,0 +1,295 @@
+//! The row types of the CSV files. Each type is the one definition of its file: the
+//! runner writes it, `--resume`, `merge` and the report read it back with the same type.
+//!
+//! Columns are found by name, so a file may hold extra columns, and every column but the
+//! [`Row::REQUIRED`] ones may be absent (the Python baseline writes fewer). An empty
+//! field is `None` for an `Option` column.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::paths::file_stem;
+
+/// One column of a row file: its name in the header, and what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The header name (the field's name).
+    pub name: &'static str,
+    /// The field's doc comment, as written (one or more lines).
+    pub doc: &'static str,
+}
+
+impl Column {
+    /// The doc comment on one line, whitespace collapsed.
+    pub fn description(&self) -> String {
+        self.doc.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The cell a row belongs to, borrowed from the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellRef<'a> {
+    /// Workload name.
+    pub workload: &'a str,
+    /// Strategy name.
+    pub strategy: &'a str,
+    /// Worker count.
+    pub workers: usize,
+    /// Placement.
+    pub placement: &'a str,
+}
+
+impl CellRef<'_> {
+    /// The stem of the cell's histogram files ([`file_stem`]).
+    pub fn file_stem(&self) -> String {
+        file_stem(self.workload, self.strategy, self.workers, self.placement)
+    }
+}
+
+/// A row type of a CSV file of the results folder.
+pub trait Row: Serialize + DeserializeOwned + Default {
+    /// Every column, in file order, with its documentation.
+    const COLUMNS: &'static [Column];
+    /// The columns a file must have for its rows to be read.
+    const REQUIRED: &'static [&'static str];
+
+    /// The cell this row belongs to.
+    fn cell(&self) -> CellRef<'_>;
+
+    /// The header line's fields.
+    fn header() -> Vec<&'static str> {
+        Self::COLUMNS.iter().map(|c| c.name).collect()
+    }
+}
+
+/// Defines a row type from its documented fields: the struct (every column optional on
+/// reading, see the module documentation) and its [`Row`] impl, whose `COLUMNS` carry
+/// the fields' doc comments.
+macro_rules! row {
+    (
+        $(#[doc = $sdoc:literal])+
+        pub struct $name:ident, required [$($req:ident),*] {
+            $( $(#[doc = $doc:literal])+ pub $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[doc = $sdoc])+
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct $name {
+            $( $(#[doc = $doc])+ pub $field: $ty, )*
+        }
+
+        impl Row for $name {
+            const COLUMNS: &'static [Column] = &[
+                $( Column { name: stringify!($field), doc: concat!($($doc),+) }, )*
+            ];
+            const REQUIRED: &'static [&'static str] = &[$(stringify!($req)),*];
+
+            fn cell(&self) -> CellRef<'_> {
+                CellRef {
+                    workload: &self.workload,
+                    strategy: &self.strategy,
+                    workers: self.workers,
+                    placement: &self.placement,
+                }
+            }
+        }
+    };
+}
+
+row! {
+    /// One row of `runs.csv`: one counted run. Its row is the last thing written for a
+    /// run, so a run counts as done (for `--resume`) once its row is there.
+    pub struct RunRow, required [workload, strategy, workers, placement, repetition, makespan_ns] {
+        /// Workload name.
+        pub workload: String,
+        /// Strategy (canonical name, e.g. `dynamic:16`; `py-*` for the Python baseline).
+        pub strategy: String,
+        /// Worker count (1 for serial).
+        pub workers: usize,
+        /// Placement (canonical name; `none` for the Python baseline).
+        pub placement: String,
+        /// Counted repetition, 0-based: the round the run belongs to.
+        pub repetition: usize,
+        /// Wall time of the whole batch (the timed region).
+        pub makespan_ns: u64,
+        /// max(Σ serial task time / p, max serial task time), p = the `cpus` column, from
+        /// the same round's serial run (serial makespan / p where latency recording, which
+        /// times the tasks, is off).
+        pub lower_bound_ns: Option<u64>,
+        /// Makespan of the same round's serial run.
+        pub serial_ns: Option<u64>,
+        /// serial_ns / makespan_ns.
+        pub speedup: Option<f64>,
+        /// makespan_ns / lower_bound_ns (1 is perfect balance).
+        pub lb_ratio: Option<f64>,
+        /// Successful steals (our pool; empty for serial and rayon).
+        pub steals: Option<u64>,
+        /// Tasks that started on a CPU other than their worker's pinned CPU (empty when
+        /// latency recording is off).
+        pub migrations: Option<u64>,
+        /// The run's order-independent checksum equals the serial run's.
+        pub checksum_ok: Option<bool>,
+        /// Steal attempts that found nothing (our pool).
+        pub failed_steals: Option<u64>,
+        /// Times workers went to sleep (our pool).
+        pub parks: Option<u64>,
+        /// Σ over workers of time spent running tasks.
+        pub busy_ns: Option<u64>,
+        /// Σ over workers of makespan − busy time.
+        pub idle_ns: Option<u64>,
+        /// Tasks run.
+        pub tasks: Option<u64>,
+        /// Task count of the workload.
+        pub size: Option<usize>,
+        /// Pool creation and shutdown inside the timed region.
+        pub pool_in_timing: Option<bool>,
+        /// Latency recording on.
+        pub latency: Option<bool>,
+        /// The run's checksum (hex).
+        pub checksum: String,
+        /// Σ per-task service time (serial rows: the sum the lower bounds use).
+        pub task_sum_ns: Option<u64>,
+        /// Longest task's service time (serial rows: the max the lower bounds use).
+        pub task_max_ns: Option<u64>,
+        /// The size sweep this workload belongs to (empty if none).
+        pub sweep: Option<String>,
+        /// How many workers could run at once: the distinct CPUs they can use (the p of
+        /// the lower bound; empty in folders written before this column existed, and on
+        /// rows of the Python baseline).
+        pub cpus: Option<usize>,
+    }
+}
+
+row! {
+    /// One row of `latency.csv` (per run) or `latency_cells.csv` (over every repetition
+    /// of a cell): one metric at one percentile.
+    pub struct LatencyRow, required [workload, strategy, workers, placement, metric, percentile, value_ns] {
+        /// Workload name.
+        pub workload: String,
+        /// Strategy.
+        pub strategy: String,
+        /// Worker count.
+        pub workers: usize,
+        /// Placement.
+        pub placement: String,
+        /// Repetition, or `all` in `latency_cells.csv`.
+        pub repetition: String,
+        /// `wait` (batch start → task start), `service` (task start → end) or `response`
+        /// (batch start → task end).
+        pub metric: String,
+        /// The percentile: 50, 90, 99, 99.9, 99.99 or 100.
+        pub percentile: String,
+        /// Value at that percentile (ns; HdrHistogram's highest equivalent value).
+        pub value_ns: u64,
+    }
+}
+
+row! {
+    /// One row of `workers.csv`: one worker in one counted run.
+    pub struct WorkerRow, required [workload, strategy, workers, placement, repetition, worker] {
+        /// Workload name.
+        pub workload: String,
+        /// Strategy.
+        pub strategy: String,
+        /// Worker count.
+        pub workers: usize,
+        /// Placement.
+        pub placement: String,
+        /// Repetition.
+        pub repetition: usize,
+        /// Worker index within the pool.
+        pub worker: usize,
+        /// OS CPU the worker was pinned to (empty if not pinned).
+        pub cpu: Option<usize>,
+        /// Busy time (our pool: the scheduler's count; rayon and serial: Σ service time).
+        pub busy_ns: Option<u64>,
+        /// Idle time: makespan − busy (the batch time this worker did not run tasks).
+        pub idle_ns: Option<u64>,
+        /// Tasks the worker ran.
+        pub tasks: Option<u64>,
+        /// Successful steals by this worker.
+        pub steals: Option<u64>,
+        /// Times this worker went to sleep.
+        pub parks: Option<u64>,
+    }
+}
+
+impl LatencyRow {
+    /// The `percentile` column as a number of percent, if it is one.
+    ///
+    /// ```
+    /// let row = wsbench_schema::LatencyRow { percentile: "99.9".into(), ..Default::default() };
+    /// assert_eq!(row.percent(), Some(99.9));
+    /// ```
+    pub fn percent(&self) -> Option<f64> {
+        self.percentile
+            .parse::<f64>()
+            .ok()
+            .filter(|p| p.is_finite())
+    }
+}
+
+/// The markdown column table of a row type, as `results/README.md` holds it:
+/// `| column | meaning |`, one line per column in file order.
+///
+/// ```
+/// let table = wsbench_schema::rows::markdown_table::<wsbench_schema::WorkerRow>();
+/// assert!(table.starts_with("| column | meaning |\n| --- | --- |\n| `workload` | Workload name. |\n"));
+/// ```
+pub fn markdown_table<T: Row>() -> String {
+    let mut out = String::from("| column | meaning |\n| --- | --- |\n");
+    for c in T::COLUMNS {
+        out.push_str(&format!("| `{}` | {} |\n", c.name, c.description()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header serde writes, for comparison with `COLUMNS`.
+    fn serde_header<T: Row>() -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(T::default()).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        text.lines().next().unwrap().to_string()
+    }
+
+    #[test]
+    fn columns_are_the_serde_fields_in_order() {
+        assert_eq!(serde_header::<RunRow>(), RunRow::header().join(","));
+        assert_eq!(serde_header::<LatencyRow>(), LatencyRow::header().join(","));
+        assert_eq!(serde_header::<WorkerRow>(), WorkerRow::header().join(","));
+    }
+
+    #[test]
+    fn headers_keep_their_published_order() {
+        assert!(RunRow::header().join(",").starts_with("workload,strategy,workers,placement,repetition,makespan_ns,lower_bound_ns,serial_ns,speedup,lb_ratio,steals,migrations,checksum_ok,failed_steals,parks,busy_ns,idle_ns,tasks,size,pool_in_timing,latency,checksum"));
+        assert_eq!(
+            LatencyRow::header().join(","),
+            "workload,strategy,workers,placement,repetition,metric,percentile,value_ns"
+        );
+        assert_eq!(
+            WorkerRow::header().join(","),
+            "workload,strategy,workers,placement,repetition,worker,cpu,busy_ns,idle_ns,tasks,steals,parks"
+        );
+    }
+
+    #[test]
+    fn every_column_is_documented_without_breaking_a_table() {
+        for c in RunRow::COLUMNS
+            .iter()
+            .chain(LatencyRow::COLUMNS)
+            .chain(WorkerRow::COLUMNS)
+        {
+            assert!(!c.description().is_empty(), "{}", c.name);
+            assert!(
+                !c.doc.contains('|'),
+                "{}: `|` would split a table cell",
+                c.name
+            );
+        }
+    }
+}
