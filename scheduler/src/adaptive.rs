@@ -1,9 +1,9 @@
 //! `Schedule::Adaptive`: lazy range splitting.
 //!
 //! The protocol, why every offset is claimed exactly once, and why every
-//! participant leaves are in `adaptive/README.md` next to this file; the short
-//! version: participant `w` owns a slot holding the offsets `[start, end)` it has
-//! not handed out yet, packed into one atomic word. The owner claims *batches*
+//! participant leaves are in `adaptive/README.md`; the short version:
+//! participant `w` owns a slot holding the offsets `[start, end)` it has not
+//! handed out yet, packed into one atomic word. The owner claims *batches*
 //! from the front, a thief the back half, each with a CAS on the whole word. A
 //! thief that finds every slot empty while an owner runs a batch of two or more
 //! offsets asks it (the `request` flag, read once per index) to give back the
@@ -12,9 +12,9 @@
 //! A [`Batch`] gives back what it did not start and clears `in_batch` when it
 //! is dropped, also when a task's panic unwinds through it.
 //!
-//! The protocol runs on a [`Host`]: the pool's worker ([`participate`]) or,
-//! under `--cfg loom`, a model thread. Every atomic goes through
-//! [`crate::sync`], so the loom models at the bottom check this exact code.
+//! The protocol runs on a [`Host`]: the pool's worker ([`participate`]) or a
+//! test thread. Every atomic goes through [`crate::sync`], so the loom models
+//! in `adaptive/tests/models.rs` check this exact code.
 
 use crate::stats::bump;
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
