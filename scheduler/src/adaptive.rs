@@ -244,8 +244,9 @@ impl Drop for Batch<'_> {
         if self.next < self.end {
             self.ranges.give_back(self.w, self.next, self.end);
         }
-        // After the give-back: a thief that sees the flag clear and then finds
-        // every slot empty may leave, and the rest is in our slot by then.
+        // Whether a thief sees the rest before it sees the flag clear does not
+        // matter: on the normal path the owner goes on to claim from its slot,
+        // and after a panic the rest is what others may run (README, Panics).
         self.ranges.slots[self.w]
             .in_batch
             .store(false, Ordering::Relaxed);
