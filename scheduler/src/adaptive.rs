@@ -1,55 +1,25 @@
 //! `Schedule::Adaptive`: lazy range splitting.
 //!
-//! Each participant `w` owns a slot holding the half-open range `[start, end)` of
-//! loop offsets it has not handed out yet, packed into one `AtomicU64`
-//! (`start << 32 | end`). The owner takes from the front, a thief takes the back
-//! half; both with a compare-and-swap on the whole word, so every offset leaves a
-//! slot exactly once, to exactly one taker:
+//! The protocol, why every offset is claimed exactly once, and why every
+//! participant leaves are in `adaptive/README.md`; the short version:
+//! participant `w` owns a slot holding the offsets `[start, end)` it has not
+//! handed out yet, packed into one atomic word. The owner claims *batches*
+//! from the front, a thief the back half, each with a CAS on the whole word. A
+//! thief that finds every slot empty while an owner runs a batch of two or more
+//! offsets asks it (the `request` flag, read once per index) to give back the
+//! unstarted rest; while it waits it runs other jobs, so a task that waits for
+//! the thief (a nested loop addressed to it, a stolen `join` half) completes.
+//! A [`Batch`] gives back what it did not start and clears `in_batch` when it
+//! is dropped, also when a task's panic unwinds through it.
 //!
-//! * **owner take**: `(s, e) → (s + k, e)`, claims `[s, s + k)`;
-//! * **thief split**: `(s, e) → (s, m)` with `m = s + (e - s) / 2`, claims `[m, e)`
-//!   (for a single remaining offset `m = s`: the thief takes it);
-//! * **install**: a participant whose slot is empty stores the range it just
-//!   stole into its own slot (plain store: nobody else writes an empty slot,
-//!   because thieves skip empty slots and only their successful CAS writes).
-//!
-//! Offsets are never put back, and every write but `install` is a successful CAS
-//! against the value just read, so a slot only ever shrinks between installs;
-//! an install only happens on an empty slot and brings offsets nobody else holds.
-//! Hence no ABA: a non-empty value `(s, e)` can only reappear if the offsets
-//! `[s, e)` were unclaimed again, which never happens.
-//!
-//! **Termination.** A participant leaves when its slot is empty, a pass over
-//! all other slots found them empty, and no other participant is running a
-//! batch it could give back (below). Offsets a thief holds between its CAS and
-//! its install belong to a participant that has not left and will run them; and
-//! a slot only gains offsets by its own participant's install or give-back. So
-//! when the last participant leaves, every offset has been run. (The caller's
-//! latch counts participants, so it returns only after all have left.)
-//!
-//! **Cost.** Taking one offset at a time would cost a locked CAS (~5–10 ns) per
-//! index. The owner instead takes a *batch* of `k` offsets per CAS, at most half
-//! of what its slot holds, and sizes `k` by time: `k` doubles while a batch
-//! takes under [`GROW_BELOW`] and shrinks in proportion above [`SHRINK_ABOVE`],
-//! starting at 1 and again after every steal. So for tiny tasks the CAS and the
-//! clock read are shared by hundreds of indices, while for heavy tasks `k` stays 1.
-//!
-//! **Give-back (lazy splitting of the batch).** A batch was claimed before its
-//! cost was known: light tasks grow `k`, and the next batch may hold heavy ones.
-//! So the owner, after each index, loads its slot's `request` flag (one relaxed
-//! load of its own cache line, the only per-index cost). A thief that finds
-//! every slot empty while some owner is `in_batch` sets that owner's flag and
-//! looks again; the owner then puts the unstarted rest `[i + 1, batch_end)` back
-//! at the front of its slot with a CAS (contiguous, because only the owner moves
-//! a slot's start and thieves only lower its end), where the thief can split it.
-//! What a thief can never take is the one index an owner is running.
-//! There is no allocation per index or per steal; the slots are allocated once
-//! per call.
+//! The protocol runs on a [`Host`]: the pool's worker ([`participate`]) or a
+//! test thread. Every atomic goes through [`crate::sync`], so the loom models
+//! in `adaptive/tests/models.rs` check this exact code.
 
 use crate::stats::bump;
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use crate::worker::WorkerThread;
 use crossbeam_utils::CachePadded;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A batch faster than this doubles the next batch.
@@ -57,7 +27,8 @@ const GROW_BELOW: Duration = Duration::from_micros(16);
 /// A batch slower than this shrinks the next one in proportion, to what would
 /// have taken `GROW_BELOW` (so after a heavy task the batch is 1 at once).
 const SHRINK_ABOVE: Duration = Duration::from_micros(64);
-/// A thief waiting for a give-back yields this many times, then sleeps.
+/// A thief waiting for a give-back with no other work to run yields this many
+/// times, then sleeps.
 const WAIT_YIELDS: u32 = 16;
 /// How long a waiting thief sleeps between looks once it stopped yielding.
 const WAIT_SLEEP: Duration = Duration::from_micros(20);
@@ -99,12 +70,19 @@ impl Ranges {
     pub(crate) fn new(len: usize, parts: usize) -> Self {
         assert!(len <= MAX_LEN);
         let (len, parts) = (len as u64, parts as u64);
+        Self::from_ranges((0..parts).map(|w| {
+            let (s, e) = (len * w / parts, len * (w + 1) / parts);
+            (s as u32, e as u32)
+        }))
+    }
+
+    /// One slot per range, in order (the ranges must not overlap).
+    fn from_ranges(ranges: impl Iterator<Item = (u32, u32)>) -> Self {
         Ranges {
-            slots: (0..parts)
-                .map(|w| {
-                    let (s, e) = (len * w / parts, len * (w + 1) / parts);
+            slots: ranges
+                .map(|(s, e)| {
                     CachePadded::new(Slot {
-                        range: AtomicU64::new(pack(s as u32, e as u32)),
+                        range: AtomicU64::new(pack(s, e)),
                         in_batch: AtomicBool::new(false),
                         request: AtomicBool::new(false),
                     })
@@ -190,99 +168,268 @@ impl Ranges {
             .range
             .store(pack(range.0, range.1), Ordering::Release);
     }
+
+    /// Asks every owner among `victims` that runs a batch to give back its
+    /// rest. Returns whether any does (then a give-back may still come).
+    fn ask_for_give_back(&self, victims: impl Iterator<Item = usize>) -> bool {
+        let mut busy = false;
+        for victim in victims {
+            let slot = &self.slots[victim];
+            if slot.in_batch.load(Ordering::Relaxed) {
+                busy = true;
+                // Write only if unset, so that waiting thieves do not keep
+                // taking the owner's cache line from it.
+                if !slot.request.load(Ordering::Relaxed) {
+                    slot.request.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        busy
+    }
 }
 
-/// Participant `w`'s loop: run its own range, then steal halves until every
-/// slot is empty and nobody runs a batch it could give back. `run(offset)` runs
-/// one index. Returns the number run.
+/// The offsets `[next, end)` an owner claimed and has not started yet: a batch
+/// from the front of its slot, or the first offset of a range it stole (the
+/// rest of which it installed in its slot). Dropping it, on the normal path or
+/// while a task's panic unwinds through [`Batch::run`], gives the unstarted
+/// rest back to the slot and clears `in_batch`, so no thief waits for an
+/// owner that has left.
+struct Batch<'a> {
+    ranges: &'a Ranges,
+    /// The owner.
+    w: usize,
+    /// The next offset to run.
+    next: u32,
+    /// One past the batch's last offset (the slot's start while the batch runs).
+    end: u32,
+}
+
+impl<'a> Batch<'a> {
+    /// Claims up to `k` offsets from the front of slot `w`.
+    fn claim(ranges: &'a Ranges, w: usize, k: u32) -> Option<Self> {
+        let (next, end) = ranges.take_front(w, k)?;
+        if end - next > 1 {
+            ranges.slots[w].in_batch.store(true, Ordering::Relaxed);
+        }
+        Some(Batch {
+            ranges,
+            w,
+            next,
+            end,
+        })
+    }
+
+    /// Runs the batch until its end, or until a thief asks for the rest.
+    /// Returns how many offsets ran and whether the rest was given back.
+    fn run(mut self, run: &mut impl FnMut(usize)) -> (u32, bool) {
+        let slot = &self.ranges.slots[self.w];
+        let first = self.next;
+        while self.next < self.end {
+            let offset = self.next;
+            self.next += 1;
+            run(offset as usize);
+            // One relaxed load of our own line per index: the only cost of
+            // lazy splitting while nobody asks.
+            if slot.request.load(Ordering::Relaxed) {
+                slot.request.store(false, Ordering::Relaxed);
+                break;
+            }
+        }
+        (self.next - first, self.next < self.end)
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if self.next < self.end {
+            self.ranges.give_back(self.w, self.next, self.end);
+        }
+        // Whether a thief sees the rest before it sees the flag clear does not
+        // matter: on the normal path the owner goes on to claim from its slot,
+        // and after a panic the rest is what others may run (README, Panics).
+        self.ranges.slots[self.w]
+            .in_batch
+            .store(false, Ordering::Relaxed);
+    }
+}
+
+/// What the protocol needs from the thread that runs a participant: victims,
+/// batch sizes, and what to do while waiting for a give-back.
+pub(crate) trait Host {
+    /// The other participants, in the order to try them.
+    fn victims(&self) -> impl Iterator<Item = usize> + '_;
+    /// How many offsets the owner's next batch may claim (at least 1).
+    fn batch_size(&self) -> u32;
+    /// A batch ended: all of it ran, or the owner gave back the rest.
+    fn batch_ended(&mut self, gave_back: bool);
+    /// The participant installed a stolen range in its slot.
+    fn stole(&mut self);
+    /// Every slot was empty and some owner runs a batch (the `waits`-th time in
+    /// a row): run some other job, or back off. Must return, so that the
+    /// participant looks at the slots again.
+    fn wait(&mut self, waits: u32);
+}
+
+/// What one participant did, for the worker's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    /// Offsets this participant ran.
+    pub(crate) tasks: u64,
+    /// Slots probed for a steal.
+    pub(crate) steal_attempts: u64,
+    /// Probes that took a range.
+    pub(crate) steal_successes: u64,
+    /// Failed CASes while splitting.
+    pub(crate) steal_retries: u64,
+    /// Offsets in the ranges taken.
+    pub(crate) tasks_stolen: u64,
+}
+
+/// Participant `w`'s loop: run batches from its own slot; when it is empty,
+/// steal the back half of another slot; leave when every slot is empty and no
+/// owner runs a batch it could give back. `run(offset)` runs one index.
+pub(crate) fn participate_with<H: Host>(
+    ranges: &Ranges,
+    w: usize,
+    host: &mut H,
+    mut run: impl FnMut(usize),
+) -> Tally {
+    let mut tally = Tally::default();
+    loop {
+        let batch = match Batch::claim(ranges, w, host.batch_size()) {
+            Some(batch) => batch,
+            None => match steal_or_wait(ranges, w, host, &mut tally) {
+                Some(first) => {
+                    host.stole();
+                    first
+                }
+                None => return tally,
+            },
+        };
+        let (ran, gave_back) = batch.run(&mut run);
+        tally.tasks += u64::from(ran);
+        host.batch_ended(gave_back);
+    }
+}
+
+/// Own slot empty: steals the back half of another slot, installs all of it
+/// but its first offset in our slot and returns that offset as a batch of one
+/// (so every steal runs an offset before its range can be stolen on); or,
+/// finding every slot empty, waits while an owner runs a batch, asking it for
+/// the rest. `None` once every slot was empty and no owner ran a batch.
+fn steal_or_wait<'a, H: Host>(
+    ranges: &'a Ranges,
+    w: usize,
+    host: &mut H,
+    tally: &mut Tally,
+) -> Option<Batch<'a>> {
+    let mut waits = 0u32;
+    loop {
+        for victim in host.victims() {
+            tally.steal_attempts += 1;
+            if let Some((s, e)) = ranges.steal_back_half(victim, &mut tally.steal_retries) {
+                tally.steal_successes += 1;
+                tally.tasks_stolen += u64::from(e - s);
+                if e - s > 1 {
+                    ranges.install(w, (s + 1, e));
+                }
+                return Some(Batch {
+                    ranges,
+                    w,
+                    next: s,
+                    end: s + 1,
+                });
+            }
+        }
+        if !ranges.ask_for_give_back(host.victims()) {
+            return None;
+        }
+        waits = waits.saturating_add(1);
+        host.wait(waits);
+    }
+}
+
+/// The pool's host: a worker thread, batches sized by time, and waits that
+/// run the worker's other jobs.
+struct WorkerHost<'a> {
+    wt: &'a WorkerThread,
+    /// Size of the next batch: doubles while batches are fast, shrinks when slow.
+    batch: u32,
+    /// When the last batch ended (or the last steal was installed).
+    last: Instant,
+}
+
+impl Host for WorkerHost<'_> {
+    fn victims(&self) -> impl Iterator<Item = usize> + '_ {
+        self.wt.victims()
+    }
+
+    fn batch_size(&self) -> u32 {
+        self.batch
+    }
+
+    fn batch_ended(&mut self, gave_back: bool) {
+        let now = Instant::now();
+        let took = now.duration_since(self.last);
+        self.last = now;
+        if gave_back {
+            // A thief found nothing else: start small again.
+            self.batch = 1;
+        } else if took < GROW_BELOW {
+            self.batch = (self.batch * 2).min(MAX_BATCH);
+        } else if took > SHRINK_ABOVE {
+            let scaled = u128::from(self.batch) * GROW_BELOW.as_nanos() / took.as_nanos();
+            self.batch = (scaled as u32).max(1);
+        }
+    }
+
+    fn stole(&mut self) {
+        self.batch = 1;
+        self.last = Instant::now();
+    }
+
+    fn wait(&mut self, waits: u32) {
+        // The owner answers at its next index boundary, unless its task waits
+        // for us (a nested loop addressed to us, a `join` half in our reach):
+        // so run what there is, as `WorkerThread::wait_until` does.
+        if let Some(job) = self.wt.find_work() {
+            // SAFETY: `find_work` took `job` out of a queue, so no one else runs it.
+            unsafe { job.execute() };
+            return;
+        }
+        // Nothing else to do, and the owner may be descheduled (a loaded
+        // machine): do not burn the core waiting.
+        self.wt.went_idle();
+        if waits <= WAIT_YIELDS {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(WAIT_SLEEP);
+        }
+        self.wt.went_busy();
+    }
+}
+
+/// Participant `w` of an Adaptive call on worker `wt`; `run(offset)` runs one
+/// index. Returns the number run.
 pub(crate) fn participate(
     ranges: &Ranges,
     wt: &WorkerThread,
     w: usize,
-    mut run: impl FnMut(usize),
+    run: impl FnMut(usize),
 ) -> u64 {
-    let mine = &ranges.slots[w];
-    let mut tasks = 0u64;
-    let mut batch = 1u32;
-    let mut last = Instant::now();
-    let (mut attempts, mut successes, mut retries, mut stolen) = (0u64, 0u64, 0u64, 0u64);
-    'work: loop {
-        if let Some((s, e)) = ranges.take_front(w, batch) {
-            let mut end = e;
-            if e - s > 1 {
-                mine.in_batch.store(true, Ordering::Relaxed);
-            }
-            for offset in s..e {
-                run(offset as usize);
-                // One relaxed load of our own line per index: the only cost of
-                // lazy splitting while nobody asks.
-                if mine.request.load(Ordering::Relaxed) {
-                    mine.request.store(false, Ordering::Relaxed);
-                    if offset + 1 < e {
-                        ranges.give_back(w, offset + 1, e);
-                        end = offset + 1;
-                        batch = 1;
-                        break;
-                    }
-                }
-            }
-            mine.in_batch.store(false, Ordering::Relaxed);
-            tasks += u64::from(end - s);
-            let now = Instant::now();
-            let took = now.duration_since(last);
-            last = now;
-            if end < e {
-                // Gave back: start small again.
-            } else if took < GROW_BELOW {
-                batch = (batch * 2).min(MAX_BATCH);
-            } else if took > SHRINK_ABOVE {
-                let scaled = u128::from(batch) * GROW_BELOW.as_nanos() / took.as_nanos();
-                batch = (scaled as u32).max(1);
-            }
-            continue;
-        }
-        // Own slot empty: steal the back half of someone else's; if every slot
-        // is empty but someone runs a batch, ask for its rest and look again.
-        let mut waits = 0u32;
-        loop {
-            for victim in wt.victims() {
-                attempts += 1;
-                if let Some(range) = ranges.steal_back_half(victim, &mut retries) {
-                    successes += 1;
-                    stolen += u64::from(range.1 - range.0);
-                    ranges.install(w, range);
-                    batch = 1;
-                    last = Instant::now();
-                    continue 'work;
-                }
-            }
-            let mut busy = false;
-            for victim in wt.victims() {
-                let slot = &ranges.slots[victim];
-                if slot.in_batch.load(Ordering::Relaxed) {
-                    busy = true;
-                    if !slot.request.load(Ordering::Relaxed) {
-                        slot.request.store(true, Ordering::Relaxed);
-                    }
-                }
-            }
-            if !busy {
-                break 'work;
-            }
-            // The owner answers at its next index boundary, unless it is
-            // descheduled (a loaded machine): then do not burn the core waiting.
-            waits += 1;
-            if waits <= WAIT_YIELDS {
-                std::thread::yield_now();
-            } else {
-                std::thread::sleep(WAIT_SLEEP);
-            }
-        }
-    }
+    let mut host = WorkerHost {
+        wt,
+        batch: 1,
+        last: Instant::now(),
+    };
+    let tally = participate_with(ranges, w, &mut host, run);
     let c = wt.counters();
-    bump(&c.steal_attempts, attempts);
-    bump(&c.steal_successes, successes);
-    bump(&c.steal_retries, retries);
-    bump(&c.tasks_stolen, stolen);
-    tasks
+    bump(&c.steal_attempts, tally.steal_attempts);
+    bump(&c.steal_successes, tally.steal_successes);
+    bump(&c.steal_retries, tally.steal_retries);
+    bump(&c.tasks_stolen, tally.tasks_stolen);
+    tally.tasks
 }
+
+#[cfg(test)]
+mod tests;
