@@ -381,6 +381,12 @@ impl Host for WorkerHost<'_> {
             let scaled = u128::from(self.batch) * GROW_BELOW.as_nanos() / took.as_nanos();
             self.batch = (scaled as u32).max(1);
         }
+        // A call addressed to this worker alone (a nested `Static` block, say)
+        // waits for it: run it between batches, not after our whole share. One
+        // look at our inbox per batch; its time is not the next batch's.
+        if !self.wt.shared.inboxes[self.wt.index].is_empty() && self.wt.run_inbox() {
+            self.last = Instant::now();
+        }
     }
 
     fn stole(&mut self) {

@@ -16,7 +16,7 @@
 //! loop), `sleep` (sleep/wake protocol, loom-checked; see its README), `job` and
 //! `latch` (type-erased jobs and completion), `malloc_cache` (keeping the
 //! spawning thread's blocks out of a new worker's malloc cache), `scope` (join/scope), `schedule`
-//! and `adaptive` (for_each_index), [`stats`] (per-worker counters) and `pin`
+//! and `adaptive` (for_each_index; the Adaptive range-stealing protocol is loom-checked, see `src/adaptive/README.md`), [`stats`] (per-worker counters) and `pin`
 //! (pinning a worker to the CPU [`PoolBuilder::pin_to`] names). Where workers
 //! go and whom they steal from first is decided outside the pool: the
 //! `topology` crate detects the machine, resolves placements to CPUs and
@@ -40,9 +40,10 @@
 //!
 //! Limits, stated honestly: every call blocks its caller until all of its tasks
 //! ran (there is no detached `spawn`); a nested `for_each_index` with `Static`,
-//! `StaticCyclic` or `WorkStealing` waits until each worker reaches a task
-//! boundary to run its block (the other schedules cancel participants they do
-//! not need); see `scheduler/README.md` for the rest.
+//! `StaticCyclic` or `WorkStealing` waits until each worker gets to its block:
+//! when it is idle, waiting, or between two Adaptive batches (the other
+//! schedules cancel participants they do not need); see `scheduler/README.md`
+//! for the rest.
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 

@@ -219,6 +219,21 @@ impl WorkerThread {
         self.shared.sleep.notify_jobs(1);
     }
 
+    /// Runs the jobs addressed to this worker alone (its inbox), if any.
+    /// Between batches of a long participant, this is what lets a nested call
+    /// that posted a participant here go on without waiting for our whole share.
+    /// Returns whether it ran any.
+    pub(crate) fn run_inbox(&self) -> bool {
+        let mut ran = false;
+        while let Some(job) = retry_steal(|| self.shared.inboxes[self.index].steal()) {
+            bump(&self.counters().injector_pops, 1);
+            // SAFETY: taken out of our inbox just now, so no one else runs it.
+            unsafe { job.execute() };
+            ran = true;
+        }
+        ran
+    }
+
     /// Looks for a job: own deque, inbox, injector, then other workers.
     pub(crate) fn find_work(&self) -> Option<JobRef> {
         if let Some(job) = self.deque.pop() {

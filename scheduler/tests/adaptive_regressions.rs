@@ -222,3 +222,39 @@ fn concurrent_adaptive_loops_with_nested_joins_return() {
         },
     );
 }
+
+/// A worker that owns a long Adaptive share runs a nested call's participant
+/// addressed to it between batches, not after its whole share: the nested
+/// block for worker 0 runs while the Adaptive loop is far from done.
+#[test]
+fn an_adaptive_owner_runs_a_nested_participant_between_batches() {
+    const LEN: usize = 2_000;
+    let progress_when_nested_ran = within(HANG_LIMIT, "nested between batches", || {
+        let pool = Pool::builder().workers(2).build().unwrap();
+        let done = AtomicUsize::new(0);
+        let seen = AtomicUsize::new(usize::MAX);
+        pool.for_each_index(0..2, Schedule::Static, |_, outer| {
+            if outer == 0 {
+                pool.for_each_index(0..LEN, Schedule::Adaptive, |_, _| {
+                    std::thread::sleep(std::time::Duration::from_micros(100));
+                    done.fetch_add(1, Ordering::Relaxed);
+                });
+            } else {
+                while done.load(Ordering::Relaxed) < 20 {
+                    std::thread::yield_now();
+                }
+                pool.for_each_index(0..2, Schedule::Static, |ctx, _| {
+                    if ctx.worker_index() == 0 {
+                        seen.store(done.load(Ordering::Relaxed), Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        assert_eq!(done.load(Ordering::Relaxed), LEN);
+        seen.load(Ordering::Relaxed)
+    });
+    assert!(
+        progress_when_nested_ran < LEN,
+        "worker 0 ran the nested block only after its whole Adaptive share ({progress_when_nested_ran} of {LEN} done)"
+    );
+}
