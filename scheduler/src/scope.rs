@@ -88,6 +88,66 @@ impl Pool {
 }
 
 /// A scope for spawning borrowing closures; see [`Pool::scope`].
+///
+/// What makes it sound is checked by the compiler, as rayon-core's scope
+/// tests do. A spawned closure may borrow what outlives the scope:
+///
+/// ```
+/// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+/// let data = vec![1, 2, 3];
+/// let total = std::sync::atomic::AtomicI32::new(0);
+/// pool.scope(|s| {
+///     for x in &data {
+///         let total = &total;
+///         s.spawn(move |_| {
+///             total.fetch_add(*x, std::sync::atomic::Ordering::Relaxed);
+///         });
+///     }
+/// });
+/// assert_eq!(total.into_inner(), 6);
+/// ```
+///
+/// but not a local of the scope's body, which is gone before the spawned
+/// closure may run:
+///
+/// ```compile_fail,E0373
+/// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+/// pool.scope(|s| {
+///     let local = vec![1, 2, 3];
+///     s.spawn(|_| println!("{local:?}"));
+/// });
+/// ```
+///
+/// The scope itself cannot leave the call that made it (so nothing can be
+/// spawned onto it after it waited for its jobs):
+///
+/// ```compile_fail,E0521
+/// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+/// let mut escaped = None;
+/// pool.scope(|s| escaped = Some(s));
+/// ```
+///
+/// Spawned closures run on other threads, so what they capture must be `Send`:
+///
+/// ```compile_fail,E0277
+/// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+/// let shared = std::rc::Rc::new(5);
+/// pool.scope(|s| {
+///     let shared = shared.clone();
+///     s.spawn(move |_| println!("{shared}"));
+/// });
+/// ```
+///
+/// Nor can a spawned closure hold a mutable borrow that the body also uses:
+///
+/// ```compile_fail,E0499
+/// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+/// let mut counter = 0;
+/// pool.scope(|s| {
+///     s.spawn(|_| counter += 1);
+///     s.spawn(|_| counter += 1);
+/// });
+/// ```
 pub struct Scope<'scope> {
     /// Outstanding spawned jobs plus one for the scope body.
     latch: CountLatch,
