@@ -8,9 +8,9 @@
 //! thread drops it), so its cache starts with a few blocks of the spawner's
 //! heap, next to each other and to the blocks of the workers spawned just
 //! before and after it. A task's small allocation that reuses such a block
-//! shares a cache line with another worker's, on every task: on a 16-CPU
-//! machine, allocation-heavy tiny tasks ran 4x slower on a pool built at
-//! program start than on one built later (`results/scheduler-targets/README.md`).
+//! shares a cache line with another worker's, on every task, which slows
+//! allocation-heavy tiny tasks for the pool's whole life (how it was found
+//! and measured: `docs/HISTORY.md`).
 //!
 //! [`keep_foreign_cached_blocks`] runs first thing on each worker: it takes
 //! every cached block out of the cache and keeps (leaks) the few that lie
@@ -22,7 +22,7 @@
 //! `free` directly, so a `#[global_allocator]` of the program (jemalloc,
 //! mimalloc) does not stand in between; under such an allocator tasks do not
 //! use glibc's cache, and the probe only keeps blocks nobody would get.
-//! Elsewhere it does nothing. The pool itself no longer makes a worker free the
+//! Elsewhere it does nothing. The pool itself does not make a worker free the
 //! caller's small blocks: the caller frees each call's tickets (`Tickets` in
 //! `schedule.rs`), and each worker makes its own deque (`Pool`'s start-up).
 

@@ -3,16 +3,8 @@
 //! Every schedule runs on the same workers the same way: the call posts one
 //! *participant* job to each worker's inbox (the calling worker, if any, runs its
 //! own participant inline) and waits on a latch counting them. Participant `w`
-//! then runs the schedule's rule for worker `w`:
-//!
-//! | schedule | participant `w` runs |
-//! |---|---|
-//! | `Static` | block `w` of `ceil(n/p)` contiguous indices |
-//! | `StaticCyclic` | indices `w, w+p, w+2p, …` |
-//! | `Dynamic{chunk}` | chunks of `chunk` taken from a shared counter |
-//! | `Guided{min_chunk}` | chunks of `max(min_chunk, ceil(remaining/p))` from a shared counter |
-//! | `WorkStealing{grain}` | pushes the `grain`-sized chunk tasks of block `w` onto its deque; from there they run or are stolen |
-//! | `Adaptive` | range stealing, see `adaptive.rs` |
+//! then runs the schedule's rule for worker `w`, as each [`Schedule`] variant
+//! says (the table of all six is in `scheduler/README.md`, "Schedules").
 //!
 //! Because participants are addressed to workers, static schedules really pin
 //! index blocks to workers, and the experiments can see their imbalance.
@@ -336,10 +328,9 @@ const CANCELLED: u8 = 2;
 /// thread whatever thread allocated them. When workers freed the tickets of
 /// calls made from the main thread, each kept blocks of the main thread's heap
 /// in its cache; their next small allocations (a task's `Vec`, say) then landed
-/// in one cache line with another thread's, and allocation-heavy tiny tasks ran
-/// up to 3x slower on those workers for the rest of the pool's life (found as
-/// the overhead benchmark's "pool slower after the balance sections"; see
-/// `results/scheduler-targets/README.md`). Hence two rules: a participant drops
+/// in one cache line with another thread's, and allocation-heavy tiny tasks
+/// were slower on those workers for the rest of the pool's life (how it was
+/// found and measured: `docs/HISTORY.md`). Hence two rules: a participant drops
 /// its count *before* its latch decrement, so the caller, which drops its count
 /// only after the latch, frees the tickets on its own thread whenever every
 /// participant ran; and both allocations are whole, aligned cache lines
