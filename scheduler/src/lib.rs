@@ -12,7 +12,8 @@
 //! splitting only when a thief asks) — all on the same workers, so their
 //! differences are the schedules' and not the runtimes'.
 //!
-//! Modules: `pool` (builder, threads, shutdown), `worker` (search and idle
+//! Modules: `pool` (threads, shared state, shutdown), `builder` (settings and
+//! start-up), `worker` (search and idle
 //! loop), `sleep` (sleep/wake protocol, loom-checked; see its README), `job` and
 //! `latch` (type-erased jobs and completion), `malloc_cache` (keeping the
 //! spawning thread's blocks out of a new worker's malloc cache), `scope` (join/scope), `schedule`
@@ -48,6 +49,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod adaptive;
+mod builder;
 mod job;
 mod latch;
 mod malloc_cache;
@@ -62,7 +64,8 @@ mod sync;
 mod tests;
 mod worker;
 
-pub use pool::{BuildError, DequeOrder, Pool, PoolBuilder, StealAmount, VictimOrder};
+pub use builder::{BuildError, DequeOrder, PoolBuilder, StealAmount, VictimOrder};
+pub use pool::Pool;
 pub use schedule::{ParseScheduleError, Schedule, TaskCtx, SCHEDULE_SYNTAX};
 pub use scope::Scope;
 pub use stats::{PoolStats, WorkerStats};

@@ -15,9 +15,10 @@
 //! without waiting for a worker that is asleep or busy elsewhere.
 
 use crate::adaptive::{self, Ranges};
+use crate::builder::DequeOrder;
 use crate::job::{JobRef, Panic};
 use crate::latch::CountLatch;
-use crate::pool::{DequeOrder, Pool};
+use crate::pool::Pool;
 use crate::stats::bump;
 use crate::worker::{Caller, WorkerThread};
 use crossbeam_utils::CachePadded;
@@ -204,81 +205,10 @@ impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
                 }
                 n
             }
-            Schedule::Dynamic { chunk } => {
-                let chunk = chunk.clamp(1, len);
-                // The counter ends at most one chunk per participant past the
-                // last chunk handed out. Where that could wrap (ranges near
-                // `usize::MAX` long), grab with a compare-and-swap that stops
-                // at `len` instead.
-                let may_wrap = (p + 1)
-                    .checked_mul(chunk)
-                    .and_then(|past| past.checked_add(len))
-                    .is_none();
-                let mut n = 0;
-                loop {
-                    let lo = if may_wrap {
-                        let grab = |lo: usize| (lo < len).then(|| lo + chunk.min(len - lo));
-                        let grabbed =
-                            self.next
-                                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, grab);
-                        grabbed.unwrap_or(len)
-                    } else {
-                        self.next.fetch_add(chunk, Ordering::Relaxed)
-                    };
-                    if lo >= len {
-                        return n;
-                    }
-                    let hi = lo.saturating_add(chunk).min(len);
-                    (lo..hi).for_each(run);
-                    n += (hi - lo) as u64;
-                }
-            }
-            Schedule::Guided { min_chunk } => {
-                let min_chunk = min_chunk.max(1);
-                let mut n = 0;
-                let mut lo = self.next.load(Ordering::Relaxed);
-                loop {
-                    if lo >= len {
-                        return n;
-                    }
-                    let size = (len - lo).div_ceil(p).max(min_chunk).min(len - lo);
-                    match self.next.compare_exchange_weak(
-                        lo,
-                        lo + size,
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                    ) {
-                        Ok(_) => {
-                            (lo..lo + size).for_each(run);
-                            n += size as u64;
-                            lo = self.next.load(Ordering::Relaxed);
-                        }
-                        Err(actual) => lo = actual,
-                    }
-                }
-            }
+            Schedule::Dynamic { chunk } => self.run_dynamic(chunk, run),
+            Schedule::Guided { min_chunk } => self.run_guided(min_chunk, run),
             Schedule::WorkStealing { grain } => {
-                let grain = clamp_grain(grain, len);
-                let chunks = len.div_ceil(grain);
-                let (lo, hi) = block_bounds(w, chunks.div_ceil(p).saturating_mul(grain), len);
-                let count = (hi - lo).div_ceil(grain);
-                if count > 0 {
-                    // Counted before pushing: this participant still holds its own
-                    // count, so the latch cannot reach zero in between.
-                    self.latch.increment(count);
-                    let starts = (lo..hi).step_by(grain);
-                    let data = self as *const Self as *const ();
-                    // SAFETY: a chunk runs at most once (deques hand each job out
-                    // once) while the call waits on the latch, which counts it;
-                    // the body is Sync.
-                    let chunk = |c: usize| unsafe { JobRef::new(data, c, run_chunk::<F>) };
-                    // Push so that the owner's own pops go in ascending order.
-                    match wt.shared.deque_order {
-                        DequeOrder::Lifo => starts.rev().for_each(|c| wt.deque.push(chunk(c))),
-                        DequeOrder::Fifo => starts.for_each(|c| wt.deque.push(chunk(c))),
-                    }
-                    wt.shared.sleep.notify_jobs(count.min(p - 1));
-                }
+                self.push_chunks(wt, w, grain);
                 0
             }
             Schedule::Adaptive => {
@@ -286,6 +216,94 @@ impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
                 adaptive::participate(ranges, wt, w, run)
             }
         }
+    }
+
+    /// `Dynamic`: chunks of `chunk` offsets from the shared counter until it
+    /// passes the end.
+    fn run_dynamic(&self, chunk: usize, run: impl Fn(usize)) -> u64 {
+        let (len, p) = (self.len, self.parts);
+        let chunk = chunk.clamp(1, len);
+        // The counter ends at most one chunk per participant past the last
+        // chunk handed out. Where that could wrap (ranges near `usize::MAX`
+        // long), grab with a compare-and-swap that stops at `len` instead.
+        let may_wrap = (p + 1)
+            .checked_mul(chunk)
+            .and_then(|past| past.checked_add(len))
+            .is_none();
+        let mut n = 0;
+        loop {
+            let lo = if may_wrap {
+                let grab = |lo: usize| (lo < len).then(|| lo + chunk.min(len - lo));
+                let grabbed = self
+                    .next
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, grab);
+                grabbed.unwrap_or(len)
+            } else {
+                self.next.fetch_add(chunk, Ordering::Relaxed)
+            };
+            if lo >= len {
+                return n;
+            }
+            let hi = lo.saturating_add(chunk).min(len);
+            (lo..hi).for_each(&run);
+            n += (hi - lo) as u64;
+        }
+    }
+
+    /// `Guided`: chunks of `max(min_chunk, ceil(remaining / p))` offsets from
+    /// the shared counter until it reaches the end.
+    fn run_guided(&self, min_chunk: usize, run: impl Fn(usize)) -> u64 {
+        let (len, p) = (self.len, self.parts);
+        let min_chunk = min_chunk.max(1);
+        let mut n = 0;
+        let mut lo = self.next.load(Ordering::Relaxed);
+        loop {
+            if lo >= len {
+                return n;
+            }
+            let size = (len - lo).div_ceil(p).max(min_chunk).min(len - lo);
+            match self.next.compare_exchange_weak(
+                lo,
+                lo + size,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    (lo..lo + size).for_each(&run);
+                    n += size as u64;
+                    lo = self.next.load(Ordering::Relaxed);
+                }
+                Err(actual) => lo = actual,
+            }
+        }
+    }
+
+    /// `WorkStealing`: pushes the `grain`-sized chunk jobs of block `w` onto
+    /// this worker's deque (they run from there, here or stolen) and counts
+    /// them in the call's latch.
+    fn push_chunks(&self, wt: &WorkerThread, w: usize, grain: usize) {
+        let (len, p) = (self.len, self.parts);
+        let grain = clamp_grain(grain, len);
+        let chunks = len.div_ceil(grain);
+        let (lo, hi) = block_bounds(w, chunks.div_ceil(p).saturating_mul(grain), len);
+        let count = (hi - lo).div_ceil(grain);
+        if count == 0 {
+            return;
+        }
+        // Counted before pushing: this participant still holds its own count,
+        // so the latch cannot reach zero in between.
+        self.latch.increment(count);
+        let starts = (lo..hi).step_by(grain);
+        let data = self as *const Self as *const ();
+        // SAFETY: a chunk runs at most once (deques hand each job out once)
+        // while the call waits on the latch, which counts it; the body is Sync.
+        let chunk = |c: usize| unsafe { JobRef::new(data, c, run_chunk::<F>) };
+        // Push so that the owner's own pops go in ascending order.
+        match wt.shared.deque_order {
+            DequeOrder::Lifo => starts.rev().for_each(|c| wt.deque.push(chunk(c))),
+            DequeOrder::Fifo => starts.for_each(|c| wt.deque.push(chunk(c))),
+        }
+        wt.shared.sleep.notify_jobs(count.min(p - 1));
     }
 
     fn store_panic(&self, p: Panic) {

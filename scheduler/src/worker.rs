@@ -10,9 +10,10 @@
 //! (until shutdown) and [`WorkerThread::wait_until`], with which a worker that
 //! waits for its own jobs (join, scope, a nested loop) keeps running others.
 
+use crate::builder::{BuildError, StealAmount};
 use crate::job::JobRef;
 use crate::latch::{CountLatch, Waiter};
-use crate::pool::{BuildError, Shared, StealAmount};
+use crate::pool::Shared;
 use crate::stats::{bump, WorkerCounters};
 use crossbeam_deque::{Steal, Worker};
 use std::cell::Cell;
