@@ -108,7 +108,7 @@ fn loops_inside_join_and_scope() {
             move || {
                 let pool = stress_support::pool(workers);
                 let mut rng = Rng(20 + workers as u64);
-                for round in 0..8 * iters {
+                for round in 0..40 * iters {
                     let schedules = all_schedules(&mut rng);
                     let pick = |rng: &mut Rng| schedules[rng.index(6)];
                     let loops: Vec<(Schedule, Vec<AtomicU32>)> = (0..6)
@@ -154,7 +154,7 @@ fn join_and_scope_inside_loops() {
             move || {
                 let pool = stress_support::pool(workers);
                 let mut rng = Rng(30 + workers as u64);
-                for _ in 0..2 * iters {
+                for _ in 0..10 * iters {
                     for schedule in all_schedules(&mut rng) {
                         let len = [50, 20_000][rng.index(2)];
                         let nest_at = nest_points(&mut rng, len);
