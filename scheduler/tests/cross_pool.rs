@@ -6,8 +6,9 @@ mod common;
 mod stress_support;
 
 use scheduler::{Pool, Schedule};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, Ordering};
-use stress_support::{all_schedules, check_once, counters, stress_iters, Rng};
+use stress_support::{all_schedules, check_at_most_once, check_once, counters, stress_iters, Rng};
 
 /// A seeded tree of calls; level `d` of the tree runs on pool `d mod pools`.
 enum Plan {
@@ -61,10 +62,27 @@ fn plan(rng: &mut Rng, depth: u32, next_leaf: &mut usize) -> Plan {
 
 /// Runs `plan` on `pools[level % pools.len()]`.
 fn run(plan: &Plan, pools: &[Pool], level: usize, counts: &[AtomicU32]) {
+    run_or_panic(plan, pools, level, counts, None);
+}
+
+/// Runs `plan` like [`run`]; leaf `panic_at` panics after it counted itself.
+fn run_or_panic(
+    plan: &Plan,
+    pools: &[Pool],
+    level: usize,
+    counts: &[AtomicU32],
+    panic_at: Option<usize>,
+) {
     let pool = &pools[level % pools.len()];
+    let run = |plan: &Plan, pools: &[Pool], level: usize, counts: &[AtomicU32]| {
+        run_or_panic(plan, pools, level, counts, panic_at)
+    };
     match plan {
         Plan::Leaf(id) => {
             counts[*id].fetch_add(1, Ordering::Relaxed);
+            if panic_at == Some(*id) {
+                panic!("boom at leaf {id}");
+            }
         }
         Plan::Join(a, b) => {
             pool.join(
@@ -74,7 +92,7 @@ fn run(plan: &Plan, pools: &[Pool], level: usize, counts: &[AtomicU32]) {
         }
         Plan::Scope(children) => pool.scope(|s| {
             for child in children {
-                s.spawn(move |_| run(child, pools, level + 1, counts));
+                s.spawn(move |_| run_or_panic(child, pools, level + 1, counts, panic_at));
             }
         }),
         Plan::Loop(schedule, children) => {
@@ -108,16 +126,53 @@ fn random_trees_across(sizes: &'static [usize], seed: u64, rounds: u64) {
 
 #[test]
 fn calls_across_two_pools() {
-    random_trees_across(&[1, 1], 50, 20);
-    random_trees_across(&[2, 1], 51, 20);
-    random_trees_across(&[2, 3], 52, 20);
+    random_trees_across(&[1, 1], 50, 100);
+    random_trees_across(&[2, 1], 51, 100);
+    random_trees_across(&[2, 3], 52, 100);
 }
 
 #[test]
 fn calls_across_three_pools() {
-    random_trees_across(&[1, 1, 1], 60, 20);
-    random_trees_across(&[2, 2, 2], 61, 20);
-    random_trees_across(&[3, 1, 2], 62, 20);
+    random_trees_across(&[1, 1, 1], 60, 100);
+    random_trees_across(&[2, 2, 2], 61, 100);
+    random_trees_across(&[3, 1, 2], 62, 100);
+}
+
+/// A panic at a random leaf deep in a tree of nested calls (one pool, or
+/// across two or three) reaches the caller; no leaf ran twice, and the same
+/// tree then runs cleanly on the same pools, every leaf exactly once.
+#[test]
+fn a_panic_deep_in_nested_calls_reaches_the_caller() {
+    common::quiet_boom_panics();
+    for (k, sizes) in [&[2][..], &[3], &[2, 2], &[1, 2], &[2, 1, 3]]
+        .into_iter()
+        .enumerate()
+    {
+        let what = format!("a panic in calls across pools of {sizes:?} workers");
+        common::within(common::HANG_LIMIT, &what.clone(), move || {
+            let pools: Vec<Pool> = sizes.iter().map(|&n| stress_support::pool(n)).collect();
+            let mut rng = Rng(70 + k as u64);
+            for round in 0..40 * stress_iters() {
+                let mut leaves = 0;
+                let tree = plan(&mut rng, 4, &mut leaves);
+                let panic_at = rng.index(leaves);
+                let counts = counters(leaves);
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    run_or_panic(&tree, &pools, 0, &counts, Some(panic_at))
+                }));
+                let payload = result.expect_err(&format!("{what}, round {round}: no panic"));
+                assert_eq!(
+                    payload.downcast_ref::<String>(),
+                    Some(&format!("boom at leaf {panic_at}")),
+                    "{what}, round {round}"
+                );
+                check_at_most_once(&counts, &format!("{what}, round {round}"));
+                let counts = counters(leaves);
+                run(&tree, &pools, 0, &counts);
+                check_once(&counts, &format!("{what}, round {round}, clean run"));
+            }
+        });
+    }
 }
 
 /// The shapes reported to deadlock: joins A → B → A on one-worker pools, and
