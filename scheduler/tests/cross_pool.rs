@@ -106,9 +106,9 @@ fn run_or_panic(
 /// Random trees over `pools.len()` pools of the given sizes.
 fn random_trees_across(sizes: &'static [usize], seed: u64, rounds: u64) {
     let what = format!("calls across pools of {sizes:?} workers");
-    common::within(common::HANG_LIMIT, &what.clone(), move || {
+    common::within(stress_support::hang_limit(), &what.clone(), move || {
         let pools: Vec<Pool> = sizes.iter().map(|&n| stress_support::pool(n)).collect();
-        let mut rng = Rng(seed);
+        let mut rng = stress_support::seeded(seed);
         for round in 0..rounds * stress_iters() {
             let mut leaves = 0;
             let tree = plan(&mut rng, 4, &mut leaves);
@@ -149,9 +149,9 @@ fn a_panic_deep_in_nested_calls_reaches_the_caller() {
         .enumerate()
     {
         let what = format!("a panic in calls across pools of {sizes:?} workers");
-        common::within(common::HANG_LIMIT, &what.clone(), move || {
+        common::within(stress_support::hang_limit(), &what.clone(), move || {
             let pools: Vec<Pool> = sizes.iter().map(|&n| stress_support::pool(n)).collect();
-            let mut rng = Rng(70 + k as u64);
+            let mut rng = stress_support::seeded(70 + k as u64);
             for round in 0..40 * stress_iters() {
                 let mut leaves = 0;
                 let tree = plan(&mut rng, 4, &mut leaves);
@@ -179,14 +179,14 @@ fn a_panic_deep_in_nested_calls_reaches_the_caller() {
 /// `Static` loops A → B → A and A → B → C → A on two-worker pools.
 #[test]
 fn static_loops_and_joins_back_into_the_calling_pool() {
-    common::within(common::HANG_LIMIT, "A -> B -> A joins", || {
+    common::within(stress_support::hang_limit(), "A -> B -> A joins", || {
         let (a, b) = (stress_support::pool(1), stress_support::pool(1));
         let got = a.join(|| b.join(|| a.join(|| 1, || 2), || 0), || 0);
         assert_eq!(got, (((1, 2), 0), 0));
     });
     for n in [2, 3] {
         common::within(
-            common::HANG_LIMIT,
+            stress_support::hang_limit(),
             &format!("Static loops around {n} pools"),
             move || {
                 let pools: Vec<Pool> = (0..n).map(|_| stress_support::pool(2)).collect();

@@ -39,7 +39,7 @@ fn random_pool(rng: &mut Rng) -> Pool {
 
 #[test]
 fn for_each_index_runs_every_index_once() {
-    let mut rng = Rng(1);
+    let mut rng = stress_support::seeded(1);
     let mut runs = 0;
     for _ in 0..24 {
         let pool = random_pool(&mut rng);
@@ -135,7 +135,7 @@ fn nested(pool: &Pool, rng_seed: u64, depth: u32, counts: &[AtomicU32], next_lea
 /// Number of leaves `nested` produces (run serially with a one-worker-free count).
 #[test]
 fn nested_spawns_joins_and_loops_run_each_leaf_once() {
-    let mut rng = Rng(2);
+    let mut rng = stress_support::seeded(2);
     for round in 0..60 {
         let pool = random_pool(&mut rng);
         for k in 0..10 {
@@ -170,7 +170,7 @@ fn concurrent_outside_callers_share_the_pool() {
         for t in 0..4 {
             let (pool, total) = (&pool, &total);
             s.spawn(move || {
-                let mut rng = Rng(100 + t);
+                let mut rng = stress_support::seeded(100 + t);
                 for _ in 0..200 {
                     let schedule = all_schedules(&mut rng)[rng.below(6) as usize];
                     let n = rng.below(500) as usize;
@@ -196,42 +196,46 @@ fn concurrent_outside_callers_share_the_pool() {
 #[test]
 fn long_ranges_of_fast_tasks_with_slow_spots_run_every_index_once() {
     let iters = stress_iters();
-    common::within(common::HANG_LIMIT, "long ranges of fast tasks", move || {
-        let mut rng = Rng(3);
-        for round in 0..4 * iters {
-            let pool = random_pool(&mut rng);
-            let mut total = 0;
-            for schedule in all_schedules(&mut rng) {
-                let len = 100_000 + rng.index(900_000);
-                let start = rng.index(1 << 20);
-                let mut slow = vec![false; len];
-                for _ in 0..rng.below(6) {
-                    slow[rng.index(len)] = true;
-                }
-                if rng.below(2) == 0 {
-                    // The last few offsets of some worker's initial range.
-                    let parts = pool.num_workers();
-                    let end = len * (1 + rng.index(parts)) / parts;
-                    slow[end.saturating_sub(6)..end].fill(true);
-                }
-                let counts = counters(len);
-                pool.for_each_index(start..start + len, schedule, |_, i| {
-                    let offset = i - start;
-                    counts[offset].fetch_add(1, Ordering::Relaxed);
-                    if slow[offset] {
-                        spin_for(300);
+    common::within(
+        stress_support::hang_limit(),
+        "long ranges of fast tasks",
+        move || {
+            let mut rng = stress_support::seeded(3);
+            for round in 0..4 * iters {
+                let pool = random_pool(&mut rng);
+                let mut total = 0;
+                for schedule in all_schedules(&mut rng) {
+                    let len = 100_000 + rng.index(900_000);
+                    let start = rng.index(1 << 20);
+                    let mut slow = vec![false; len];
+                    for _ in 0..rng.below(6) {
+                        slow[rng.index(len)] = true;
                     }
-                });
-                check_once(
-                    &counts,
-                    &format!(
-                        "round {round}: {schedule} on {} workers, {start}..+{len}",
-                        pool.num_workers()
-                    ),
-                );
-                total += len;
+                    if rng.below(2) == 0 {
+                        // The last few offsets of some worker's initial range.
+                        let parts = pool.num_workers();
+                        let end = len * (1 + rng.index(parts)) / parts;
+                        slow[end.saturating_sub(6)..end].fill(true);
+                    }
+                    let counts = counters(len);
+                    pool.for_each_index(start..start + len, schedule, |_, i| {
+                        let offset = i - start;
+                        counts[offset].fetch_add(1, Ordering::Relaxed);
+                        if slow[offset] {
+                            spin_for(300);
+                        }
+                    });
+                    check_once(
+                        &counts,
+                        &format!(
+                            "round {round}: {schedule} on {} workers, {start}..+{len}",
+                            pool.num_workers()
+                        ),
+                    );
+                    total += len;
+                }
+                assert_eq!(pool.stats().total().tasks as usize, total, "round {round}");
             }
-            assert_eq!(pool.stats().total().tasks as usize, total, "round {round}");
-        }
-    });
+        },
+    );
 }

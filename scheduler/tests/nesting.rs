@@ -57,12 +57,12 @@ fn every_schedule_nested_inside_every_other() {
     let iters = stress_iters();
     for workers in 1..=3 {
         common::within(
-            common::HANG_LIMIT,
+            stress_support::hang_limit(),
             &format!("nested loops on {workers} workers"),
             move || {
                 let pool = stress_support::pool(workers);
-                let mut rng = Rng(10 + workers as u64);
-                for _ in 0..iters {
+                let mut rng = stress_support::seeded(10 + workers as u64);
+                for _ in 0..3 * iters {
                     for outer in all_schedules(&mut rng) {
                         for inner in all_schedules(&mut rng) {
                             for outer_len in [50, 20_000] {
@@ -82,18 +82,22 @@ fn every_schedule_nested_inside_every_other() {
 /// one index of a long Adaptive loop of fast tasks, on two workers.
 #[test]
 fn static_inside_a_long_adaptive_loop() {
-    common::within(common::HANG_LIMIT, "Static inside Adaptive", move || {
-        let pool = stress_support::pool(2);
-        for inner in [
-            Schedule::Static,
-            Schedule::StaticCyclic,
-            Schedule::WorkStealing { grain: 1 },
-        ] {
-            let mut nest_at = vec![false; 20_000];
-            nest_at[5_000] = true;
-            nested_loops(&pool, Schedule::Adaptive, inner, &nest_at, 2);
-        }
-    });
+    common::within(
+        stress_support::hang_limit(),
+        "Static inside Adaptive",
+        move || {
+            let pool = stress_support::pool(2);
+            for inner in [
+                Schedule::Static,
+                Schedule::StaticCyclic,
+                Schedule::WorkStealing { grain: 1 },
+            ] {
+                let mut nest_at = vec![false; 20_000];
+                nest_at[5_000] = true;
+                nested_loops(&pool, Schedule::Adaptive, inner, &nest_at, 2);
+            }
+        },
+    );
 }
 
 /// Loops started from both sides of a `join` and from spawned scope tasks, in
@@ -103,11 +107,11 @@ fn loops_inside_join_and_scope() {
     let iters = stress_iters();
     for workers in 1..=3 {
         common::within(
-            common::HANG_LIMIT,
+            stress_support::hang_limit(),
             &format!("loops inside join and scope on {workers} workers"),
             move || {
                 let pool = stress_support::pool(workers);
-                let mut rng = Rng(20 + workers as u64);
+                let mut rng = stress_support::seeded(20 + workers as u64);
                 for round in 0..40 * iters {
                     let schedules = all_schedules(&mut rng);
                     let pick = |rng: &mut Rng| schedules[rng.index(6)];
@@ -149,11 +153,11 @@ fn join_and_scope_inside_loops() {
     let iters = stress_iters();
     for workers in 1..=3 {
         common::within(
-            common::HANG_LIMIT,
+            stress_support::hang_limit(),
             &format!("join and scope inside loops on {workers} workers"),
             move || {
                 let pool = stress_support::pool(workers);
-                let mut rng = Rng(30 + workers as u64);
+                let mut rng = stress_support::seeded(30 + workers as u64);
                 for _ in 0..10 * iters {
                     for schedule in all_schedules(&mut rng) {
                         let len = [50, 20_000][rng.index(2)];

@@ -7,7 +7,7 @@ mod stress_support;
 use scheduler::{Pool, Schedule};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use stress_support::{all_schedules, check_at_most_once, check_once, counters, stress_iters, Rng};
+use stress_support::{all_schedules, check_at_most_once, check_once, counters, stress_iters};
 
 const SCHEDULES: [Schedule; 6] = [
     Schedule::Static,
@@ -197,12 +197,12 @@ fn panics_at_random_indices_under_every_schedule() {
     let iters = stress_iters();
     for workers in 1..=4 {
         common::within(
-            common::HANG_LIMIT,
+            stress_support::hang_limit(),
             &format!("random panics on {workers} workers"),
             move || {
                 let pool = stress_support::pool(workers);
-                let mut rng = Rng(40 + workers as u64);
-                for _ in 0..iters {
+                let mut rng = stress_support::seeded(40 + workers as u64);
+                for _ in 0..2 * iters {
                     for len in [1, 200, 5_000, 200_000] {
                         for schedule in all_schedules(&mut rng) {
                             let mut panics = vec![false; len];

@@ -29,6 +29,22 @@ impl Rng {
     }
 }
 
+/// The RNG for stream `stream` of a test: `WSBENCH_STRESS_SEED` (default 0)
+/// picks another set of cases, so a local run can explore beyond CI's.
+pub fn seeded(stream: u64) -> Rng {
+    let seed: u64 = std::env::var("WSBENCH_STRESS_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    Rng(stream ^ seed.wrapping_mul(0xD6E8_FEB8_6659_FD93))
+}
+
+/// How long a stress test may run before it counts as hung: the per-case
+/// limit times [`stress_iters`].
+pub fn hang_limit() -> std::time::Duration {
+    crate::common::HANG_LIMIT * stress_iters() as u32
+}
+
 /// How many times the stress loops repeat: `WSBENCH_STRESS_ITERS` (default 1),
 /// so CI stays quick while a local run can go on for longer.
 pub fn stress_iters() -> u64 {
