@@ -146,6 +146,40 @@ fn loops_inside_join_and_scope() {
     }
 }
 
+/// A loop over `0..nest_at.len()` with `schedule`; at the offsets marked in
+/// `nest_at`, a `join` of two tasks and a `scope` that spawns `spawned`.
+fn join_and_scope_inside(pool: &Pool, schedule: Schedule, nest_at: &[bool], spawned: usize) {
+    let outer = counters(nest_at.len());
+    // Per offset: the two sides of the join, then the scope's tasks.
+    let leaves: Vec<Vec<AtomicU32>> = nest_at
+        .iter()
+        .map(|&n| counters(if n { 2 + spawned } else { 0 }))
+        .collect();
+    pool.for_each_index(0..nest_at.len(), schedule, |_, i| {
+        outer[i].fetch_add(1, Ordering::Relaxed);
+        if nest_at[i] {
+            let leaves = &leaves[i];
+            let leaf = |k: usize| leaves[k].fetch_add(1, Ordering::Relaxed);
+            pool.join(|| leaf(0), || leaf(1));
+            pool.scope(|s| {
+                for k in 2..2 + spawned {
+                    s.spawn(move |_| {
+                        leaf(k);
+                    });
+                }
+            });
+        }
+    });
+    let what = format!(
+        "join/scope inside {schedule} on {} workers",
+        pool.num_workers()
+    );
+    check_once(&outer, &what);
+    for counts in &leaves {
+        check_once(counts, &what);
+    }
+}
+
 /// `join` and `scope` started from inside the tasks of long loops of every
 /// schedule, at one or several offsets.
 #[test]
@@ -162,35 +196,46 @@ fn join_and_scope_inside_loops() {
                     for schedule in all_schedules(&mut rng) {
                         let len = [50, 20_000][rng.index(2)];
                         let nest_at = nest_points(&mut rng, len);
-                        let spawned = 1 + rng.index(6);
-                        let outer = counters(len);
-                        // Per offset: the two sides of the join, then the scope's tasks.
-                        let leaves: Vec<Vec<AtomicU32>> = nest_at
-                            .iter()
-                            .map(|&n| counters(if n { 2 + spawned } else { 0 }))
-                            .collect();
-                        pool.for_each_index(0..len, schedule, |_, i| {
-                            outer[i].fetch_add(1, Ordering::Relaxed);
-                            if nest_at[i] {
-                                let leaves = &leaves[i];
-                                let leaf = |k: usize| leaves[k].fetch_add(1, Ordering::Relaxed);
-                                pool.join(|| leaf(0), || leaf(1));
-                                pool.scope(|s| {
-                                    for k in 2..2 + spawned {
-                                        s.spawn(move |_| {
-                                            leaf(k);
-                                        });
-                                    }
-                                });
-                            }
-                        });
-                        let what = format!("join/scope inside {schedule} on {workers} workers");
-                        check_once(&outer, &what);
-                        for counts in &leaves {
-                            check_once(counts, &what);
-                        }
+                        join_and_scope_inside(&pool, schedule, &nest_at, 1 + rng.index(6));
                     }
                 }
+            },
+        );
+    }
+}
+
+/// Several outside threads at once, each running long loops whose tasks start
+/// nested loops, joins and scopes on the same pool, so that calls of different
+/// callers interleave on the workers and wait on each other's participants.
+#[test]
+fn concurrent_callers_of_nested_calls() {
+    let iters = stress_iters();
+    for workers in [2, 3] {
+        common::within(
+            stress_support::hang_limit(),
+            &format!("concurrent callers of nested calls on {workers} workers"),
+            move || {
+                let pool = stress_support::pool(workers);
+                std::thread::scope(|s| {
+                    for caller in 0..3 {
+                        let pool = &pool;
+                        s.spawn(move || {
+                            let mut rng = stress_support::seeded(90 + caller);
+                            for _ in 0..12 * iters {
+                                let schedules = all_schedules(&mut rng);
+                                let outer = schedules[rng.index(6)];
+                                let inner = schedules[rng.index(6)];
+                                let nest_at = nest_points(&mut rng, 20_000);
+                                if rng.below(2) == 0 {
+                                    let inner_len = [2, 300][rng.index(2)];
+                                    nested_loops(pool, outer, inner, &nest_at, inner_len);
+                                } else {
+                                    join_and_scope_inside(pool, outer, &nest_at, 1 + rng.index(4));
+                                }
+                            }
+                        });
+                    }
+                });
             },
         );
     }
