@@ -183,9 +183,14 @@ fn all_panic(pool: &Pool, range: std::ops::Range<usize>, schedule: Schedule) {
         })
     }));
     let ran = ran.into_inner().unwrap();
-    assert!(
-        result.is_err(),
+    let payload = result.expect_err(&format!(
         "{what}: the panic must reach the caller (ran: {ran:?})"
+    ));
+    // Not, say, an arithmetic overflow inside the pool (debug builds check).
+    let message = payload.downcast_ref::<String>().map(String::as_str);
+    assert!(
+        message.is_some_and(|m| m.starts_with("boom at ")),
+        "{what}: the panic is not a task's: {message:?}"
     );
     let distinct: HashSet<usize> = ran.iter().copied().collect();
     assert_eq!(
