@@ -1,40 +1,12 @@
 //! Every task runs exactly once: seeded random runs of nested spawns, joins and
 //! for_each_index with every schedule and pool setting, 1–8 workers.
 
-use scheduler::{DequeOrder, Pool, Schedule, StealAmount, VictimOrder};
+mod common;
+mod stress_support;
+
+use scheduler::{DequeOrder, Pool, StealAmount, VictimOrder};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-
-/// SplitMix64, so every run is reproducible from its seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn all_schedules(rng: &mut Rng) -> Vec<Schedule> {
-    vec![
-        Schedule::Static,
-        Schedule::StaticCyclic,
-        Schedule::Dynamic {
-            chunk: 1 + rng.below(8) as usize,
-        },
-        Schedule::Guided {
-            min_chunk: 1 + rng.below(4) as usize,
-        },
-        Schedule::WorkStealing {
-            grain: 1 + rng.below(8) as usize,
-        },
-        Schedule::Adaptive,
-    ]
-}
+use stress_support::{all_schedules, check_once, counters, spin_for, stress_iters, Rng};
 
 fn random_pool(rng: &mut Rng) -> Pool {
     let workers = 1 + rng.below(8) as usize;
@@ -65,20 +37,9 @@ fn random_pool(rng: &mut Rng) -> Pool {
         .unwrap()
 }
 
-fn check_once(counts: &[AtomicU32], what: &str) {
-    for (i, c) in counts.iter().enumerate() {
-        assert_eq!(
-            c.load(Ordering::Relaxed),
-            1,
-            "{what}: index {i} ran {} times",
-            c.load(Ordering::Relaxed)
-        );
-    }
-}
-
 #[test]
 fn for_each_index_runs_every_index_once() {
-    let mut rng = Rng(1);
+    let mut rng = stress_support::seeded(1);
     let mut runs = 0;
     for _ in 0..24 {
         let pool = random_pool(&mut rng);
@@ -174,7 +135,7 @@ fn nested(pool: &Pool, rng_seed: u64, depth: u32, counts: &[AtomicU32], next_lea
 /// Number of leaves `nested` produces (run serially with a one-worker-free count).
 #[test]
 fn nested_spawns_joins_and_loops_run_each_leaf_once() {
-    let mut rng = Rng(2);
+    let mut rng = stress_support::seeded(2);
     for round in 0..60 {
         let pool = random_pool(&mut rng);
         for k in 0..10 {
@@ -209,7 +170,7 @@ fn concurrent_outside_callers_share_the_pool() {
         for t in 0..4 {
             let (pool, total) = (&pool, &total);
             s.spawn(move || {
-                let mut rng = Rng(100 + t);
+                let mut rng = stress_support::seeded(100 + t);
                 for _ in 0..200 {
                     let schedule = all_schedules(&mut rng)[rng.below(6) as usize];
                     let n = rng.below(500) as usize;
@@ -226,5 +187,55 @@ fn concurrent_outside_callers_share_the_pool() {
     assert_eq!(
         pool.stats().total().tasks as usize,
         total.load(Ordering::Relaxed)
+    );
+}
+
+/// Fast tasks over long ranges, so that Adaptive batches grow to hundreds of
+/// offsets, with a few slow indices (scattered, or a slow tail at the end of a
+/// worker's range) so that waiting thieves ask running batches to give back.
+#[test]
+fn long_ranges_of_fast_tasks_with_slow_spots_run_every_index_once() {
+    let iters = stress_iters();
+    common::within(
+        stress_support::hang_limit(),
+        "long ranges of fast tasks",
+        move || {
+            let mut rng = stress_support::seeded(3);
+            for round in 0..4 * iters {
+                let pool = random_pool(&mut rng);
+                let mut total = 0;
+                for schedule in all_schedules(&mut rng) {
+                    let len = 100_000 + rng.index(900_000);
+                    let start = rng.index(1 << 20);
+                    let mut slow = vec![false; len];
+                    for _ in 0..rng.below(6) {
+                        slow[rng.index(len)] = true;
+                    }
+                    if rng.below(2) == 0 {
+                        // The last few offsets of some worker's initial range.
+                        let parts = pool.num_workers();
+                        let end = len * (1 + rng.index(parts)) / parts;
+                        slow[end.saturating_sub(6)..end].fill(true);
+                    }
+                    let counts = counters(len);
+                    pool.for_each_index(start..start + len, schedule, |_, i| {
+                        let offset = i - start;
+                        counts[offset].fetch_add(1, Ordering::Relaxed);
+                        if slow[offset] {
+                            spin_for(300);
+                        }
+                    });
+                    check_once(
+                        &counts,
+                        &format!(
+                            "round {round}: {schedule} on {} workers, {start}..+{len}",
+                            pool.num_workers()
+                        ),
+                    );
+                    total += len;
+                }
+                assert_eq!(pool.stats().total().tasks as usize, total, "round {round}");
+            }
+        },
     );
 }

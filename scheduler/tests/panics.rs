@@ -1,9 +1,13 @@
 //! A panicking task is re-raised in the caller after the call's other tasks
 //! finished, never kills a worker, and leaves the pool usable.
 
+mod common;
+mod stress_support;
+
 use scheduler::{Pool, Schedule};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use stress_support::{all_schedules, check_at_most_once, check_once, counters, stress_iters};
 
 const SCHEDULES: [Schedule; 6] = [
     Schedule::Static,
@@ -14,19 +18,9 @@ const SCHEDULES: [Schedule; 6] = [
     Schedule::Adaptive,
 ];
 
-fn quiet_panics() {
-    // The panics below are expected; keep the test output readable.
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info.payload().downcast_ref::<&str>().copied().unwrap_or("");
-        if !msg.starts_with("task ") {
-            eprintln!("{info}");
-        }
-    }));
-}
-
 #[test]
 fn for_each_index_panics_reach_the_caller_with_every_schedule() {
-    quiet_panics();
+    common::quiet_boom_panics();
     for workers in [1, 2, 3] {
         let pool = Pool::builder().workers(workers).build().unwrap();
         for schedule in SCHEDULES {
@@ -37,7 +31,7 @@ fn for_each_index_panics_reach_the_caller_with_every_schedule() {
                     pool.for_each_index(0..200, schedule, |_, i| {
                         running.fetch_add(1, Ordering::SeqCst);
                         if i == 77 {
-                            panic!("task 77 failed");
+                            panic!("boom: task 77 failed");
                         }
                         std::thread::sleep(std::time::Duration::from_micros(20));
                         running.fetch_sub(1, Ordering::SeqCst);
@@ -53,7 +47,7 @@ fn for_each_index_panics_reach_the_caller_with_every_schedule() {
                 let payload = result.expect_err("the panic must reach the caller");
                 assert_eq!(
                     payload.downcast_ref::<&str>(),
-                    Some(&"task 77 failed"),
+                    Some(&"boom: task 77 failed"),
                     "{schedule}"
                 );
                 // Every other task of the call had finished: only the panicking
@@ -84,12 +78,12 @@ fn for_each_index_panics_reach_the_caller_with_every_schedule() {
 
 #[test]
 fn join_and_scope_panics_reach_the_caller() {
-    quiet_panics();
+    common::quiet_boom_panics();
     let pool = Pool::builder().workers(2).build().unwrap();
     let other_done = AtomicUsize::new(0);
     let r = catch_unwind(AssertUnwindSafe(|| {
         pool.join(
-            || panic!("task a failed"),
+            || panic!("boom: task a failed"),
             || {
                 std::thread::sleep(std::time::Duration::from_millis(5));
                 other_done.fetch_add(1, Ordering::SeqCst);
@@ -104,11 +98,11 @@ fn join_and_scope_panics_reach_the_caller() {
     );
 
     let r = catch_unwind(AssertUnwindSafe(|| {
-        pool.join(|| 1, || -> u32 { panic!("task b failed") })
+        pool.join(|| 1, || -> u32 { panic!("boom: task b failed") })
     }));
     assert_eq!(
         r.unwrap_err().downcast_ref::<&str>(),
-        Some(&"task b failed")
+        Some(&"boom: task b failed")
     );
 
     let finished = AtomicUsize::new(0);
@@ -118,7 +112,7 @@ fn join_and_scope_panics_reach_the_caller() {
                 let finished = &finished;
                 s.spawn(move |_| {
                     if k == 3 {
-                        panic!("task 3 failed");
+                        panic!("boom: task 3 failed");
                     }
                     std::thread::sleep(std::time::Duration::from_millis(1));
                     finished.fetch_add(1, Ordering::SeqCst);
@@ -128,7 +122,7 @@ fn join_and_scope_panics_reach_the_caller() {
     }));
     assert_eq!(
         r.unwrap_err().downcast_ref::<&str>(),
-        Some(&"task 3 failed")
+        Some(&"boom: task 3 failed")
     );
     assert_eq!(
         finished.load(Ordering::SeqCst),
@@ -137,8 +131,102 @@ fn join_and_scope_panics_reach_the_caller() {
     );
 
     let r = catch_unwind(AssertUnwindSafe(|| {
-        pool.scope(|_| -> () { panic!("task body failed") })
+        pool.scope(|_| -> () { panic!("boom: task body failed") })
     }));
     assert!(r.is_err());
     assert_eq!(pool.join(|| 2, || 3), (2, 3));
+}
+
+/// One call whose tasks panic at the offsets marked in `panics`: the panic
+/// reaches the caller (from outside the pool or from inside a worker), no
+/// offset runs twice, every task that started and did not panic finished
+/// before the call returned, and a clean call right after runs every offset
+/// exactly once.
+fn panicking_call(pool: &Pool, schedule: Schedule, start: usize, panics: &[bool], inside: bool) {
+    let len = panics.len();
+    let what = format!(
+        "{schedule} on {} workers, {start}..+{len}, inside the pool: {inside}",
+        pool.num_workers()
+    );
+    let started = counters(len);
+    let finished = counters(len);
+    let run = || {
+        pool.for_each_index(start..start + len, schedule, |_, i| {
+            let offset = i - start;
+            started[offset].fetch_add(1, Ordering::Relaxed);
+            if panics[offset] {
+                panic!("boom at offset {offset}");
+            }
+            finished[offset].fetch_add(1, Ordering::Relaxed);
+        })
+    };
+    let result = if inside {
+        catch_unwind(AssertUnwindSafe(|| pool.join(run, || ()).0))
+    } else {
+        catch_unwind(AssertUnwindSafe(run))
+    };
+    let payload = result.expect_err(&format!("{what}: the panic must reach the caller"));
+    let message = payload
+        .downcast_ref::<String>()
+        .unwrap_or_else(|| panic!("{what}: the payload is not the task's"));
+    let offset: usize = message
+        .strip_prefix("boom at offset ")
+        .and_then(|o| o.parse().ok())
+        .unwrap_or_else(|| panic!("{what}: unexpected payload {message:?}"));
+    assert!(panics[offset], "{what}: offset {offset} did not panic");
+    check_at_most_once(&started, &what);
+    for offset in (0..len).filter(|&o| !panics[o]) {
+        assert_eq!(
+            started[offset].load(Ordering::Relaxed),
+            finished[offset].load(Ordering::Relaxed),
+            "{what}: offset {offset} still running when the call returned"
+        );
+    }
+    let counts = counters(len);
+    pool.for_each_index(start..start + len, schedule, |_, i| {
+        counts[i - start].fetch_add(1, Ordering::Relaxed);
+    });
+    check_once(&counts, &format!("{what}: the clean call after the panic"));
+}
+
+/// Panics at seeded random offsets under every schedule, with fast tasks over
+/// long ranges too (Adaptive batches of many offsets), on 1–4 workers.
+#[test]
+fn panics_at_random_indices_under_every_schedule() {
+    common::quiet_boom_panics();
+    let iters = stress_iters();
+    for workers in 1..=4 {
+        common::within(
+            stress_support::hang_limit(),
+            &format!("random panics on {workers} workers"),
+            move || {
+                let pool = stress_support::pool(workers);
+                let mut rng = stress_support::seeded(40 + workers as u64);
+                for _ in 0..2 * iters {
+                    for len in [1, 200, 5_000, 200_000] {
+                        for schedule in all_schedules(&mut rng) {
+                            let mut panics = vec![false; len];
+                            for _ in 0..1 + rng.below(3) {
+                                panics[rng.index(len)] = true;
+                            }
+                            match rng.below(4) {
+                                0 => panics[0] = true,
+                                1 => panics[len - 1] = true,
+                                _ => {}
+                            }
+                            let start = rng.index(1 << 30);
+                            let inside = rng.below(2) == 0;
+                            panicking_call(&pool, schedule, start, &panics, inside);
+                        }
+                    }
+                }
+                // Every worker is still alive.
+                let per_worker = counters(workers);
+                pool.for_each_index(0..workers, Schedule::Static, |ctx, _| {
+                    per_worker[ctx.worker_index()].fetch_add(1, Ordering::Relaxed);
+                });
+                check_once(&per_worker, "one Static index per worker");
+            },
+        );
+    }
 }
