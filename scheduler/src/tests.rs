@@ -101,3 +101,42 @@ fn small_panics_propagate_and_pool_survives() {
     assert!(r.is_err());
     assert_eq!(pool.join(|| 1, || 2), (1, 2));
 }
+
+#[test]
+fn small_calls_across_pools_come_back() {
+    // A worker of one pool calling the other waits by running its own pool's
+    // jobs; the latch that wakes it holds its pool's shared state alive.
+    let a = Pool::builder().workers(1).build().unwrap();
+    let b = Pool::builder().workers(1).build().unwrap();
+    let (x, y) = a.join(|| b.join(|| a.join(|| 1, || 2), || 3), || 4);
+    assert_eq!((x, y), (((1, 2), 3), 4));
+    let total = AtomicUsize::new(0);
+    a.for_each_index(0..2, Schedule::Static, |_, _| {
+        b.for_each_index(0..2, Schedule::Adaptive, |_, _| {
+            a.for_each_index(0..2, Schedule::WorkStealing { grain: 1 }, |_, _| {
+                total.fetch_add(1, Ordering::Relaxed);
+            });
+        });
+    });
+    assert_eq!(total.into_inner(), 8);
+}
+
+#[test]
+fn small_nested_static_inside_adaptive_and_extreme_grains() {
+    let pool = Pool::builder().workers(2).build().unwrap();
+    let counts: Vec<AtomicU32> = (0..12).map(|_| AtomicU32::new(0)).collect();
+    pool.for_each_index(0..12, Schedule::Adaptive, |_, i| {
+        counts[i].fetch_add(1, Ordering::Relaxed);
+        if i == 5 {
+            pool.for_each_index(0..2, Schedule::Static, |_, _| {});
+        }
+    });
+    assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 1));
+    for grain in [usize::MAX, (1 << 63) + 1] {
+        let counts: Vec<AtomicU32> = (0..5).map(|_| AtomicU32::new(0)).collect();
+        pool.for_each_index(0..5, Schedule::WorkStealing { grain }, |_, i| {
+            counts[i].fetch_add(1, Ordering::Relaxed);
+        });
+        assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 1));
+    }
+}
