@@ -71,10 +71,12 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod affinity;
+pub mod cgroup;
 pub mod cpulist;
 mod grouping;
 pub mod placement;
 mod sysfs;
+pub mod usable;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -192,6 +194,7 @@ pub struct Topology {
     llcs: Vec<Vec<usize>>,
     cpu_model: Option<String>,
     source: Source,
+    cpuset: Option<cgroup::CgroupCpuset>,
 }
 
 impl Topology {
@@ -223,13 +226,17 @@ impl Topology {
             _ => Self::from_core_affinity()?,
         };
         Ok(match allowed {
-            Some(allowed) => topo.with_allowed(&allowed),
+            Some(allowed) => topo.restricted_to(&allowed),
             None => topo,
         })
     }
 
     /// Reads the sysfs tree under `root` (`root/sys/devices/system/cpu/...`),
-    /// e.g. an unpacked snapshot. Every online CPU counts as allowed.
+    /// e.g. an unpacked snapshot. The online CPUs in the cgroup cpuset of the
+    /// root's process ([`cgroup::cpuset`], as hwloc applies it) count as
+    /// allowed; every online CPU where there is none, or where it names no
+    /// online CPU (it then cannot describe where the process runs). The
+    /// others stay in the topology, not allowed, like hwloc's disallowed PUs.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -254,7 +261,18 @@ impl Topology {
         if raw.cpus.is_empty() {
             return Err(TopologyError::NoCpus(root.to_path_buf()));
         }
-        Ok(grouping::build(raw, Source::Sysfs(root.to_path_buf())))
+        let mut topo = grouping::build(raw, Source::Sysfs(root.to_path_buf()));
+        if let Some(cpuset) = cgroup::cpuset(root)? {
+            if topo
+                .cpus
+                .iter()
+                .any(|c| c.online && cpuset.cpus.contains(&c.id))
+            {
+                topo = topo.restricted_to(&cpuset.cpus);
+            }
+            topo.cpuset = Some(cpuset);
+        }
+        Ok(topo)
     }
 
     /// Only the CPU numbers `core_affinity` reports; nothing else is known.
@@ -285,6 +303,7 @@ impl Topology {
             llcs: Vec::new(),
             cpu_model: None,
             source: Source::CoreAffinity,
+            cpuset: None,
         })
     }
 
@@ -302,6 +321,29 @@ impl Topology {
             cpu.allowed = cpu.online && allowed.contains(&cpu.id);
         }
         topo
+    }
+
+    /// The same machine with the CPUs outside `allowed` no longer allowed
+    /// (an intersection, where [`Topology::with_allowed`] replaces).
+    fn restricted_to(&self, allowed: &[usize]) -> Topology {
+        let mut topo = self.clone();
+        for cpu in &mut topo.cpus {
+            cpu.allowed = cpu.allowed && allowed.contains(&cpu.id);
+        }
+        topo
+    }
+
+    /// The cgroup cpuset read with the topology ([`cgroup::cpuset`]), if
+    /// the root's process is in one.
+    ///
+    /// ```
+    /// let topo = topology::Topology::detect().unwrap();
+    /// if let Some(cpuset) = topo.cgroup_cpuset() {
+    ///     assert!(!cpuset.cpus.is_empty());
+    /// }
+    /// ```
+    pub fn cgroup_cpuset(&self) -> Option<&cgroup::CgroupCpuset> {
+        self.cpuset.as_ref()
     }
 
     /// Every CPU the kernel mentions, online or not, by ascending id.
