@@ -40,6 +40,18 @@ pub const SYNTAX: &str = "none | threads | cores | close (alias compact) | sprea
 @package:N and/or @node:N, then +oversubscribe to allow more workers than places \
 (e.g. spread@node:0, cores+oversubscribe)";
 
+/// The most workers [`Placement::resolve`] places: the scheduler's pool
+/// limit, so that a typo is refused before one entry per worker is allocated.
+///
+/// ```
+/// use topology::placement::{Placement, MAX_WORKERS};
+/// let topo = topology::Topology::detect().unwrap();
+/// let over: Placement = "threads+oversubscribe".parse().unwrap();
+/// let err = over.resolve(&topo, Some(MAX_WORKERS + 1)).unwrap_err();
+/// assert!(err.to_string().contains("more than the 65535 a pool can have"));
+/// ```
+pub const MAX_WORKERS: usize = 65_535;
+
 /// Which CPUs are places, and in which order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -140,6 +152,16 @@ pub enum PlacementError {
         /// What is empty and what exists.
         reason: String,
     },
+    /// More workers than any pool can have, even oversubscribed.
+    #[error(
+        "placement `{placement}`: {workers} workers is more than the {MAX_WORKERS} a pool can have"
+    )]
+    WorkersAboveLimit {
+        /// The placement.
+        placement: String,
+        /// Workers asked for.
+        workers: usize,
+    },
     /// The placement needs core information the topology does not have.
     #[error(
         "placement `{placement}` needs to know which CPUs are SMT siblings, but CPU {cpu}'s core is unknown \
@@ -225,11 +247,8 @@ fn parse_cpu_list(text: &str, oversubscribe: bool) -> Result<Vec<usize>, String>
         return Err("`list:` needs at least one CPU, as in list:0-3".into());
     }
     if !oversubscribe {
-        if let Some((_, dup)) = cpus
-            .iter()
-            .enumerate()
-            .find(|(i, c)| cpus[..*i].contains(c))
-        {
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = cpus.iter().find(|&&cpu| !seen.insert(cpu)) {
             return Err(format!(
                 "CPU {dup} is listed twice; two workers on one CPU need +oversubscribe"
             ));
@@ -377,7 +396,7 @@ impl Placement {
                 None => "does not exist on this machine".to_string(),
                 Some(cpu) if !cpu.online => "is offline".to_string(),
                 Some(cpu) if !cpu.allowed => {
-                    "is not allowed for this process (affinity mask)".to_string()
+                    "is not allowed for this process (affinity mask or cgroup cpuset)".to_string()
                 }
                 Some(_) if !self.keeps(topo, id) => format!("is outside {}", self.filters_name()),
                 Some(_) => continue,
@@ -418,6 +437,12 @@ impl Placement {
         if workers == 0 {
             return Err(PlacementError::ZeroWorkers {
                 placement: self.to_string(),
+            });
+        }
+        if workers > MAX_WORKERS {
+            return Err(PlacementError::WorkersAboveLimit {
+                placement: self.to_string(),
+                workers,
             });
         }
         if workers > places.len() && !self.oversubscribe {
