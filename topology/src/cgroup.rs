@@ -71,6 +71,11 @@ pub struct CpuQuota {
 impl CpuQuota {
     /// How many CPUs the quota keeps busy: `quota / period` rounded down, at
     /// least 1 (what `available_parallelism` takes).
+    ///
+    /// ```
+    /// let half = topology::cgroup::CpuQuota { quota_us: 50_000, period_us: 100_000, file: "cpu.max".into() };
+    /// assert_eq!(half.cpus(), 1);
+    /// ```
     pub fn cpus(&self) -> usize {
         usize::try_from(self.quota_us / self.period_us)
             .unwrap_or(usize::MAX)

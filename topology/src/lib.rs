@@ -16,6 +16,9 @@
 //! * [`cpulist`] — the kernel's CPU lists and masks (`0-3,8`, `000000ff`).
 //! * [`affinity`] — the CPUs this process may use (read before pinning), the
 //!   CPU a thread runs on now, and pinning a thread.
+//! * [`cgroup`] — the cgroup cpuset and CPU quota of a process, read under a
+//!   root; [`usable`] — how many workers can run at once, and which limit
+//!   (cpuset, affinity mask, quota) decided it.
 //!
 //! ```
 //! use topology::placement::Placement;
@@ -60,8 +63,9 @@
 //! intersected with the online CPUs: the kernel's `shared_cpu_list` still
 //! names offline CPUs on some kernels.
 //!
-//! [`Topology::detect`] reads `/`, then intersects with `sched_getaffinity`
-//! (cgroup cpusets, `taskset`), read once. Where sysfs says nothing (not Linux,
+//! The cgroup cpuset of the root's process restricts the allowed CPUs, as
+//! hwloc applies it ([`cgroup::cpuset`]); [`Topology::detect`] reads `/`,
+//! then intersects with `sched_getaffinity` (`taskset`), read once. Where sysfs says nothing (not Linux,
 //! odd containers) it falls back to `core_affinity::get_core_ids()` and leaves
 //! core, package, LLC and SMT unknown (`None`) instead of guessing.
 //!
@@ -115,7 +119,8 @@ pub struct Cpu {
     pub id: usize,
     /// Whether the CPU is online.
     pub online: bool,
-    /// Whether this process may run on it (online and in the affinity mask).
+    /// Whether this process may run on it (online, in the cgroup cpuset and
+    /// in the affinity mask).
     pub allowed: bool,
     /// Machine-unique core index (see [`Topology::cores`]); `None` if offline or unknown.
     pub core: Option<usize>,
@@ -198,8 +203,9 @@ pub struct Topology {
 }
 
 impl Topology {
-    /// The live machine: sysfs under `/`, intersected with the CPUs this
-    /// process may use (`sched_getaffinity`, read once here). Call it before
+    /// The live machine: sysfs under `/`, restricted to this process's cgroup
+    /// cpuset and intersected with its affinity mask (`sched_getaffinity`,
+    /// read once here). Call it before
     /// any thread is pinned. Falls back to `core_affinity::get_core_ids()` when
     /// sysfs lists no online CPU.
     pub fn detect() -> Result<Topology, TopologyError> {

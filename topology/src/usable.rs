@@ -9,7 +9,16 @@ use crate::{Topology, TopologyError};
 use std::fmt;
 use std::path::Path;
 
-/// What decided [`UsableCpus::parallelism`].
+/// What decided [`UsableCpus::parallelism`]; its `Display` is the reason in words.
+///
+/// ```
+/// use topology::usable::CpuLimit;
+/// assert_eq!(CpuLimit::Unlimited.to_string(), "no limit: every online CPU");
+/// assert_eq!(
+///     CpuLimit::Affinity.to_string(),
+///     "the affinity mask (taskset, sched_setaffinity)"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CpuLimit {
     /// Nothing: every online CPU may be used, all the time.
@@ -69,6 +78,15 @@ pub fn usable_cpus(root: &Path) -> Result<UsableCpus, TopologyError> {
 impl UsableCpus {
     /// The allowed CPUs of `topo`, limited by the CPU quota of the process
     /// whose cgroup files are under `root` ([`cgroup::cpu_quota`]).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use topology::usable::UsableCpus;
+    /// let topo = topology::Topology::detect().unwrap();
+    /// let usable = UsableCpus::of(&topo, Path::new("/")).unwrap();
+    /// assert_eq!(usable.cpus, topo.allowed_cpus());
+    /// assert!(usable.parallelism >= 1 && usable.parallelism <= usable.cpus.len());
+    /// ```
     pub fn of(topo: &Topology, root: &Path) -> Result<UsableCpus, TopologyError> {
         let cpus = topo.allowed_cpus();
         let online = topo.cpus().iter().filter(|cpu| cpu.online).count();
