@@ -123,6 +123,22 @@ impl UsableCpus {
     }
 }
 
+impl CpuLimit {
+    /// A one-word name for metadata files: `none`, `cpuset`, `affinity` or `quota`.
+    ///
+    /// ```
+    /// assert_eq!(topology::usable::CpuLimit::Affinity.name(), "affinity");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            CpuLimit::Unlimited => "none",
+            CpuLimit::Cpuset(_) => "cpuset",
+            CpuLimit::Affinity => "affinity",
+            CpuLimit::Quota(_) => "quota",
+        }
+    }
+}
+
 impl fmt::Display for CpuLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

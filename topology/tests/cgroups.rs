@@ -53,6 +53,7 @@ fn cgroup_v2_cpuset_restricts_the_allowed_cpus_not_the_machine() {
     assert_eq!(usable.parallelism, 5);
     assert_eq!(usable.online, 16);
     assert!(matches!(usable.limit, CpuLimit::Cpuset(_)), "{usable}");
+    assert_eq!(usable.limit.name(), "cpuset");
     assert!(
         usable.to_string().starts_with(
             "5 of 16 online CPUs usable at once (CPUs 2-5,9; limit: cgroup cpuset 2-5,9 ("

@@ -52,11 +52,27 @@ const PADDINGS: [(&str, &str); 9] = [
     ("", ""),
 ];
 
-fn check_style(style: Style) {
+/// Removes every `core_cpus_list`, so that `thread_siblings_list` (what
+/// kernels before 5.x have) is read instead.
+fn without_core_cpus_list(root: &Path) {
+    for cpu in 0..16 {
+        let file = root.join(format!(
+            "sys/devices/system/cpu/cpu{cpu}/topology/core_cpus_list"
+        ));
+        if file.exists() {
+            std::fs::remove_file(file).unwrap();
+        }
+    }
+}
+
+fn check_style(style: Style, older_lists: bool) {
     let clean = fixture(&two_sockets(true), &[3], style);
     let expected = facts(&Topology::from_root(clean.path()).unwrap());
     for (before, after) in PADDINGS {
         let dir = fixture(&two_sockets(true), &[3], style);
+        if older_lists {
+            without_core_cpus_list(dir.path());
+        }
         let files = pad_every_file(dir.path(), before, after);
         assert!(files > 100, "{files} files");
         let topo = Topology::from_root(dir.path())
@@ -71,12 +87,13 @@ fn check_style(style: Style) {
 
 #[test]
 fn lists_ids_levels_and_types_with_nul_and_whitespace_read_like_clean_ones() {
-    check_style(Style::Lists);
+    check_style(Style::Lists, false);
+    check_style(Style::Lists, true);
 }
 
 #[test]
 fn hex_masks_with_nul_and_whitespace_read_like_clean_ones() {
-    check_style(Style::Masks);
+    check_style(Style::Masks, false);
 }
 
 #[test]
