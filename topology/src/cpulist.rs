@@ -16,7 +16,9 @@ pub const MAX_CPU: usize = 1 << 16;
 
 /// Parses a CPU list such as `0-3,8,10-11` or `0-14:2` into the CPUs in the
 /// order written (ranges ascending). Whitespace around entries and a trailing
-/// newline are ignored; the empty string is the empty set.
+/// newline are ignored; the empty string is the empty set. A list naming more
+/// than [`MAX_CPU`]` + 1` CPUs in all (repeats counted) is an error, so that
+/// `0-65536,0-65536,...` cannot allocate without bound.
 ///
 /// ```
 /// use topology::cpulist::parse_list;
@@ -54,17 +56,31 @@ pub fn parse_list(text: &str) -> Result<Vec<usize>, String> {
                         "`{entry}`: range start {first} is above its end {last}"
                     ));
                 }
-                cpus.extend((first..=last).step_by(stride.unwrap_or(1)));
+                let stride = stride.unwrap_or(1);
+                if cpus.len() + (last - first) / stride > MAX_CPU {
+                    return Err(too_many());
+                }
+                cpus.extend((first..=last).step_by(stride));
             }
             None => {
                 if stride.is_some() {
                     return Err(format!("`{entry}`: a stride needs a range, as in `0-15:2`"));
+                }
+                if cpus.len() > MAX_CPU {
+                    return Err(too_many());
                 }
                 cpus.push(parse_number(range, entry)?);
             }
         }
     }
     Ok(cpus)
+}
+
+fn too_many() -> String {
+    format!(
+        "the list names more than {} CPUs in all (repeats counted)",
+        MAX_CPU + 1
+    )
 }
 
 fn parse_number(text: &str, entry: &str) -> Result<usize, String> {
@@ -177,6 +193,11 @@ mod tests {
             .unwrap_err()
             .contains("stride needs a range"));
         assert!(parse_list("0-999999999").unwrap_err().contains("largest"));
+        assert_eq!(parse_list("0-65536").unwrap().len(), MAX_CPU + 1);
+        assert!(parse_list("0-65536,0").unwrap_err().contains("in all"));
+        assert!(parse_list(&"0,".repeat(MAX_CPU + 2))
+            .unwrap_err()
+            .contains("in all"));
         assert!(parse_list("1,,2").is_err());
         assert!(parse_list("-1").is_err());
     }

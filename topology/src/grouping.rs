@@ -36,6 +36,7 @@ pub(crate) fn build(raw: RawMachine, source: Source) -> Topology {
         llcs,
         cpu_model: raw.cpu_model,
         source,
+        cpuset: None,
     }
 }
 

@@ -16,6 +16,9 @@
 //! * [`cpulist`] — the kernel's CPU lists and masks (`0-3,8`, `000000ff`).
 //! * [`affinity`] — the CPUs this process may use (read before pinning), the
 //!   CPU a thread runs on now, and pinning a thread.
+//! * [`cgroup`] — the cgroup cpuset and CPU quota of a process, read under a
+//!   root; [`usable`] — how many workers can run at once, and which limit
+//!   (cpuset, affinity mask, quota) decided it.
 //!
 //! ```
 //! use topology::placement::Placement;
@@ -60,8 +63,9 @@
 //! intersected with the online CPUs: the kernel's `shared_cpu_list` still
 //! names offline CPUs on some kernels.
 //!
-//! [`Topology::detect`] reads `/`, then intersects with `sched_getaffinity`
-//! (cgroup cpusets, `taskset`), read once. Where sysfs says nothing (not Linux,
+//! The cgroup cpuset of the root's process restricts the allowed CPUs, as
+//! hwloc applies it ([`cgroup::cpuset`]); [`Topology::detect`] reads `/`,
+//! then intersects with `sched_getaffinity` (`taskset`), read once. Where sysfs says nothing (not Linux,
 //! odd containers) it falls back to `core_affinity::get_core_ids()` and leaves
 //! core, package, LLC and SMT unknown (`None`) instead of guessing.
 //!
@@ -71,10 +75,12 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod affinity;
+pub mod cgroup;
 pub mod cpulist;
 mod grouping;
 pub mod placement;
 mod sysfs;
+pub mod usable;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -113,7 +119,8 @@ pub struct Cpu {
     pub id: usize,
     /// Whether the CPU is online.
     pub online: bool,
-    /// Whether this process may run on it (online and in the affinity mask).
+    /// Whether this process may run on it (online, in the cgroup cpuset and
+    /// in the affinity mask).
     pub allowed: bool,
     /// Machine-unique core index (see [`Topology::cores`]); `None` if offline or unknown.
     pub core: Option<usize>,
@@ -192,11 +199,13 @@ pub struct Topology {
     llcs: Vec<Vec<usize>>,
     cpu_model: Option<String>,
     source: Source,
+    cpuset: Option<cgroup::CgroupCpuset>,
 }
 
 impl Topology {
-    /// The live machine: sysfs under `/`, intersected with the CPUs this
-    /// process may use (`sched_getaffinity`, read once here). Call it before
+    /// The live machine: sysfs under `/`, restricted to this process's cgroup
+    /// cpuset and intersected with its affinity mask (`sched_getaffinity`,
+    /// read once here). Call it before
     /// any thread is pinned. Falls back to `core_affinity::get_core_ids()` when
     /// sysfs lists no online CPU.
     pub fn detect() -> Result<Topology, TopologyError> {
@@ -223,13 +232,17 @@ impl Topology {
             _ => Self::from_core_affinity()?,
         };
         Ok(match allowed {
-            Some(allowed) => topo.with_allowed(&allowed),
+            Some(allowed) => topo.restricted_to(&allowed),
             None => topo,
         })
     }
 
     /// Reads the sysfs tree under `root` (`root/sys/devices/system/cpu/...`),
-    /// e.g. an unpacked snapshot. Every online CPU counts as allowed.
+    /// e.g. an unpacked snapshot. The online CPUs in the cgroup cpuset of the
+    /// root's process ([`cgroup::cpuset`], as hwloc applies it) count as
+    /// allowed; every online CPU where there is none, or where it names no
+    /// online CPU (it then cannot describe where the process runs). The
+    /// others stay in the topology, not allowed, like hwloc's disallowed PUs.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -254,7 +267,18 @@ impl Topology {
         if raw.cpus.is_empty() {
             return Err(TopologyError::NoCpus(root.to_path_buf()));
         }
-        Ok(grouping::build(raw, Source::Sysfs(root.to_path_buf())))
+        let mut topo = grouping::build(raw, Source::Sysfs(root.to_path_buf()));
+        if let Some(cpuset) = cgroup::cpuset(root)? {
+            if topo
+                .cpus
+                .iter()
+                .any(|c| c.online && cpuset.cpus.contains(&c.id))
+            {
+                topo = topo.restricted_to(&cpuset.cpus);
+            }
+            topo.cpuset = Some(cpuset);
+        }
+        Ok(topo)
     }
 
     /// Only the CPU numbers `core_affinity` reports; nothing else is known.
@@ -285,6 +309,7 @@ impl Topology {
             llcs: Vec::new(),
             cpu_model: None,
             source: Source::CoreAffinity,
+            cpuset: None,
         })
     }
 
@@ -302,6 +327,29 @@ impl Topology {
             cpu.allowed = cpu.online && allowed.contains(&cpu.id);
         }
         topo
+    }
+
+    /// The same machine with the CPUs outside `allowed` no longer allowed
+    /// (an intersection, where [`Topology::with_allowed`] replaces).
+    fn restricted_to(&self, allowed: &[usize]) -> Topology {
+        let mut topo = self.clone();
+        for cpu in &mut topo.cpus {
+            cpu.allowed = cpu.allowed && allowed.contains(&cpu.id);
+        }
+        topo
+    }
+
+    /// The cgroup cpuset read with the topology ([`cgroup::cpuset`]), if
+    /// the root's process is in one.
+    ///
+    /// ```
+    /// let topo = topology::Topology::detect().unwrap();
+    /// if let Some(cpuset) = topo.cgroup_cpuset() {
+    ///     assert!(!cpuset.cpus.is_empty());
+    /// }
+    /// ```
+    pub fn cgroup_cpuset(&self) -> Option<&cgroup::CgroupCpuset> {
+        self.cpuset.as_ref()
     }
 
     /// Every CPU the kernel mentions, online or not, by ascending id.

@@ -40,6 +40,18 @@ pub const SYNTAX: &str = "none | threads | cores | close (alias compact) | sprea
 @package:N and/or @node:N, then +oversubscribe to allow more workers than places \
 (e.g. spread@node:0, cores+oversubscribe)";
 
+/// The most workers [`Placement::resolve`] places: the scheduler's pool
+/// limit, so that a typo is refused before one entry per worker is allocated.
+///
+/// ```
+/// use topology::placement::{Placement, MAX_WORKERS};
+/// let topo = topology::Topology::detect().unwrap();
+/// let over: Placement = "threads+oversubscribe".parse().unwrap();
+/// let err = over.resolve(&topo, Some(MAX_WORKERS + 1)).unwrap_err();
+/// assert!(err.to_string().contains("more than the 65535 a pool can have"));
+/// ```
+pub const MAX_WORKERS: usize = 65_535;
+
 /// Which CPUs are places, and in which order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -140,6 +152,16 @@ pub enum PlacementError {
         /// What is empty and what exists.
         reason: String,
     },
+    /// More workers than any pool can have, even oversubscribed.
+    #[error(
+        "placement `{placement}`: {workers} workers is more than the {MAX_WORKERS} a pool can have"
+    )]
+    WorkersAboveLimit {
+        /// The placement.
+        placement: String,
+        /// Workers asked for.
+        workers: usize,
+    },
     /// The placement needs core information the topology does not have.
     #[error(
         "placement `{placement}` needs to know which CPUs are SMT siblings, but CPU {cpu}'s core is unknown \
@@ -225,11 +247,8 @@ fn parse_cpu_list(text: &str, oversubscribe: bool) -> Result<Vec<usize>, String>
         return Err("`list:` needs at least one CPU, as in list:0-3".into());
     }
     if !oversubscribe {
-        if let Some((_, dup)) = cpus
-            .iter()
-            .enumerate()
-            .find(|(i, c)| cpus[..*i].contains(c))
-        {
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = cpus.iter().find(|&&cpu| !seen.insert(cpu)) {
             return Err(format!(
                 "CPU {dup} is listed twice; two workers on one CPU need +oversubscribe"
             ));
@@ -377,7 +396,7 @@ impl Placement {
                 None => "does not exist on this machine".to_string(),
                 Some(cpu) if !cpu.online => "is offline".to_string(),
                 Some(cpu) if !cpu.allowed => {
-                    "is not allowed for this process (affinity mask)".to_string()
+                    "is not allowed for this process (affinity mask or cgroup cpuset)".to_string()
                 }
                 Some(_) if !self.keeps(topo, id) => format!("is outside {}", self.filters_name()),
                 Some(_) => continue,
@@ -418,6 +437,12 @@ impl Placement {
         if workers == 0 {
             return Err(PlacementError::ZeroWorkers {
                 placement: self.to_string(),
+            });
+        }
+        if workers > MAX_WORKERS {
+            return Err(PlacementError::WorkersAboveLimit {
+                placement: self.to_string(),
+                workers,
             });
         }
         if workers > places.len() && !self.oversubscribe {
@@ -509,105 +534,4 @@ fn list_or_unknown(values: &[usize]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn aliases_parse_to_the_canonical_names() {
-        assert_eq!("compact".parse::<Placement>().unwrap().kind, Kind::Close);
-        assert_eq!("scatter".parse::<Placement>().unwrap().kind, Kind::Spread);
-        assert_eq!(" Cores ".parse::<Placement>().unwrap().kind, Kind::Cores);
-    }
-
-    #[test]
-    fn lists_keep_their_order_and_strides() {
-        let p: Placement = "list:8,0-2,10-14:2".parse().unwrap();
-        assert_eq!(p.kind, Kind::List(vec![8, 0, 1, 2, 10, 12, 14]));
-        assert_eq!(p.to_string(), "list:8,0-2,10,12,14");
-    }
-
-    #[test]
-    fn syntax_errors_name_the_problem_and_the_syntax() {
-        for (spec, needle) in [
-            ("", "empty"),
-            ("sprad", "unknown placement `sprad`"),
-            ("list:", "at least one CPU"),
-            ("list:0-3,x", "`x`"),
-            ("list:1,1", "listed twice"),
-            ("cores@socket:1", "unknown restriction"),
-            ("cores@package", "@package:N"),
-            ("cores@node:x", "not a number"),
-            ("cores+turbo", "unknown modifier"),
-            ("cores+oversubscribe+oversubscribe", "twice"),
-            ("none@node:0", "pins nothing"),
-        ] {
-            let msg = spec.parse::<Placement>().unwrap_err().to_string();
-            assert!(msg.contains(needle), "{spec:?}: {msg}");
-            assert!(
-                msg.contains("list:0-3,8,10-11"),
-                "{spec:?} should show the syntax: {msg}"
-            );
-        }
-    }
-
-    #[test]
-    fn duplicates_are_fine_when_oversubscribed() {
-        let p: Placement = "list:1,1+oversubscribe".parse().unwrap();
-        assert_eq!(p.kind, Kind::List(vec![1, 1]));
-    }
-
-    #[test]
-    fn interleave_takes_one_from_each_group_in_turn() {
-        assert_eq!(
-            interleave(vec![vec![1, 2, 3], vec![10], vec![20, 21]]),
-            vec![1, 10, 20, 2, 21, 3]
-        );
-    }
-
-    fn any_placement() -> impl Strategy<Value = Placement> {
-        let kind = prop_oneof![
-            Just(Kind::None),
-            Just(Kind::Threads),
-            Just(Kind::Cores),
-            Just(Kind::Close),
-            Just(Kind::Spread),
-            proptest::collection::vec(0usize..64, 1..10).prop_map(Kind::List),
-        ];
-        let filter = prop_oneof![
-            (0usize..4).prop_map(Filter::Package),
-            (0usize..4).prop_map(Filter::Node)
-        ];
-        (kind, proptest::collection::vec(filter, 0..3), any::<bool>()).prop_map(
-            |(kind, filters, oversubscribe)| {
-                let filters = if kind == Kind::None {
-                    Vec::new()
-                } else {
-                    filters
-                };
-                Placement {
-                    kind,
-                    filters,
-                    oversubscribe: true,
-                }
-                .with_oversubscribe(oversubscribe)
-            },
-        )
-    }
-
-    impl Placement {
-        fn with_oversubscribe(mut self, on: bool) -> Self {
-            // Lists with duplicates only parse when oversubscribed.
-            let has_dup = matches!(&self.kind, Kind::List(c) if c.iter().enumerate().any(|(i, x)| c[..i].contains(x)));
-            self.oversubscribe = on || has_dup;
-            self
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn display_round_trips(p in any_placement()) {
-            prop_assert_eq!(p.to_string().parse::<Placement>().unwrap(), p);
-        }
-    }
-}
+mod tests;

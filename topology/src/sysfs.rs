@@ -5,6 +5,12 @@
 //! like the live machine. A missing file means "the kernel does not say" and
 //! becomes `None`; a file that exists but holds something unexpected is an
 //! error naming the file and its content.
+//!
+//! Content is read as hwloc reads it: as a C string, so everything from the
+//! first NUL byte on is ignored, and without the whitespace around it (`\n`,
+//! `\r\n`, spaces), which some snapshot tools leave in the files they copy.
+//! Anything else that is not the expected number or set stays an error,
+//! where hwloc's `strtoul` would silently keep a prefix.
 
 use super::cpulist::{parse_list, parse_mask};
 use super::TopologyError;
@@ -57,8 +63,10 @@ pub(crate) fn read_machine(root: &Path) -> Result<RawMachine, TopologyError> {
             nodes.push((node, list));
         }
     }
-    let cpu_model = read_optional(&root.join("proc/cpuinfo"))?.and_then(|text| {
-        text.lines()
+    let cpuinfo = read_bytes(&root.join("proc/cpuinfo"))?;
+    let cpu_model = cpuinfo.and_then(|bytes| {
+        String::from_utf8_lossy(before_nul(&bytes))
+            .lines()
             .find(|line| line.starts_with("model name"))
             .and_then(|line| line.split_once(':'))
             .map(|(_, model)| model.trim().to_string())
@@ -110,14 +118,11 @@ fn read_llc(cache_dir: &Path) -> Result<Option<Vec<usize>>, TopologyError> {
         let Some(level) = read_optional(&level_path)? else {
             continue;
         };
-        let level: u32 = level.trim().parse().map_err(|_| {
-            parse_error(
-                &level_path,
-                format!("`{}` is not a cache level", level.trim()),
-            )
-        })?;
+        let level: u32 = level
+            .parse()
+            .map_err(|_| parse_error(&level_path, format!("`{level}` is not a cache level")))?;
         let kind = read_optional(&index.join("type"))?.unwrap_or_default();
-        if kind.trim() == "Instruction" {
+        if kind == "Instruction" {
             continue;
         }
         let Some(shared) = read_set(
@@ -167,10 +172,48 @@ fn numbered_entries(dir: &Path, prefix: &str) -> Result<Vec<(usize, PathBuf)>, T
     Ok(found)
 }
 
-/// A file's content, `None` when it does not exist.
-fn read_optional(path: &Path) -> Result<Option<String>, TopologyError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
+/// A one-value file's text as hwloc reads it (up to the first NUL, without
+/// surrounding whitespace); `None` when the file does not exist.
+pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, TopologyError> {
+    let Some(bytes) = read_bytes(path)? else {
+        return Ok(None);
+    };
+    file_text(&bytes)
+        .map(Some)
+        .map_err(|reason| parse_error(path, reason))
+}
+
+/// The text of a one-value kernel file: the bytes before the first NUL,
+/// without the ASCII whitespace around them. Not UTF-8 is an error quoting
+/// the bytes. So `0-3\n\0\0` reads as `0-3`.
+pub(crate) fn file_text(bytes: &[u8]) -> Result<String, String> {
+    let bytes = before_nul(bytes).trim_ascii();
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(_) => Err(format!("`{}` is not text", quote_bytes(bytes))),
+    }
+}
+
+/// Everything before the first NUL byte (all of it if there is none).
+pub(crate) fn before_nul(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    &bytes[..end]
+}
+
+/// Bytes quoted for an error message: escaped, and cut after 80 characters
+/// so that a binary file does not flood the terminal.
+fn quote_bytes(bytes: &[u8]) -> String {
+    let quoted = bytes.escape_ascii().to_string();
+    match quoted.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}...", &quoted[..cut]),
+        None => quoted,
+    }
+}
+
+/// A file's bytes, `None` when it does not exist.
+pub(crate) fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, TopologyError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(source) => Err(TopologyError::Io {
             path: path.to_path_buf(),
@@ -185,9 +228,8 @@ fn read_id(path: &Path) -> Result<Option<usize>, TopologyError> {
         return Ok(None);
     };
     let value: i64 = text
-        .trim()
         .parse()
-        .map_err(|_| parse_error(path, format!("`{}` is not an integer id", text.trim())))?;
+        .map_err(|_| parse_error(path, format!("`{text}` is not an integer id")))?;
     Ok(usize::try_from(value).ok())
 }
 
@@ -207,7 +249,7 @@ fn read_set(list: &Path, mask: &Path) -> Result<Option<Vec<usize>>, TopologyErro
     }
 }
 
-fn parse_error(path: &Path, reason: String) -> TopologyError {
+pub(crate) fn parse_error(path: &Path, reason: String) -> TopologyError {
     TopologyError::Parse {
         path: path.to_path_buf(),
         reason,

@@ -278,3 +278,56 @@ fn offline_cpus_and_missing_node0() {
         "{err}"
     );
 }
+
+/// Two snapshots were taken inside a cgroup v1 cpuset; neither restricts the
+/// online CPUs (as in their `.console`, which shows no disallowed PU). The
+/// AMD one has `/proc/self/cpuset` but no cpuset mounted; the old kernel none.
+#[test]
+fn cgroup_cpusets_of_the_snapshots() {
+    /// A snapshot's name, and its cpuset's file and CPUs, if any.
+    type Expected = (&'static str, Option<(&'static str, Vec<usize>)>);
+    let expected: [Expected; 4] = [
+        ("16em64t-4s2c2t", None),
+        (
+            "32intel64-2p8co2t+8ve",
+            Some(("sys/fs/cgroup/cpuset/cpuset.cpus", (0..32).collect())),
+        ),
+        ("64amd64-4s2n4ca2co", None),
+        (
+            "offline-cpu0-node0",
+            Some(("sys/fs/cgroup/cpuset/cpuset.cpus", (4..=20).collect())),
+        ),
+    ];
+    for (name, cpuset) in expected {
+        let Some((_dir, root)) = unpack(name) else {
+            return;
+        };
+        let topo = Topology::from_root(&root).unwrap();
+        let found = topo.cgroup_cpuset();
+        match &cpuset {
+            None => assert_eq!(found, None, "{name}"),
+            Some((file, cpus)) => {
+                let found = found.unwrap_or_else(|| panic!("{name}: no cpuset"));
+                assert!(
+                    found.file.ends_with(file),
+                    "{name}: {}",
+                    found.file.display()
+                );
+                assert_eq!(&found.cpus, cpus, "{name}");
+            }
+        }
+        let online: Vec<usize> = topo
+            .cpus()
+            .iter()
+            .filter(|c| c.online)
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(topo.allowed_cpus(), online, "{name}: nothing disallowed");
+        let usable = topology::usable::UsableCpus::of(&topo, &root).unwrap();
+        assert_eq!(
+            usable.limit,
+            topology::usable::CpuLimit::Unlimited,
+            "{name}: {usable}"
+        );
+    }
+}

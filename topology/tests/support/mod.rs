@@ -223,18 +223,24 @@ pub fn unpack(name: &str) -> Option<(tempfile::TempDir, PathBuf)> {
         return None;
     }
     let dir = tempdir();
+    // Only what the parser reads: the full trees hold thousands of files.
+    // `tar` fails on a pattern that matches nothing, and only some snapshots
+    // have cgroup files.
+    let mut patterns = vec![
+        "*/sys/devices/system/cpu/*",
+        "*/sys/devices/system/node/*",
+        "*/proc/*",
+    ];
+    if listing(&archive).contains("/sys/fs/cgroup/") {
+        patterns.push("*/sys/fs/cgroup/*");
+    }
     let status = Command::new("tar")
         .arg("-xjf")
         .arg(&archive)
         .arg("-C")
         .arg(dir.path())
-        // Only what the parser reads: the full trees hold thousands of files.
-        .args([
-            "--wildcards",
-            "*/sys/devices/system/cpu/*",
-            "*/sys/devices/system/node/*",
-            "*/proc/cpuinfo",
-        ])
+        .arg("--wildcards")
+        .args(patterns)
         .status()
         .expect("running `tar` to unpack the snapshot (needs tar and bzip2 installed)");
     assert!(
@@ -244,6 +250,17 @@ pub fn unpack(name: &str) -> Option<(tempfile::TempDir, PathBuf)> {
     );
     let root = dir.path().join(name);
     Some((dir, root))
+}
+
+/// The names of the files in an archive.
+fn listing(archive: &Path) -> String {
+    let out = Command::new("tar")
+        .arg("-tjf")
+        .arg(archive)
+        .output()
+        .expect("running `tar -tjf`");
+    assert!(out.status.success(), "tar -tjf {}", archive.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The `.console` (lstopo output) beside a snapshot.
