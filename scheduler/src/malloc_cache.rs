@@ -26,7 +26,12 @@
 //! caller's small blocks: the caller frees each call's tickets (`Tickets` in
 //! `schedule.rs`), and each worker makes its own deque (`Pool`'s start-up).
 
-#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    target_pointer_width = "64",
+    not(miri)
+))]
 mod glibc {
     use std::sync::OnceLock;
 
@@ -98,11 +103,21 @@ mod glibc {
     }
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    target_pointer_width = "64",
+    not(miri)
+))]
 pub(crate) use glibc::keep_foreign_cached_blocks;
 
-/// Other C libraries and targets: nothing to do.
-#[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
+/// Other C libraries and targets, and Miri (which has no `dlopen`): nothing to do.
+#[cfg(not(all(
+    target_os = "linux",
+    target_env = "gnu",
+    target_pointer_width = "64",
+    not(miri)
+)))]
 pub(crate) fn keep_foreign_cached_blocks() -> usize {
     0
 }
