@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::meta::{self, Meta};
+use super::meta::{self, Meta, RunStatus};
 use super::output::{read_rows, write_rows_atomic, CellRow, LatencyRow, RunRow, WorkerRow};
 use super::plan::{Plan, Shard};
 use super::MergeArgs;
@@ -23,7 +23,10 @@ where
 {
     Ok(read_rows::<T>(path)?
         .into_iter()
-        .filter(|r| plan.owner(&r.cell(), shard.count) == Some(shard.index))
+        .filter(|r| {
+            r.cell()
+                .is_some_and(|c| plan.owner(&c, shard.count) == Some(shard.index))
+        })
         .collect())
 }
 
@@ -99,7 +102,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
     let (mut runs, mut lat, mut lat_cells, mut workers) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut merged_from = Vec::new();
-    let mut statuses: Vec<String> = Vec::new();
+    let mut statuses: Vec<RunStatus> = Vec::new();
     for (d, m) in &shards {
         runs.extend(read_owned::<RunRow>(&d.join("runs.csv"), &plan, m.shard)?);
         lat.extend(read_owned::<LatencyRow>(
@@ -136,7 +139,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
                 }
             }
         }
-        statuses.push(m.status.clone());
+        statuses.push(m.status);
         merged_from.push(json!({
             "folder": d.display().to_string(),
             "shard": m.shard,
@@ -153,12 +156,12 @@ pub fn merge(args: MergeArgs) -> CliResult {
     write_rows_atomic(&out.join("workers.csv"), &workers)?;
     let meta = Meta {
         // The worst of the shards': failed, then interrupted (or still running), then complete.
-        status: if statuses.iter().any(|s| s == "failed") {
-            "failed".into()
-        } else if statuses.iter().all(|s| s == "complete") {
-            "complete".into()
+        status: if statuses.contains(&RunStatus::Failed) {
+            RunStatus::Failed
+        } else if statuses.iter().all(|s| *s == RunStatus::Complete) {
+            RunStatus::Complete
         } else {
-            "interrupted".into()
+            RunStatus::Interrupted
         },
         config: first.config.clone(),
         shard: Shard::WHOLE,

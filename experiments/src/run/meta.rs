@@ -10,11 +10,81 @@ use std::path::Path;
 use super::config::Experiment;
 use super::plan::Shard;
 
+/// Where a sweep stands (`status` in `meta.json`).
+///
+/// ```
+/// use experiments::run::meta::RunStatus;
+/// assert_eq!("interrupted".parse::<RunStatus>().unwrap(), RunStatus::Interrupted);
+/// assert_eq!(RunStatus::Complete.to_string(), "complete");
+/// assert!("done".parse::<RunStatus>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum RunStatus {
+    /// A command is writing into the folder (or was killed without a chance to say).
+    Running,
+    /// Every run of the plan is recorded.
+    Complete,
+    /// Stopped early (Ctrl-C, a job's time limit); `--resume` finishes it.
+    Interrupted,
+    /// A checksum mismatch or an error stopped it.
+    Failed,
+}
+
+impl RunStatus {
+    const ALL: [RunStatus; 4] = [
+        RunStatus::Running,
+        RunStatus::Complete,
+        RunStatus::Interrupted,
+        RunStatus::Failed,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Complete => "complete",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
+impl std::str::FromStr for RunStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        RunStatus::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                format!("`{s}` is not a status; expected running, complete, interrupted or failed")
+            })
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for RunStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<RunStatus> for String {
+    fn from(s: RunStatus) -> String {
+        s.to_string()
+    }
+}
+
 /// The contents of `meta.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Meta {
-    /// `running`, `complete`, `interrupted` or `failed` (a checksum mismatch or an error).
-    pub status: String,
+    /// Where the sweep stands.
+    pub status: RunStatus,
     /// The experiment as run (defaults filled in, sweeps expanded, `--quick` applied).
     pub config: Experiment,
     /// This folder's shard of the sweep (`0/1` for a whole sweep).

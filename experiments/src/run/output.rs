@@ -31,20 +31,15 @@ pub const PERCENTILES: [(&str, f64); 6] = [
 
 /// A row that belongs to one cell of the plan (every row file but `meta.json`).
 pub trait CellRow {
-    /// The cell this row belongs to.
-    fn cell(&self) -> super::plan::Cell;
+    /// The cell this row belongs to (`None` for a strategy name no plan can hold).
+    fn cell(&self) -> Option<super::plan::Cell>;
 }
 
 macro_rules! impl_cell_row {
     ($($row:ty),*) => {$(
         impl CellRow for $row {
-            fn cell(&self) -> super::plan::Cell {
-                super::plan::Cell {
-                    workload: self.workload.clone(),
-                    strategy: self.strategy.clone(),
-                    workers: self.workers,
-                    placement: self.placement.clone(),
-                }
+            fn cell(&self) -> Option<super::plan::Cell> {
+                super::resume::cell_of(&self.workload, &self.strategy, self.workers, &self.placement)
             }
         }
     )*};

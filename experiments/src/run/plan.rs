@@ -17,12 +17,14 @@ use std::fmt;
 use std::str::FromStr;
 
 /// One cell of the sweep.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Its placement is the canonical name: a cell is also the key of result rows and files.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cell {
     /// Workload name.
     pub workload: String,
-    /// Canonical strategy name.
-    pub strategy: String,
+    /// The strategy.
+    pub strategy: Strategy,
     /// Worker count (1 for serial).
     pub workers: usize,
     /// Canonical placement.
@@ -48,13 +50,13 @@ impl Cell {
     ///
     /// ```
     /// use experiments::run::plan::Cell;
-    /// let c = Cell { workload: "w".into(), strategy: "dynamic:16".into(), workers: 2, placement: "spread@node:0".into() };
+    /// let c = Cell { workload: "w".into(), strategy: "dynamic:16".parse().unwrap(), workers: 2, placement: "spread@node:0".into() };
     /// assert_eq!(c.file_stem(), "w__dynamic-16__w2__spread_node-0");
     /// ```
     pub fn file_stem(&self) -> String {
         file_stem(
             &self.workload,
-            &self.strategy,
+            &self.strategy.to_string(),
             self.workers,
             &self.placement,
         )
@@ -62,14 +64,7 @@ impl Cell {
 
     /// Whether this is a serial baseline cell.
     pub fn is_serial(&self) -> bool {
-        self.strategy == "serial"
-    }
-
-    /// The parsed strategy (names in a plan were checked when the config was read).
-    pub fn strategy(&self) -> Strategy {
-        self.strategy
-            .parse()
-            .expect("strategy names are checked when the config is read")
+        self.strategy == Strategy::Serial
     }
 }
 
@@ -151,18 +146,18 @@ impl Plan {
         for w in &exp.workloads {
             all_cells.push(Cell {
                 workload: w.name.clone(),
-                strategy: "serial".into(),
+                strategy: Strategy::Serial,
                 workers: 1,
-                placement: exp.placements[0].clone(),
+                placement: exp.placements[0].to_string(),
             });
         }
-        for p in &exp.placements {
+        for p in exp.placements.iter().map(ToString::to_string) {
             for &n in &exp.workers {
                 for s in exp.parallel_strategies() {
                     for w in &exp.workloads {
                         all_cells.push(Cell {
                             workload: w.name.clone(),
-                            strategy: s.clone(),
+                            strategy: *s,
                             workers: n,
                             placement: p.clone(),
                         });
@@ -314,7 +309,7 @@ n = 12
     fn file_stem_replaces_odd_characters() {
         let c = Cell {
             workload: "w".into(),
-            strategy: "dynamic:16".into(),
+            strategy: "dynamic:16".parse().unwrap(),
             workers: 2,
             placement: "cores:0,1".into(),
         };

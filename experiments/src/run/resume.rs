@@ -25,14 +25,14 @@ pub struct SerialRef {
     pub task_max_ns: u64,
 }
 
-/// The cell of a row.
-pub fn cell_of(workload: &str, strategy: &str, workers: usize, placement: &str) -> Cell {
-    Cell {
+/// The cell of a row, or `None` for a strategy name no plan can hold.
+pub fn cell_of(workload: &str, strategy: &str, workers: usize, placement: &str) -> Option<Cell> {
+    Some(Cell {
         workload: workload.into(),
-        strategy: strategy.into(),
+        strategy: strategy.parse().ok()?,
         workers,
         placement: placement.into(),
-    }
+    })
 }
 
 /// Everything recorded so far in a results folder.
@@ -56,7 +56,7 @@ impl State {
     /// Records a finished counted run.
     pub fn add(&mut self, row: RunRow) {
         let cell = cell_of(&row.workload, &row.strategy, row.workers, &row.placement);
-        if cell.is_serial() {
+        if cell.as_ref().is_some_and(Cell::is_serial) {
             self.serial.insert(
                 (row.workload.clone(), row.repetition),
                 SerialRef {
@@ -69,7 +69,9 @@ impl State {
                 self.checksums.entry(row.workload.clone()).or_insert(c);
             }
         }
-        self.done.insert((cell, row.repetition));
+        if let Some(cell) = cell {
+            self.done.insert((cell, row.repetition));
+        }
         self.rows.push(row);
     }
 
@@ -79,8 +81,8 @@ impl State {
             .iter()
             .filter(|l| l.metric == "response" && l.percentile == "99")
         {
-            if let Ok(rep) = l.repetition.parse::<usize>() {
-                let cell = cell_of(&l.workload, &l.strategy, l.workers, &l.placement);
+            let cell = cell_of(&l.workload, &l.strategy, l.workers, &l.placement);
+            if let (Some(cell), Ok(rep)) = (cell, l.repetition.parse::<usize>()) {
                 self.run_p99.insert((cell, rep), l.value_ns);
             }
         }
@@ -92,9 +94,12 @@ impl State {
         for row in read_rows::<RunRow>(&dir.join("runs.csv"))? {
             state.add(row);
         }
-        let done = |w: &str, s: &str, n: usize, p: &str, r: &str| {
-            r.parse::<usize>()
-                .is_ok_and(|r| state.done.contains(&(cell_of(w, s, n, p), r)))
+        let done = |w: &str, s: &str, n: usize, p: &str, r: &str| match (
+            cell_of(w, s, n, p),
+            r.parse::<usize>(),
+        ) {
+            (Some(cell), Ok(r)) => state.done.contains(&(cell, r)),
+            _ => false,
         };
         let kept_latency = keep_done_rows::<LatencyRow>(&dir.join("latency.csv"), |l| {
             done(

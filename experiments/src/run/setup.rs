@@ -87,7 +87,7 @@ pub(super) fn check_placements(
             })?;
             per.insert(n.to_string(), json!(cpus));
         }
-        map.insert(p.clone(), Value::Object(per));
+        map.insert(p.to_string(), Value::Object(per));
     }
     Ok(Value::Object(map))
 }

@@ -1,0 +1,128 @@
+//! The one owner of the files a sweep writes into its folder.
+//!
+//! Per counted run: the cell's interval log (`hgrm/<stem>.hlog`) and its `.hgrm` files,
+//! then the run's rows of `latency.csv` and `workers.csv`, and `runs.csv` last, each
+//! flushed: a `runs.csv` row means the whole run is on disk. At the end:
+//! `latency_cells.csv` and `meta.json`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::meta::Meta;
+use super::output::{
+    append_hlog, latency_rows, percentile_distribution, write_atomic, write_rows_atomic, Appender,
+    LatencyRow, RunRow, WorkerRow, HGRM_UNIT_RATIO,
+};
+use super::plan::Cell;
+use super::record::Latency;
+
+/// One counted run's rows.
+pub(super) struct Rows {
+    /// Its `runs.csv` row.
+    pub run: RunRow,
+    /// Its `latency.csv` rows (none without recording).
+    pub latency: Vec<LatencyRow>,
+    /// Its `workers.csv` rows.
+    pub workers: Vec<WorkerRow>,
+}
+
+/// One run's histograms, for the cell's interval log.
+pub(super) struct RunLatency<'a> {
+    /// The run's histograms.
+    pub latency: &'a Latency,
+    /// When the run started (wall clock).
+    pub started: SystemTime,
+    /// Its makespan.
+    pub makespan: Duration,
+}
+
+/// The key columns of a cell's rows.
+pub(super) fn key_of(cell: &Cell) -> [String; 4] {
+    [
+        cell.workload.clone(),
+        cell.strategy.to_string(),
+        cell.workers.to_string(),
+        cell.placement.clone(),
+    ]
+}
+
+/// The open output files of a sweep's folder.
+pub(super) struct Writer {
+    dir: PathBuf,
+    runs: Appender,
+    latency: Appender,
+    workers: Appender,
+}
+
+impl Writer {
+    /// Opens the row files of `dir` for appending (their headers written if new).
+    pub fn open(dir: &Path) -> anyhow::Result<Writer> {
+        Ok(Writer {
+            dir: dir.to_path_buf(),
+            runs: Appender::open::<RunRow>(&dir.join("runs.csv"))?,
+            latency: Appender::open::<LatencyRow>(&dir.join("latency.csv"))?,
+            workers: Appender::open::<WorkerRow>(&dir.join("workers.csv"))?,
+        })
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends one interval to the cell's log and rewrites its `.hgrm` files from
+    /// `merged` (every recorded run of the cell).
+    pub fn run_latency(
+        &self,
+        cell: &Cell,
+        repetition: usize,
+        run: &RunLatency,
+        merged: &Latency,
+    ) -> anyhow::Result<()> {
+        let hgrm = self.dir.join("hgrm");
+        let stem = cell.file_stem();
+        append_hlog(
+            &hgrm.join(format!("{stem}.hlog")),
+            run.started,
+            run.makespan,
+            repetition,
+            run.latency,
+        )?;
+        for (metric, h) in merged.by_metric() {
+            let text = percentile_distribution(h, HGRM_UNIT_RATIO);
+            write_atomic(&hgrm.join(format!("{stem}.{metric}.hgrm")), text.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Appends one run's rows, `runs.csv` last, each file flushed.
+    pub fn rows(&mut self, rows: &Rows) -> anyhow::Result<()> {
+        self.latency.push(&rows.latency)?;
+        self.latency.flush()?;
+        self.workers.push(&rows.workers)?;
+        self.workers.flush()?;
+        self.runs.push(std::slice::from_ref(&rows.run))?;
+        self.runs.flush()
+    }
+
+    /// Writes `latency_cells.csv` from every cell's merged histograms, in plan order.
+    pub fn latency_cells(
+        &self,
+        cells: &[Cell],
+        by_cell: &HashMap<Cell, Latency>,
+    ) -> anyhow::Result<()> {
+        let mut rows = Vec::new();
+        for cell in cells {
+            if let Some(l) = by_cell.get(cell) {
+                rows.extend(latency_rows(&key_of(cell), "all", l));
+            }
+        }
+        write_rows_atomic(&self.dir.join("latency_cells.csv"), &rows)
+    }
+
+    /// Writes `meta.json`.
+    pub fn meta(&self, meta: &Meta) -> anyhow::Result<()> {
+        meta.write(&self.dir)
+    }
+}
