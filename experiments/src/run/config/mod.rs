@@ -406,4 +406,108 @@ pool_in_timing = true
         let e = Experiment::parse("<embedded default>", DEFAULT_TOML).unwrap();
         assert_eq!(e.strategies.len(), 10);
     }
+
+    const EVERY_KIND: &str = r#"
+name = "k"
+workers = [1]
+[[workload]]
+name = "numbers"
+kind = "factorize"
+generator = "primes"
+bits = 36
+count = 1000
+order = "heavy-last"
+method = "fast"
+[[workload]]
+name = "fact"
+kind = "factorial"
+n = 1000
+[[workload]]
+name = "spin"
+kind = "synthetic"
+distribution = "bimodal:short=1us,long=1ms,p_long=0.01"
+count = 500
+[[workload]]
+name = "list"
+kind = "file"
+path = "numbers.txt"
+"#;
+
+    #[test]
+    fn quick_shrinks_every_kind() {
+        let mut e = Experiment::parse("k.toml", EVERY_KIND).unwrap();
+        e.make_quick();
+        let sizes: Vec<String> = e
+            .workloads
+            .iter()
+            .map(|w| match &w.kind {
+                WorkloadKind::Factorize(f) => format!("count {:?}", f.count),
+                WorkloadKind::Factorial(f) => format!("n {}", f.n),
+                WorkloadKind::Synthetic(s) => format!("count {:?}", s.count),
+                WorkloadKind::File(f) => format!("limit {:?}", f.limit),
+            })
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                "count Some(100)",
+                "n 100",
+                "count Some(50)",
+                "limit Some(200)"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_json_form_reads_back_as_the_same_experiment() {
+        let mut e = Experiment::parse("k.toml", EVERY_KIND).unwrap();
+        e.make_quick();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["workloads"][0]["generator"], "primes");
+        assert_eq!(json["workloads"][0]["bits"], 36);
+        assert_eq!(json["strategies"][0], "serial");
+        assert_eq!(json["victim_order"], "random");
+        let back: Experiment = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(serde_json::to_value(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn a_bad_value_in_meta_json_names_the_workload_and_key() {
+        let mut json =
+            serde_json::to_value(Experiment::parse("k.toml", EVERY_KIND).unwrap()).unwrap();
+        json["workloads"][0]["order"] = "sideways".into();
+        let err = serde_json::from_value::<Experiment>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("workload \"numbers\": key `order`"), "{err}");
+    }
+
+    /// Every committed results folder's config still reads, and reads back the same.
+    #[test]
+    fn committed_results_configs_read() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../results");
+        let mut metas = Vec::new();
+        for group in ["reference", "scaling/16cpu-xeon-vm"] {
+            let Ok(dirs) = std::fs::read_dir(root.join(group)) else {
+                continue;
+            };
+            for d in dirs.flatten() {
+                let path = d.path().join("meta.json");
+                if path.exists() {
+                    metas.push(path);
+                }
+            }
+        }
+        assert!(!metas.is_empty(), "no meta.json under {}", root.display());
+        for path in metas {
+            let meta: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let e: Experiment = serde_json::from_value(meta["config"].clone())
+                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            let again: Experiment =
+                serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
+            assert_eq!(again, e, "{}", path.display());
+        }
+    }
 }
