@@ -65,7 +65,7 @@ fn recording_overhead_on_the_uneven_workload() {
             workload: spec.name.clone(),
             strategy: strategy.parse().unwrap(),
             workers: 1,
-            placement: "spread".into(),
+            placement: "spread".parse().unwrap(),
         };
         let (mut wall, mut cpu) = ([vec![], vec![]], [vec![], vec![]]);
         exec.run(&cell, &work, false, true).unwrap(); // warm the pool

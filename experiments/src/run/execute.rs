@@ -222,12 +222,8 @@ impl Executor {
         latency: bool,
     ) -> anyhow::Result<Outcome> {
         self.latency = latency;
-        // A cell names its placement canonically (it is also the key of its rows).
-        let placement: Placement = cell
-            .placement
-            .parse()
-            .map_err(|e| anyhow!("{cell}: placement: {e}"))?;
-        let cpus = resolve(&self.topology, &placement, cell.workers).map_err(|e| anyhow!(e))?;
+        let cpus =
+            resolve(&self.topology, &cell.placement, cell.workers).map_err(|e| anyhow!(e))?;
         let rec = self
             .recorders
             .entry(cell.workers)
@@ -252,7 +248,7 @@ impl Executor {
         // The loop runs on the warm one-worker pool's thread: a long-lived, pinned thread
         // like every parallel strategy's workers (a fresh thread per run would be treated
         // differently by the OS scheduler on a busy machine).
-        let key = (1, cell.placement.clone());
+        let key = (1, cell.placement.to_string());
         if !self.pools.contains_key(&key) {
             let pool = build_pool(&cpus[..1], &self.policy, &self.topology)?;
             self.pools.insert(key.clone(), pool);
@@ -325,7 +321,7 @@ impl Executor {
         work: &Arc<dyn Workload>,
         in_timing: bool,
     ) -> anyhow::Result<Outcome> {
-        let key = (cell.workers, cell.placement.clone());
+        let key = (cell.workers, cell.placement.to_string());
         if !in_timing && !self.pools.contains_key(&key) {
             let pool = build_pool(cpus, &self.policy, &self.topology)?;
             self.pools.insert(key.clone(), pool);
@@ -389,7 +385,7 @@ impl Executor {
         work: &Arc<dyn Workload>,
         in_timing: bool,
     ) -> anyhow::Result<Outcome> {
-        let key = (cell.workers, cell.placement.clone());
+        let key = (cell.workers, cell.placement.to_string());
         if !in_timing && !self.rayon_pools.contains_key(&key) {
             self.rayon_pools.insert(key.clone(), build_rayon(cpus)?);
         }

@@ -31,7 +31,7 @@ pub const PERCENTILES: [(&str, f64); 6] = [
 
 /// A row that belongs to one cell of the plan (every row file but `meta.json`).
 pub trait CellRow {
-    /// The cell this row belongs to (`None` for a strategy name no plan can hold).
+    /// The cell this row belongs to (`None` for a strategy or placement no plan can hold).
     fn cell(&self) -> Option<super::plan::Cell>;
 }
 

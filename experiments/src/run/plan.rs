@@ -13,13 +13,15 @@
 
 use super::config::Experiment;
 use super::strategy::Strategy;
+use scheduler::placement::Placement;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 /// One cell of the sweep.
 ///
-/// Its placement is the canonical name: a cell is also the key of result rows and files.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Two cells are equal when their parts are; a placement hashes by its canonical name.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
     /// Workload name.
     pub workload: String,
@@ -27,8 +29,17 @@ pub struct Cell {
     pub strategy: Strategy,
     /// Worker count (1 for serial).
     pub workers: usize,
-    /// Canonical placement.
-    pub placement: String,
+    /// Where the workers go.
+    pub placement: Placement,
+}
+
+impl Hash for Cell {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.workload.hash(state);
+        self.strategy.hash(state);
+        self.workers.hash(state);
+        self.placement.to_string().hash(state);
+    }
 }
 
 /// The file stem of a cell's `.hgrm`/`.hlog` files (see [`Cell::file_stem`]); the one
@@ -50,7 +61,7 @@ impl Cell {
     ///
     /// ```
     /// use experiments::run::plan::Cell;
-    /// let c = Cell { workload: "w".into(), strategy: "dynamic:16".parse().unwrap(), workers: 2, placement: "spread@node:0".into() };
+    /// let c = Cell { workload: "w".into(), strategy: "dynamic:16".parse().unwrap(), workers: 2, placement: "spread@node:0".parse().unwrap() };
     /// assert_eq!(c.file_stem(), "w__dynamic-16__w2__spread_node-0");
     /// ```
     pub fn file_stem(&self) -> String {
@@ -58,7 +69,7 @@ impl Cell {
             &self.workload,
             &self.strategy.to_string(),
             self.workers,
-            &self.placement,
+            &self.placement.to_string(),
         )
     }
 
@@ -148,10 +159,10 @@ impl Plan {
                 workload: w.name.clone(),
                 strategy: Strategy::Serial,
                 workers: 1,
-                placement: exp.placements[0].to_string(),
+                placement: exp.placements[0].clone(),
             });
         }
-        for p in exp.placements.iter().map(ToString::to_string) {
+        for p in &exp.placements {
             for &n in &exp.workers {
                 for s in exp.parallel_strategies() {
                     for w in &exp.workloads {
@@ -307,12 +318,16 @@ n = 12
 
     #[test]
     fn file_stem_replaces_odd_characters() {
+        assert_eq!(
+            file_stem("w", "dynamic:16", 2, "cores:0,1"),
+            "w__dynamic-16__w2__cores-0_1"
+        );
         let c = Cell {
             workload: "w".into(),
             strategy: "dynamic:16".parse().unwrap(),
             workers: 2,
-            placement: "cores:0,1".into(),
+            placement: "list:0,2".parse().unwrap(),
         };
-        assert_eq!(c.file_stem(), "w__dynamic-16__w2__cores-0_1");
+        assert_eq!(c.file_stem(), "w__dynamic-16__w2__list-0_2");
     }
 }

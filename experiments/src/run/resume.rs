@@ -25,13 +25,13 @@ pub struct SerialRef {
     pub task_max_ns: u64,
 }
 
-/// The cell of a row, or `None` for a strategy name no plan can hold.
+/// The cell of a row, or `None` for a strategy or placement no plan can hold.
 pub fn cell_of(workload: &str, strategy: &str, workers: usize, placement: &str) -> Option<Cell> {
     Some(Cell {
         workload: workload.into(),
         strategy: strategy.parse().ok()?,
         workers,
-        placement: placement.into(),
+        placement: placement.parse().ok()?,
     })
 }
 

@@ -43,7 +43,7 @@ pub(super) fn key_of(cell: &Cell) -> [String; 4] {
         cell.workload.clone(),
         cell.strategy.to_string(),
         cell.workers.to_string(),
-        cell.placement.clone(),
+        cell.placement.to_string(),
     ]
 }
 

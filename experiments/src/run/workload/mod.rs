@@ -249,3 +249,50 @@ fn method(r: &WorkloadRecord) -> Result<Option<workloads::factor::Method>, KeyEr
         })
         .transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: &str) -> WorkloadRecord {
+        WorkloadRecord {
+            name: format!("a-{kind}"),
+            kind: kind.into(),
+            n: Some(10),
+            distribution: Some("fixed:time=1us".into()),
+            path: Some("numbers.txt".into()),
+            ..WorkloadRecord::default()
+        }
+    }
+
+    #[test]
+    fn every_kind_is_known_by_name_and_round_trips() {
+        for kind in KINDS {
+            assert!(WorkloadKind::keys(kind).is_some(), "{kind}");
+            let r = record(kind);
+            let spec = WorkloadSpec::from_record(&r).unwrap();
+            assert_eq!(spec.kind.name(), kind);
+            let back = spec.to_record();
+            assert_eq!(WorkloadSpec::from_record(&back).unwrap(), spec);
+        }
+        let err = WorkloadSpec::from_record(&record("fibonacci")).unwrap_err();
+        assert_eq!(err.0, "kind");
+    }
+
+    #[test]
+    fn generator_and_bits_read_as_one_value() {
+        let mut r = record("factorize");
+        r.generator = Some("primes:36".into());
+        let a = WorkloadSpec::from_record(&r).unwrap();
+        r.generator = Some("primes".into());
+        r.bits = Some(36);
+        let b = WorkloadSpec::from_record(&r).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            (b.to_record().generator.as_deref(), b.to_record().bits),
+            (Some("primes"), Some(36))
+        );
+        r.bits = Some(99);
+        assert_eq!(WorkloadSpec::from_record(&r).unwrap_err().0, "generator");
+    }
+}
