@@ -26,7 +26,7 @@ use scheduler::placement::Placement;
 
 use super::policy::{Steal, Victims};
 use super::strategy::Strategy;
-use super::workload::{WorkloadSpec, KINDS};
+use super::workload::{KindName, WorkloadSpec};
 use file::{choice, non_negative};
 use workloads::{workload_specs, Inherited};
 
@@ -275,7 +275,7 @@ fn all_workloads(
         return Err(format!(
             "{}: no [[workload]] table; an experiment needs at least one (kinds: {})",
             src.name,
-            KINDS.join(", ")
+            KindName::allowed()
         ));
     }
     let mut out: Vec<WorkloadSpec> = Vec::new();

@@ -9,7 +9,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::file::{int, Source, WorkloadFile};
-use crate::run::workload::{SizeKey, WorkloadKind, WorkloadRecord, WorkloadSpec, KINDS};
+use crate::run::workload::{KindName, SizeKey, WorkloadRecord, WorkloadSpec};
 
 /// The settings every workload inherits from the experiment unless it sets its own.
 #[derive(Debug, Clone, Copy)]
@@ -73,16 +73,11 @@ fn checked_name(src: &Source, w: &WorkloadFile) -> Result<String, String> {
     Ok(name)
 }
 
-fn checked_kind<'w>(src: &Source, w: &'w WorkloadFile) -> Result<&'w str, String> {
-    let kind = w.kind.get_ref().as_str();
-    if WorkloadKind::keys(kind).is_none() {
-        return Err(src.err(
-            &w.kind.span(),
-            "workload.kind",
-            format!("{kind:?} is not a kind; allowed: {}", KINDS.join(", ")),
-        ));
-    }
-    Ok(kind)
+fn checked_kind(src: &Source, w: &WorkloadFile) -> Result<KindName, String> {
+    w.kind
+        .get_ref()
+        .parse()
+        .map_err(|e| src.err(&w.kind.span(), "workload.kind", e))
 }
 
 /// The kind-specific keys set in a table, with their spans.
@@ -106,15 +101,15 @@ fn present_keys(w: &WorkloadFile) -> Present {
     ]
 }
 
-fn reject_foreign_keys(src: &Source, kind: &str, present: &Present) -> Result<(), String> {
-    let keys = WorkloadKind::keys(kind).unwrap_or_default();
+fn reject_foreign_keys(src: &Source, kind: KindName, present: &Present) -> Result<(), String> {
+    let keys = kind.keys();
     for (key, span) in present {
         if let Some(span) = span {
             if !keys.contains(key) {
                 return Err(src.err(
                     span,
                     &format!("workload.{key}"),
-                    format!("not used by kind = {kind:?}; its keys are: name, kind, {}, sizes, pool_in_timing, latency", keys.join(", ")),
+                    format!("not used by kind = {:?}; its keys are: name, kind, {}, sizes, pool_in_timing, latency", kind.name(), keys.join(", ")),
                 ));
             }
         }
@@ -127,12 +122,12 @@ fn record_of(
     src: &Source,
     w: &WorkloadFile,
     name: String,
-    kind: &str,
+    kind: KindName,
 ) -> Result<WorkloadRecord, String> {
     let s = |o: &Option<Spanned<String>>| o.as_ref().map(|v| v.get_ref().clone());
     Ok(WorkloadRecord {
         name,
-        kind: kind.to_string(),
+        kind: kind.name().to_string(),
         generator: s(&w.generator),
         count: int(src, &w.count, "workload.count", 1)?.map(|x| x as usize),
         heavy_fraction: w.heavy_fraction.as_ref().map(|v| *v.get_ref()),
@@ -151,16 +146,19 @@ fn record_of(
 fn sizes(
     src: &Source,
     w: &WorkloadFile,
-    kind: &str,
+    kind: KindName,
 ) -> Result<Option<Vec<(SizeKey, u64)>>, String> {
     let Some(sizes) = &w.sizes else {
         return Ok(None);
     };
-    let Some(size_key) = WorkloadKind::size_key(kind) else {
+    let Some(size_key) = kind.size_key() else {
         return Err(src.err(
             &sizes.span(),
             "workload.sizes",
-            format!("not used by kind = {kind:?} (its size is the file's line count)"),
+            format!(
+                "not used by kind = {:?} (its size is the file's line count)",
+                kind.name()
+            ),
         ));
     };
     if sizes.get_ref().is_empty() {

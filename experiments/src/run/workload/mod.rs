@@ -74,50 +74,106 @@ pub enum WorkloadKind {
     File(FileSpec),
 }
 
-/// Every kind's name, as the `kind` key spells it.
-pub const KINDS: [&str; 4] = [
-    FactorizeSpec::KIND,
-    FactorialSpec::KIND,
-    SyntheticSpec::KIND,
-    FileSpec::KIND,
-];
+/// A kind without its keys: what the `kind` key names.
+///
+/// ```
+/// use experiments::run::workload::KindName;
+/// assert_eq!("factorial".parse::<KindName>().unwrap(), KindName::Factorial);
+/// assert!("fibonacci".parse::<KindName>().unwrap_err().contains("synthetic"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindName {
+    /// [`FactorizeSpec`].
+    Factorize,
+    /// [`FactorialSpec`].
+    Factorial,
+    /// [`SyntheticSpec`].
+    Synthetic,
+    /// [`FileSpec`].
+    File,
+}
+
+impl KindName {
+    /// Every kind, in the order messages list them.
+    pub const ALL: [KindName; 4] = [
+        KindName::Factorize,
+        KindName::Factorial,
+        KindName::Synthetic,
+        KindName::File,
+    ];
+
+    /// The name, as the `kind` key spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            KindName::Factorize => FactorizeSpec::KIND,
+            KindName::Factorial => FactorialSpec::KIND,
+            KindName::Synthetic => SyntheticSpec::KIND,
+            KindName::File => FileSpec::KIND,
+        }
+    }
+
+    /// The keys this kind accepts besides `name`, `kind`, `sizes`, `pool_in_timing`,
+    /// `latency`.
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            KindName::Factorize => FactorizeSpec::KEYS,
+            KindName::Factorial => FactorialSpec::KEYS,
+            KindName::Synthetic => SyntheticSpec::KEYS,
+            KindName::File => FileSpec::KEYS,
+        }
+    }
+
+    /// The key a sweep's `sizes` set, or `None` for a kind whose size is not a key.
+    pub fn size_key(self) -> Option<SizeKey> {
+        match self {
+            KindName::Factorize => FactorizeSpec::SIZE,
+            KindName::Factorial => FactorialSpec::SIZE,
+            KindName::Synthetic => SyntheticSpec::SIZE,
+            KindName::File => FileSpec::SIZE,
+        }
+    }
+
+    /// Every kind's name, for messages: `factorize, factorial, synthetic, file`.
+    pub fn allowed() -> String {
+        let names: Vec<&str> = KindName::ALL.iter().map(|k| k.name()).collect();
+        names.join(", ")
+    }
+}
+
+impl std::str::FromStr for KindName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        KindName::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| format!("{s:?} is not a kind; allowed: {}", KindName::allowed()))
+    }
+}
 
 impl WorkloadKind {
     /// The kind's name (the `kind` key).
     pub fn name(&self) -> &'static str {
-        match self {
-            WorkloadKind::Factorize(_) => FactorizeSpec::KIND,
-            WorkloadKind::Factorial(_) => FactorialSpec::KIND,
-            WorkloadKind::Synthetic(_) => SyntheticSpec::KIND,
-            WorkloadKind::File(_) => FileSpec::KIND,
-        }
+        self.kind_name().name()
     }
 
-    /// The keys a kind accepts besides `name`, `kind`, `sizes`, `pool_in_timing`,
-    /// `latency`; `None` for a name that is not a kind.
-    pub fn keys(kind: &str) -> Option<&'static [&'static str]> {
-        match kind {
-            FactorizeSpec::KIND => Some(FactorizeSpec::KEYS),
-            FactorialSpec::KIND => Some(FactorialSpec::KEYS),
-            SyntheticSpec::KIND => Some(SyntheticSpec::KEYS),
-            FileSpec::KIND => Some(FileSpec::KEYS),
-            _ => None,
+    /// The kind without its keys.
+    pub fn kind_name(&self) -> KindName {
+        match self {
+            WorkloadKind::Factorize(_) => KindName::Factorize,
+            WorkloadKind::Factorial(_) => KindName::Factorial,
+            WorkloadKind::Synthetic(_) => KindName::Synthetic,
+            WorkloadKind::File(_) => KindName::File,
         }
     }
 
     /// Reads a kind's keys from a record, checking every value.
     pub fn from_record(r: &WorkloadRecord) -> Result<WorkloadKind, KeyError> {
-        Ok(match r.kind.as_str() {
-            FactorizeSpec::KIND => WorkloadKind::Factorize(FactorizeSpec::from_record(r)?),
-            FactorialSpec::KIND => WorkloadKind::Factorial(FactorialSpec::from_record(r)?),
-            SyntheticSpec::KIND => WorkloadKind::Synthetic(SyntheticSpec::from_record(r)?),
-            FileSpec::KIND => WorkloadKind::File(FileSpec::from_record(r)?),
-            other => {
-                return Err((
-                    "kind",
-                    format!("{other:?} is not a kind; allowed: {}", KINDS.join(", ")),
-                ))
-            }
+        let kind: KindName = r.kind.parse().map_err(|e| ("kind", e))?;
+        Ok(match kind {
+            KindName::Factorize => WorkloadKind::Factorize(FactorizeSpec::from_record(r)?),
+            KindName::Factorial => WorkloadKind::Factorial(FactorialSpec::from_record(r)?),
+            KindName::Synthetic => WorkloadKind::Synthetic(SyntheticSpec::from_record(r)?),
+            KindName::File => WorkloadKind::File(FileSpec::from_record(r)?),
         })
     }
 
@@ -127,17 +183,6 @@ impl WorkloadKind {
             WorkloadKind::Factorial(s) => s.write_record(r),
             WorkloadKind::Synthetic(s) => s.write_record(r),
             WorkloadKind::File(s) => s.write_record(r),
-        }
-    }
-
-    /// The key a sweep's `sizes` set, or `None` for a kind whose size is not a key.
-    pub fn size_key(kind: &str) -> Option<SizeKey> {
-        match kind {
-            FactorizeSpec::KIND => FactorizeSpec::SIZE,
-            FactorialSpec::KIND => FactorialSpec::SIZE,
-            SyntheticSpec::KIND => SyntheticSpec::SIZE,
-            FileSpec::KIND => FileSpec::SIZE,
-            _ => None,
         }
     }
 
@@ -267,11 +312,10 @@ mod tests {
 
     #[test]
     fn every_kind_is_known_by_name_and_round_trips() {
-        for kind in KINDS {
-            assert!(WorkloadKind::keys(kind).is_some(), "{kind}");
-            let r = record(kind);
+        for kind in KindName::ALL {
+            let r = record(kind.name());
             let spec = WorkloadSpec::from_record(&r).unwrap();
-            assert_eq!(spec.kind.name(), kind);
+            assert_eq!(spec.kind.kind_name(), kind);
             let back = spec.to_record();
             assert_eq!(WorkloadSpec::from_record(&back).unwrap(), spec);
         }
