@@ -13,7 +13,7 @@
 //!
 //! [`run`] is these steps: `prepare` (1), `Sweep::start` (2), `Sweep::steps` and
 //! `Sweep::step` (3), `Sweep::finish` (4). Every file is written through one
-//! [`Writer`](super::writer::Writer).
+//! `Writer` (the `writer` module).
 
 use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

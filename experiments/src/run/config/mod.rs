@@ -11,8 +11,8 @@
 //! "the config as run" (every value in its canonical spelling), and what `--resume` and
 //! `merge` compare.
 //!
-//! * [`file`] — the file as written, and where each value is;
-//! * [`workers`] — the `workers` key and `--workers`;
+//! * `file` — the file as written, and where each value is;
+//! * `workers` — the `workers` key and `--workers`;
 //! * `workloads` — `[[workload]]` tables into [`WorkloadSpec`]s.
 
 mod file;
