@@ -493,7 +493,7 @@ path = "numbers.txt"
                 continue;
             };
             for d in dirs.flatten() {
-                let path = d.path().join("meta.json");
+                let path = wsbench_schema::Layout::new(d.path()).meta();
                 if path.exists() {
                     metas.push(path);
                 }
