@@ -35,7 +35,7 @@ fn recording_overhead_on_the_uneven_workload() {
         .find(|w| w.name == "mixed-shuffled")
         .unwrap();
     let work: Arc<dyn workloads::workload::Workload> =
-        experiments::run::build::build(spec, std::path::Path::new(".")).unwrap();
+        spec.build(std::path::Path::new(".")).unwrap();
     let costs = ClockCosts::measure();
     println!("clock costs: {costs:?}");
     let mut exec = Executor::new(
@@ -57,9 +57,9 @@ fn recording_overhead_on_the_uneven_workload() {
     ] {
         let cell = Cell {
             workload: spec.name.clone(),
-            strategy: strategy.into(),
+            strategy: strategy.parse().unwrap(),
             workers: 1,
-            placement: "spread".into(),
+            placement: "spread".parse().unwrap(),
         };
         let (mut wall, mut cpu) = ([vec![], vec![]], [vec![], vec![]]);
         exec.run(&cell, &work, false, true).unwrap(); // warm the pool

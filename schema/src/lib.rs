@@ -31,6 +31,6 @@ pub mod rows;
 pub mod units;
 
 pub use io::{read_rows, write_atomic, write_rows_atomic, Appender, Error};
-pub use meta::{ConfigHeader, Machine, Meta, PlacementMap, Shard};
+pub use meta::{ConfigHeader, Machine, Meta, PlacementMap, RunStatus, Shard};
 pub use paths::{file_stem, Layout};
 pub use rows::{CellRef, Column, LatencyRow, Row, RunRow, WorkerRow};

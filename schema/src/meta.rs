@@ -19,9 +19,9 @@ use crate::paths::Layout;
 /// The contents of `meta.json`, with the config of type `C`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meta<C> {
-    /// `running`, `complete`, `interrupted` or `failed` (a checksum mismatch or an error).
+    /// Where the sweep stands (`None`: the file has no status).
     #[serde(default)]
-    pub status: String,
+    pub status: Option<RunStatus>,
     /// The experiment as run (defaults filled in, sweeps expanded, `--quick` applied).
     pub config: C,
     /// This folder's shard of the sweep (`0/1` for a whole sweep).
@@ -72,6 +72,76 @@ impl<C: Serialize> Meta<C> {
     /// Writes the `meta.json` of the results folder `dir`, atomically.
     pub fn write(&self, dir: &Path) -> Result<(), Error> {
         write_json_atomic(&Layout::new(dir).meta(), self)
+    }
+}
+
+/// Where a sweep stands (`status` in `meta.json`).
+///
+/// ```
+/// use wsbench_schema::RunStatus;
+/// assert_eq!("interrupted".parse::<RunStatus>().unwrap(), RunStatus::Interrupted);
+/// assert_eq!(RunStatus::Complete.to_string(), "complete");
+/// assert!("done".parse::<RunStatus>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum RunStatus {
+    /// A command is writing into the folder (or was killed without a chance to say).
+    Running,
+    /// Every run of the plan is recorded.
+    Complete,
+    /// Stopped early (Ctrl-C, a job's time limit); `--resume` finishes it.
+    Interrupted,
+    /// A checksum mismatch or an error stopped it.
+    Failed,
+}
+
+impl RunStatus {
+    const ALL: [RunStatus; 4] = [
+        RunStatus::Running,
+        RunStatus::Complete,
+        RunStatus::Interrupted,
+        RunStatus::Failed,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Complete => "complete",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
+impl FromStr for RunStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        RunStatus::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                format!("`{s}` is not a status; expected running, complete, interrupted or failed")
+            })
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for RunStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<RunStatus> for String {
+    fn from(s: RunStatus) -> String {
+        s.to_string()
     }
 }
 

@@ -74,10 +74,7 @@ fn run_facts(meta: &Meta<ConfigHeader>) -> Vec<String> {
     let git = meta.machine.git.as_ref();
     let started = (!meta.started.is_empty()).then(|| meta.started.join(" "));
     let fields = [
-        (
-            "status",
-            (!meta.status.is_empty()).then(|| meta.status.clone()),
-        ),
+        ("status", meta.status.map(|s| s.to_string())),
         ("started", started),
         ("ended", meta.ended.clone()),
         ("git", git.map(|g| g.commit.clone())),

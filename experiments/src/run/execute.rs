@@ -17,7 +17,7 @@
 
 use anyhow::{anyhow, Context};
 use rayon::prelude::*;
-use scheduler::{Pool, Schedule, StealAmount, VictimOrder};
+use scheduler::{Pool, PoolStats, Schedule, StealAmount, VictimOrder};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -28,6 +28,8 @@ use workloads::checksum::task_digest;
 use workloads::workload::Workload;
 
 use super::plan::Cell;
+pub use super::policy::StealPolicy;
+use super::policy::{Steal, Victims};
 use super::record::{Latency, Recorders, TaskClock};
 use super::strategy::Strategy;
 
@@ -112,31 +114,12 @@ pub fn parallelism(cpus: &[Option<usize>], allowed: usize) -> usize {
 /// Where each of `workers` workers goes under `placement` (checked before any work starts).
 pub fn resolve(
     topology: &Topology,
-    placement: &str,
+    placement: &Placement,
     workers: usize,
 ) -> Result<Vec<Option<usize>>, String> {
-    let p: Placement = placement.parse().map_err(|e| format!("{e}"))?;
-    p.resolve(topology, Some(workers))
+    placement
+        .resolve(topology, Some(workers))
         .map_err(|e| format!("{e}"))
-}
-
-/// The experiment's stealing policy for our pool (`victim_order`, `steal` in the config).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StealPolicy {
-    /// `random`, `round-robin` or `topology`.
-    pub victim_order: String,
-    /// `one` or `half`.
-    pub steal: String,
-}
-
-impl Default for StealPolicy {
-    /// The pool's defaults: random victims, one job per steal.
-    fn default() -> Self {
-        StealPolicy {
-            victim_order: "random".into(),
-            steal: "one".into(),
-        }
-    }
 }
 
 fn build_pool(
@@ -144,18 +127,15 @@ fn build_pool(
     policy: &StealPolicy,
     topology: &Topology,
 ) -> anyhow::Result<Pool> {
-    // The config checked the names (config::VICTIM_ORDERS, config::STEAL_AMOUNTS).
-    let victims = match policy.victim_order.as_str() {
-        "random" => VictimOrder::Random,
-        "round-robin" => VictimOrder::RoundRobin,
+    let victims = match policy.victim_order {
+        Victims::Random => VictimOrder::Random,
+        Victims::RoundRobin => VictimOrder::RoundRobin,
         // Nearest first, from the workers' CPUs (unpinned workers count as far).
-        "topology" => VictimOrder::Topology(topology.victim_order(cpus)),
-        other => return Err(anyhow!("unknown victim_order `{other}`")),
+        Victims::Topology => VictimOrder::Topology(topology.victim_order(cpus)),
     };
-    let amount = match policy.steal.as_str() {
-        "one" => StealAmount::One,
-        "half" => StealAmount::Half,
-        other => return Err(anyhow!("unknown steal `{other}`")),
+    let amount = match policy.steal {
+        Steal::One => StealAmount::One,
+        Steal::Half => StealAmount::Half,
     };
     Pool::builder()
         .workers(cpus.len())
@@ -178,6 +158,37 @@ fn build_rayon(cpus: &[Option<usize>]) -> anyhow::Result<rayon::ThreadPool> {
         })
         .build()
         .context("building a rayon pool")
+}
+
+/// The pool's side of an outcome: per-worker and total steals, parks, busy and idle time.
+fn add_pool_stats(out: &mut Outcome, stats: &PoolStats, makespan_ns: u64) {
+    let mut totals = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+    for (i, ws) in stats.workers.iter().enumerate() {
+        // Idle = the part of the batch this worker spent not running tasks. The
+        // pool's own idle counter cannot be used: it leaves out the idle period
+        // still open when the stats are read (a worker that finished early).
+        let idle_ns = makespan_ns.saturating_sub(ws.busy_ns);
+        let failed = ws.steal_attempts.saturating_sub(ws.steal_successes);
+        totals.0 += ws.steal_successes;
+        totals.1 += failed;
+        totals.2 += ws.parks;
+        totals.3 += ws.busy_ns;
+        totals.4 += idle_ns;
+        totals.5 += ws.tasks;
+        if let Some(wo) = out.workers.get_mut(i) {
+            wo.busy_ns = Some(ws.busy_ns);
+            wo.idle_ns = Some(idle_ns);
+            wo.tasks = Some(ws.tasks);
+            wo.steals = Some(ws.steal_successes);
+            wo.parks = Some(ws.parks);
+        }
+    }
+    out.steals = Some(totals.0);
+    out.failed_steals = Some(totals.1);
+    out.parks = Some(totals.2);
+    out.busy_ns = Some(totals.3);
+    out.idle_ns = Some(totals.4);
+    out.tasks = totals.5;
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
@@ -218,7 +229,7 @@ impl Executor {
             .entry(cell.workers)
             .or_insert_with(|| Recorders::new(cell.workers));
         rec.reset(&cpus);
-        let mut out = match cell.strategy() {
+        let mut out = match cell.strategy {
             Strategy::Serial => self.run_serial(cell, &cpus, work),
             Strategy::Pool(schedule) => self.run_pool(cell, &cpus, schedule, work, pool_in_timing),
             Strategy::Rayon => self.run_rayon(cell, &cpus, false, work, pool_in_timing),
@@ -237,7 +248,7 @@ impl Executor {
         // The loop runs on the warm one-worker pool's thread: a long-lived, pinned thread
         // like every parallel strategy's workers (a fresh thread per run would be treated
         // differently by the OS scheduler on a busy machine).
-        let key = (1, cell.placement.clone());
+        let key = (1, cell.placement.to_string());
         if !self.pools.contains_key(&key) {
             let pool = build_pool(&cpus[..1], &self.policy, &self.topology)?;
             self.pools.insert(key.clone(), pool);
@@ -310,7 +321,7 @@ impl Executor {
         work: &Arc<dyn Workload>,
         in_timing: bool,
     ) -> anyhow::Result<Outcome> {
-        let key = (cell.workers, cell.placement.clone());
+        let key = (cell.workers, cell.placement.to_string());
         if !in_timing && !self.pools.contains_key(&key) {
             let pool = build_pool(cpus, &self.policy, &self.topology)?;
             self.pools.insert(key.clone(), pool);
@@ -362,33 +373,7 @@ impl Executor {
         ran.map_err(|p| anyhow!("{cell}: {}", panic_message(p)))??;
 
         let mut out = self.collect(cell, makespan_ns, &worker_cpus);
-        let mut totals = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
-        for (i, ws) in stats.workers.iter().enumerate() {
-            // Idle = the part of the batch this worker spent not running tasks. The
-            // pool's own idle counter cannot be used: it leaves out the idle period
-            // still open when the stats are read (a worker that finished early).
-            let idle_ns = makespan_ns.saturating_sub(ws.busy_ns);
-            let failed = ws.steal_attempts.saturating_sub(ws.steal_successes);
-            totals.0 += ws.steal_successes;
-            totals.1 += failed;
-            totals.2 += ws.parks;
-            totals.3 += ws.busy_ns;
-            totals.4 += idle_ns;
-            totals.5 += ws.tasks;
-            if let Some(wo) = out.workers.get_mut(i) {
-                wo.busy_ns = Some(ws.busy_ns);
-                wo.idle_ns = Some(idle_ns);
-                wo.tasks = Some(ws.tasks);
-                wo.steals = Some(ws.steal_successes);
-                wo.parks = Some(ws.parks);
-            }
-        }
-        out.steals = Some(totals.0);
-        out.failed_steals = Some(totals.1);
-        out.parks = Some(totals.2);
-        out.busy_ns = Some(totals.3);
-        out.idle_ns = Some(totals.4);
-        out.tasks = totals.5;
+        add_pool_stats(&mut out, &stats, makespan_ns);
         Ok(out)
     }
 
@@ -400,7 +385,7 @@ impl Executor {
         work: &Arc<dyn Workload>,
         in_timing: bool,
     ) -> anyhow::Result<Outcome> {
-        let key = (cell.workers, cell.placement.clone());
+        let key = (cell.workers, cell.placement.to_string());
         if !in_timing && !self.rayon_pools.contains_key(&key) {
             self.rayon_pools.insert(key.clone(), build_rayon(cpus)?);
         }

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use wsbench_schema::{
-    read_rows, write_atomic, write_rows_atomic, LatencyRow, Layout, Row, RunRow, Shard, WorkerRow,
+    read_rows, write_atomic, write_rows_atomic, LatencyRow, Layout, Row, RunRow, RunStatus, Shard,
+    WorkerRow,
 };
 
 use super::meta::{self, Meta};
@@ -23,7 +24,9 @@ use crate::error::{CliError, CliResult};
 fn read_owned<T: Row>(path: &Path, plan: &Plan, shard: Shard) -> anyhow::Result<Vec<T>> {
     Ok(read_rows::<T>(path)?
         .into_iter()
-        .filter(|r| plan.owner(&cell_of(r.cell()), shard.count) == Some(shard.index))
+        .filter(|r| {
+            cell_of(r.cell()).is_some_and(|c| plan.owner(&c, shard.count) == Some(shard.index))
+        })
         .collect())
 }
 
@@ -147,14 +150,14 @@ fn copy_histograms(from: &Layout, out: &Layout, plan: &Plan, shard: Shard) -> an
 }
 
 /// The merged folder's status: the worst of the shards' (failed, then interrupted or
-/// still running, then complete).
-fn merged_status<'a>(statuses: impl Iterator<Item = &'a str> + Clone) -> String {
-    if statuses.clone().any(|s| s == "failed") {
-        "failed".into()
-    } else if statuses.clone().all(|s| s == "complete") {
-        "complete".into()
+/// still running, then complete; a shard whose `meta.json` has no status is not complete).
+fn merged_status(statuses: impl Iterator<Item = Option<RunStatus>> + Clone) -> RunStatus {
+    if statuses.clone().any(|s| s == Some(RunStatus::Failed)) {
+        RunStatus::Failed
+    } else if statuses.clone().all(|s| s == Some(RunStatus::Complete)) {
+        RunStatus::Complete
     } else {
-        "interrupted".into()
+        RunStatus::Interrupted
     }
 }
 
@@ -186,8 +189,9 @@ pub fn merge(args: MergeArgs) -> CliResult {
             })
         })
         .collect();
+    let status = merged_status(shards.iter().map(|(_, m)| m.status));
     let meta = Meta {
-        status: merged_status(shards.iter().map(|(_, m)| m.status.as_str())),
+        status: Some(status),
         config: first.config.clone(),
         shard: Shard::WHOLE,
         merged_from,
@@ -205,7 +209,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
         first.shard.count,
         out.root().display(),
         rows.runs.len(),
-        meta.status
+        status
     );
     Ok(())
 }

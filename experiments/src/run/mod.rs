@@ -2,32 +2,37 @@
 //!
 //! One module per concern:
 //! * [`config`] — the TOML file, checked into an [`config::Experiment`];
+//! * [`workload`] — the workload kinds, one module each (keys, `--quick`, building);
 //! * [`strategy`] — what a cell runs (the scheduler's schedules, rayon, serial);
-//! * [`build`] — workloads from their specs;
+//! * [`policy`] — our pool's stealing policy (`victim_order`, `steal`);
 //! * [`plan`] — cells, interleaved rounds, shards;
 //! * [`execute`] — one run of one cell;
 //! * [`record`] — per-worker latency histograms and the clock;
-//! * [`output`] — the files and how they are written (append + flush, or temp + rename);
-//! * [`meta`] — `meta.json`;
+//! * [`output`] — a run's percentile rows, `.hgrm` text and interval logs (every path, row
+//!   type and unit of the results folder is [`wsbench_schema`]'s);
+//! * [`meta`] — what `meta.json` says about the build and the machine;
 //! * [`resume`] — what a folder already holds;
 //! * `setup` — checks before any work (config, placements, output folder);
-//! * [`sweep`] — the loop that ties them together;
+//! * [`sweep`] — the loop that ties them together, and `writer`, the one owner of the
+//!   files a sweep writes;
 //! * [`merge`] — joining shard folders;
 //! * [`summary`] — the table printed at the end.
 
-pub mod build;
 pub mod config;
 pub mod execute;
 pub mod merge;
 pub mod meta;
 pub mod output;
 pub mod plan;
+pub mod policy;
 pub mod record;
 pub mod resume;
 mod setup;
 pub mod strategy;
 pub mod summary;
 pub mod sweep;
+pub mod workload;
+mod writer;
 
 use std::path::PathBuf;
 

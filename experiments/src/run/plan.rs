@@ -14,18 +14,31 @@
 use super::config::Experiment;
 use super::strategy::Strategy;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use topology::placement::Placement;
 
 /// One cell of the sweep.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Two cells are equal when their parts are; a placement hashes by its canonical name.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
     /// Workload name.
     pub workload: String,
-    /// Canonical strategy name.
-    pub strategy: String,
+    /// The strategy.
+    pub strategy: Strategy,
     /// Worker count (1 for serial).
     pub workers: usize,
-    /// Canonical placement.
-    pub placement: String,
+    /// Where the workers go.
+    pub placement: Placement,
+}
+
+impl Hash for Cell {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.workload.hash(state);
+        self.strategy.hash(state);
+        self.workers.hash(state);
+        self.placement.to_string().hash(state);
+    }
 }
 
 impl Cell {
@@ -34,28 +47,21 @@ impl Cell {
     ///
     /// ```
     /// use experiments::run::plan::Cell;
-    /// let c = Cell { workload: "w".into(), strategy: "dynamic:16".into(), workers: 2, placement: "spread@node:0".into() };
+    /// let c = Cell { workload: "w".into(), strategy: "dynamic:16".parse().unwrap(), workers: 2, placement: "spread@node:0".parse().unwrap() };
     /// assert_eq!(c.file_stem(), "w__dynamic-16__w2__spread_node-0");
     /// ```
     pub fn file_stem(&self) -> String {
         wsbench_schema::file_stem(
             &self.workload,
-            &self.strategy,
+            &self.strategy.to_string(),
             self.workers,
-            &self.placement,
+            &self.placement.to_string(),
         )
     }
 
     /// Whether this is a serial baseline cell.
     pub fn is_serial(&self) -> bool {
-        self.strategy == "serial"
-    }
-
-    /// The parsed strategy (names in a plan were checked when the config was read).
-    pub fn strategy(&self) -> Strategy {
-        self.strategy
-            .parse()
-            .expect("strategy names are checked when the config is read")
+        self.strategy == Strategy::Serial
     }
 }
 
@@ -103,7 +109,7 @@ impl Plan {
         for w in &exp.workloads {
             all_cells.push(Cell {
                 workload: w.name.clone(),
-                strategy: "serial".into(),
+                strategy: Strategy::Serial,
                 workers: 1,
                 placement: exp.placements[0].clone(),
             });
@@ -114,7 +120,7 @@ impl Plan {
                     for w in &exp.workloads {
                         all_cells.push(Cell {
                             workload: w.name.clone(),
-                            strategy: s.clone(),
+                            strategy: *s,
                             workers: n,
                             placement: p.clone(),
                         });
@@ -264,12 +270,16 @@ n = 12
 
     #[test]
     fn file_stem_replaces_odd_characters() {
+        assert_eq!(
+            wsbench_schema::file_stem("w", "dynamic:16", 2, "cores:0,1"),
+            "w__dynamic-16__w2__cores-0_1"
+        );
         let c = Cell {
             workload: "w".into(),
-            strategy: "dynamic:16".into(),
+            strategy: "dynamic:16".parse().unwrap(),
             workers: 2,
-            placement: "cores:0,1".into(),
+            placement: "list:0,2".parse().unwrap(),
         };
-        assert_eq!(c.file_stem(), "w__dynamic-16__w2__cores-0_1");
+        assert_eq!(c.file_stem(), "w__dynamic-16__w2__list-0_2");
     }
 }

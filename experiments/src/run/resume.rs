@@ -31,14 +31,14 @@ pub struct SerialRef {
     pub task_max_ns: u64,
 }
 
-/// The plan's cell of a row's cell.
-pub fn cell_of(cell: CellRef) -> Cell {
-    Cell {
+/// The plan's cell of a row's cell, or `None` for a strategy or placement no plan can hold.
+pub fn cell_of(cell: CellRef) -> Option<Cell> {
+    Some(Cell {
         workload: cell.workload.into(),
-        strategy: cell.strategy.into(),
+        strategy: cell.strategy.parse().ok()?,
         workers: cell.workers,
-        placement: cell.placement.into(),
-    }
+        placement: cell.placement.parse().ok()?,
+    })
 }
 
 /// Everything recorded so far in a results folder.
@@ -62,7 +62,7 @@ impl State {
     /// Records a finished counted run.
     pub fn add(&mut self, row: RunRow) {
         let cell = cell_of(row.cell());
-        if cell.is_serial() {
+        if cell.as_ref().is_some_and(Cell::is_serial) {
             self.serial.insert(
                 (row.workload.clone(), row.repetition),
                 SerialRef {
@@ -75,7 +75,9 @@ impl State {
                 self.checksums.entry(row.workload.clone()).or_insert(c);
             }
         }
-        self.done.insert((cell, row.repetition));
+        if let Some(cell) = cell {
+            self.done.insert((cell, row.repetition));
+        }
         self.rows.push(row);
     }
 
@@ -85,8 +87,8 @@ impl State {
             .iter()
             .filter(|l| l.metric == RESPONSE && l.percentile == "99")
         {
-            if let Ok(rep) = l.repetition.parse::<usize>() {
-                self.run_p99.insert((cell_of(l.cell()), rep), l.value_ns);
+            if let (Some(cell), Ok(rep)) = (cell_of(l.cell()), l.repetition.parse::<usize>()) {
+                self.run_p99.insert((cell, rep), l.value_ns);
             }
         }
     }
@@ -98,9 +100,9 @@ impl State {
         for row in read_rows::<RunRow>(&files.runs())? {
             state.add(row);
         }
-        let done = |cell: CellRef, rep: &str| {
-            rep.parse::<usize>()
-                .is_ok_and(|r| state.done.contains(&(cell_of(cell), r)))
+        let done = |cell: CellRef, rep: &str| match (cell_of(cell), rep.parse::<usize>()) {
+            (Some(cell), Ok(r)) => state.done.contains(&(cell, r)),
+            _ => false,
         };
         let kept_latency =
             keep_done_rows::<LatencyRow>(&files.latency(), |l| done(l.cell(), &l.repetition))?;

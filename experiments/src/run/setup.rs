@@ -86,7 +86,7 @@ pub(super) fn check_placements(
             })?;
             per.insert(n, cpus);
         }
-        map.insert(p.clone(), per);
+        map.insert(p.to_string(), per);
     }
     Ok(map)
 }

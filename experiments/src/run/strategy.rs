@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use scheduler::Schedule;
-use topology::placement::Placement;
+use serde::{Deserialize, Serialize};
 
 /// How one run spreads a workload's tasks over workers.
 ///
@@ -14,7 +14,8 @@ use topology::placement::Placement;
 /// assert_eq!("dynamic:16".parse::<Strategy>().unwrap().to_string(), "dynamic:16");
 /// assert!("fastest".parse::<Strategy>().unwrap_err().contains("work-stealing"));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Strategy {
     /// Every task in order on one thread: the baseline for speedup, lower bound and checksum.
     Serial,
@@ -56,11 +57,17 @@ impl fmt::Display for Strategy {
     }
 }
 
-/// The canonical spelling of a placement, or the topology part's message listing the syntax.
-pub fn canonical_placement(s: &str) -> Result<String, String> {
-    s.parse::<Placement>()
-        .map(|p| p.to_string())
-        .map_err(|e| format!("{s:?}: {e}"))
+impl TryFrom<String> for Strategy {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<Strategy> for String {
+    fn from(s: Strategy) -> String {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]

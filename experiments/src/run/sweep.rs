@@ -10,35 +10,37 @@
 //!    appended and flushed (`runs.csv` last), and the cell's `.hgrm` files rewritten.
 //! 4. Ctrl-C (or a checksum mismatch, or an error) ends the loop after the current run;
 //!    `latency_cells.csv` and `meta.json` are written in every case, then the summary.
+//!
+//! [`run`] is these steps: `prepare` (1), `Sweep::start` (2), `Sweep::steps` and
+//! `Sweep::step` (3), `Sweep::finish` (4). Every file is written through one
+//! `Writer` (the `writer` module).
 
 use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant, SystemTime};
 
 use topology::Topology;
 use workloads::workload::Workload;
+use wsbench_schema::{Layout, Machine, PlacementMap, Row, RunRow, RunStatus, WorkerRow};
 
-use super::build;
-use super::config::{Experiment, WorkloadSpec};
-use super::execute::{Executor, Outcome, StealPolicy};
+use super::config::Experiment;
+use super::execute::{Executor, Outcome};
 use super::meta::{self, Meta};
-use super::output::{append_hlog, latency_rows, percentile_distribution};
-use super::plan::{Cell, Plan};
-use super::record::{ClockCosts, Latency, TaskClock};
+use super::output::latency_rows;
+use super::plan::{Cell, Plan, Shard, Step};
+use super::policy::StealPolicy;
+use super::record::{ClockCosts, TaskClock};
 use super::resume::State;
 use super::setup::{check_placements, config_diff, load_config, prepare_folder, topology_json};
 use super::summary;
+use super::workload::WorkloadSpec;
+use super::writer::{key_of, Rows, RunLatency, Writer};
 use super::RunArgs;
 use crate::error::{CliError, CliResult};
-use wsbench_schema::units::{ALL_REPETITIONS, HGRM_NS_PER_UNIT};
-use wsbench_schema::{
-    write_atomic, write_rows_atomic, Appender, LatencyRow, Layout, Row, RunRow, Shard, WorkerRow,
-};
 
 /// Set by the Ctrl-C handler (SIGINT, and SIGTERM/SIGHUP: a job scheduler's time limit or
 /// preemption); the sweep stops after the current run.
@@ -57,11 +59,22 @@ fn install_ctrlc() {
     });
 }
 
-/// One counted run's rows.
-struct Rows {
-    run: RunRow,
-    latency: Vec<LatencyRow>,
-    workers: Vec<WorkerRow>,
+/// A run's lower bound and the serial makespan it is compared with: from the serial run
+/// of the same round (Σ task time over the CPUs, or the longest task), or for a serial
+/// run from its own task times.
+fn lower_bound(cell: &Cell, rep: usize, out: &Outcome, state: &State) -> (u64, u64) {
+    match state.serial.get(&(cell.workload.clone(), rep)) {
+        Some(s) if !cell.is_serial() => {
+            let p = out.cpus.max(1) as u64;
+            (s.task_sum_ns.div_ceil(p).max(s.task_max_ns), s.makespan_ns)
+        }
+        _ => (
+            out.task_sum_ns
+                .unwrap_or(out.makespan_ns)
+                .max(out.task_max_ns.unwrap_or(0)),
+            out.makespan_ns,
+        ),
+    }
 }
 
 fn rows_for(
@@ -73,30 +86,14 @@ fn rows_for(
     size: usize,
     spec: &WorkloadSpec,
 ) -> Rows {
-    let key = [
-        cell.workload.clone(),
-        cell.strategy.clone(),
-        cell.workers.to_string(),
-        cell.placement.clone(),
-    ];
-    let (lower_bound_ns, serial_ns) = match state.serial.get(&(cell.workload.clone(), rep)) {
-        Some(s) if !cell.is_serial() => {
-            let p = out.cpus.max(1) as u64;
-            (s.task_sum_ns.div_ceil(p).max(s.task_max_ns), s.makespan_ns)
-        }
-        _ => (
-            out.task_sum_ns
-                .unwrap_or(out.makespan_ns)
-                .max(out.task_max_ns.unwrap_or(0)),
-            out.makespan_ns,
-        ),
-    };
+    let key = key_of(cell);
+    let (lower_bound_ns, serial_ns) = lower_bound(cell, rep, out, state);
     let makespan = out.makespan_ns.max(1);
     let run = RunRow {
         workload: cell.workload.clone(),
-        strategy: cell.strategy.clone(),
+        strategy: cell.strategy.to_string(),
         workers: cell.workers,
-        placement: cell.placement.clone(),
+        placement: cell.placement.to_string(),
         repetition: rep,
         makespan_ns: out.makespan_ns,
         lower_bound_ns: Some(lower_bound_ns),
@@ -131,9 +128,9 @@ fn rows_for(
         .enumerate()
         .map(|(i, w)| WorkerRow {
             workload: cell.workload.clone(),
-            strategy: cell.strategy.clone(),
+            strategy: cell.strategy.to_string(),
             workers: cell.workers,
-            placement: cell.placement.clone(),
+            placement: cell.placement.to_string(),
             repetition: rep,
             worker: i,
             cpu: w.cpu,
@@ -151,60 +148,50 @@ fn rows_for(
     }
 }
 
-fn write_hgrm(dir: &Path, cell: &Cell, lat: &Latency) -> anyhow::Result<()> {
-    for (metric, h) in lat.by_metric() {
-        let path = Layout::new(dir).hgrm(&cell.file_stem(), metric);
-        write_atomic(
-            &path,
-            percentile_distribution(h, HGRM_NS_PER_UNIT).as_bytes(),
-        )?;
-    }
-    Ok(())
-}
-
-/// Writes `latency_cells.csv` from every cell's merged histograms, in plan order.
-pub fn write_latency_cells(
-    dir: &Path,
-    cells: &[Cell],
-    by_cell: &HashMap<Cell, Latency>,
-) -> anyhow::Result<()> {
-    let mut rows = Vec::new();
-    for cell in cells {
-        if let Some(l) = by_cell.get(cell) {
-            let key = [
-                cell.workload.clone(),
-                cell.strategy.clone(),
-                cell.workers.to_string(),
-                cell.placement.clone(),
-            ];
-            rows.extend(latency_rows(&key, ALL_REPETITIONS, l));
-        }
-    }
-    Ok(write_rows_atomic(&Layout::new(dir).latency_cells(), &rows)?)
-}
-
 /// Prints the summary table of a folder's rows.
 pub fn print_summary(exp: &Experiment, rows: &[RunRow], run_p99: &HashMap<(Cell, usize), u64>) {
     let p99 = |r: &RunRow| {
-        let cell = super::resume::cell_of(r.cell());
+        let cell = super::resume::cell_of(r.cell())?;
         run_p99.get(&(cell, r.repetition)).copied()
     };
-    println!(
-        "{}",
-        summary::table(rows, &exp.strategies, &exp.placements, p99)
-    );
+    let strategies: Vec<String> = exp.strategies.iter().map(ToString::to_string).collect();
+    let placements: Vec<String> = exp.placements.iter().map(ToString::to_string).collect();
+    println!("{}", summary::table(rows, &strategies, &placements, p99));
 }
 
+/// Why the loop over the steps ended.
 enum Stop {
     Complete,
     Interrupted,
     Failed(String),
 }
 
+/// Everything checked before any folder is made (step 1).
+struct Prepared {
+    exp: Experiment,
+    shard: Shard,
+    topology: Topology,
+    /// The worker → CPU map of every placement, for `meta.json`.
+    placement_map: PlacementMap,
+    workloads: HashMap<String, Arc<dyn Workload>>,
+    /// `meta.json` of the folder being resumed.
+    previous: Option<Meta>,
+}
+
 /// `wsbench run`.
 pub fn run(args: RunArgs) -> CliResult {
-    // 1. Everything that can be wrong with the input.
-    let (exp, base) = load_config(&args)?;
+    let Some(prepared) = prepare(&args)? else {
+        return Ok(());
+    };
+    let plan = Plan::new(&prepared.exp, prepared.shard);
+    let mut sweep = Sweep::start(&args, prepared, &plan)?;
+    let stop = sweep.steps(&args, &plan);
+    sweep.finish(&args, &plan, stop)
+}
+
+/// Step 1: reads and checks the input; `None` after `--dry-run` printed the experiment.
+fn prepare(args: &RunArgs) -> CliResult<Option<Prepared>> {
+    let (exp, base) = load_config(args)?;
     let source = args
         .config
         .as_ref()
@@ -223,149 +210,178 @@ pub fn run(args: RunArgs) -> CliResult {
             "{}",
             toml::to_string_pretty(&exp).map_err(|e| CliError::Failed(e.into()))?
         );
-        return Ok(());
+        return Ok(None);
     }
-    let topo =
+    let topology =
         Topology::detect().map_err(|e| CliError::Failed(anyhow!("detecting the topology: {e}")))?;
-    let placement_map = check_placements(&exp, &topo, &source)?;
+    let placement_map = check_placements(&exp, &topology, &source)?;
     let mut workloads: HashMap<String, Arc<dyn Workload>> = HashMap::new();
     for w in &exp.workloads {
-        let built =
-            build::build(w, &base).map_err(|e| CliError::usage(format!("{source}: {e}")))?;
+        let built = w
+            .build(&base)
+            .map_err(|e| CliError::usage(format!("{source}: {e}")))?;
         workloads.insert(w.name.clone(), built);
     }
-    let mut previous: Option<Meta> = None;
-    if let Some(dir) = &args.resume {
-        let m = Meta::read(dir).map_err(CliError::usage)?;
-        let diff = config_diff(&m.config, &exp);
-        if !diff.is_empty() {
-            return Err(CliError::usage(format!(
-                "--resume {}: the config differs from the one this folder was started with (keys: {}); \
-                 resume with the same file and options (--quick too), or start a new folder",
-                dir.display(),
-                diff.join(", ")
-            )));
-        }
-        if args.shard.is_some() && shard != m.shard {
-            return Err(CliError::usage(format!(
-                "--resume {}: the folder is shard {}/{}, not {}/{}",
-                dir.display(),
-                m.shard.index,
-                m.shard.count,
-                shard.index,
-                shard.count
-            )));
-        }
-        shard = m.shard;
-        if m.status == "complete" {
-            println!("{}: already complete; nothing to do", dir.display());
-        }
-        previous = Some(m);
+    let previous = match &args.resume {
+        Some(dir) => Some(check_resume(args, dir, &exp, &mut shard)?),
+        None => None,
+    };
+    Ok(Some(Prepared {
+        exp,
+        shard,
+        topology,
+        placement_map,
+        workloads,
+        previous,
+    }))
+}
+
+/// `--resume DIR`: the folder's `meta.json`, if its config and shard are this run's.
+fn check_resume(
+    args: &RunArgs,
+    dir: &std::path::Path,
+    exp: &Experiment,
+    shard: &mut Shard,
+) -> CliResult<Meta> {
+    let m = Meta::read(dir).map_err(CliError::usage)?;
+    let diff = config_diff(&m.config, exp);
+    if !diff.is_empty() {
+        return Err(CliError::usage(format!(
+            "--resume {}: the config differs from the one this folder was started with (keys: {}); \
+             resume with the same file and options (--quick too), or start a new folder",
+            dir.display(),
+            diff.join(", ")
+        )));
     }
-    let plan = Plan::new(&exp, shard);
+    if args.shard.is_some() && *shard != m.shard {
+        return Err(CliError::usage(format!(
+            "--resume {}: the folder is shard {}/{}, not {}/{}",
+            dir.display(),
+            m.shard.index,
+            m.shard.count,
+            shard.index,
+            shard.count
+        )));
+    }
+    *shard = m.shard;
+    if m.status == Some(RunStatus::Complete) {
+        println!("{}: already complete; nothing to do", dir.display());
+    }
+    Ok(m)
+}
 
-    // 2. The folder, and meta.json saying "running".
-    let (dir, made) = prepare_folder(&args, &exp)?;
-    let cleanup = |e: String| {
-        if made {
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-        CliError::Usage(e)
-    };
-    let files = Layout::new(&dir);
-    std::fs::create_dir_all(files.hgrm_dir())
-        .map_err(|e| cleanup(format!("cannot write to {}: {e}", dir.display())))?;
-    let clock_costs = ClockCosts::measure();
-    let command_line: Vec<String> = std::env::args().collect();
-    let mut meta = match previous {
-        Some(mut m) => {
-            m.status = "running".into();
-            m.command_lines.push(command_line);
-            m.started.push(meta::utc_now());
-            m.ended = None;
-            m.error = None;
-            m
-        }
-        None => Meta {
-            status: "running".into(),
-            config: exp.clone(),
-            shard,
-            merged_from: Vec::new(),
-            command_lines: vec![command_line],
-            wsbench_version: env!("CARGO_PKG_VERSION").into(),
-            started: vec![meta::utc_now()],
-            ended: None,
-            runs_recorded: 0,
-            error: None,
-            machine: meta::machine(placement_map, topology_json(&topo), json!(clock_costs)),
-        },
-    };
-    meta.write(&dir).map_err(|e| {
-        cleanup(format!(
-            "cannot write to output folder {}: {e:#}",
-            dir.display()
-        ))
-    })?;
-    // Before the appenders open: loading may rewrite latency.csv and workers.csv.
-    let mut state = State::load(&dir, &plan).map_err(CliError::Failed)?;
-    let open = || -> anyhow::Result<(Appender, Appender, Appender)> {
-        Ok((
-            Appender::open::<RunRow>(&files.runs())?,
-            Appender::open::<LatencyRow>(&files.latency())?,
-            Appender::open::<WorkerRow>(&files.workers())?,
-        ))
-    };
-    let (mut runs_csv, mut latency_csv, mut workers_csv) =
-        open().map_err(|e| cleanup(format!("{e:#}")))?;
+/// A sweep under way: its folder, what it holds, and what runs the cells.
+struct Sweep {
+    exp: Experiment,
+    meta: Meta,
+    state: State,
+    writer: Writer,
+    exec: Executor,
+    workloads: HashMap<String, Arc<dyn Workload>>,
+    started: Instant,
+}
 
-    // 3. The runs.
-    install_ctrlc();
-    INTERRUPTED.store(false, Ordering::SeqCst);
-    let steps = plan.steps(|c, r| state.done.contains(&(c.clone(), r)));
-    let progress =
-        ProgressBar::with_draw_target(Some(steps.len() as u64), ProgressDrawTarget::stderr());
-    progress.set_style(
-        ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} runs · {elapsed} elapsed · ETA {eta} · {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let policy = StealPolicy {
-        victim_order: exp.victim_order.clone(),
-        steal: exp.steal.clone(),
-    };
-    let mut exec = Executor::new(TaskClock::new(clock_costs.chosen), topo, policy);
-    let specs: HashMap<&str, &WorkloadSpec> =
-        exp.workloads.iter().map(|w| (w.name.as_str(), w)).collect();
-    let mut stop = Stop::Complete;
-    let started = Instant::now();
-    for (executed, step) in steps.iter().enumerate() {
-        if INTERRUPTED.load(Ordering::SeqCst) || args.stop_after.is_some_and(|k| executed >= k) {
-            stop = Stop::Interrupted;
-            break;
-        }
-        let cell = step.cell;
-        progress.set_message(match step.repetition {
-            Some(r) => format!("{cell} · repetition {}/{}", r + 1, exp.repetitions),
-            None => format!("{cell} · warmup"),
-        });
-        let work = &workloads[&cell.workload];
-        let spec = specs[cell.workload.as_str()];
-        let run_wall_start = SystemTime::now();
-        let out = match exec.run(cell, work, spec.pool_in_timing, spec.latency) {
-            Ok(mut o) => {
-                if args.corrupt_run == Some(executed) {
-                    o.checksum ^= 1;
-                }
-                o
+impl Sweep {
+    /// Step 2: the folder, `meta.json` saying "running", what the folder already holds,
+    /// and the open row files.
+    fn start(args: &RunArgs, p: Prepared, plan: &Plan) -> CliResult<Sweep> {
+        let (dir, made) = prepare_folder(args, &p.exp)?;
+        let cleanup = |e: String| {
+            if made {
+                let _ = std::fs::remove_dir_all(&dir);
             }
-            Err(e) => {
-                stop = Stop::Failed(format!("{e:#}"));
+            CliError::Usage(e)
+        };
+        std::fs::create_dir_all(Layout::new(&dir).hgrm_dir())
+            .map_err(|e| cleanup(format!("cannot write to {}: {e}", dir.display())))?;
+        let clock_costs = ClockCosts::measure();
+        let machine = meta::machine(
+            p.placement_map,
+            topology_json(&p.topology),
+            json!(clock_costs),
+        );
+        let meta = running_meta(p.previous, &p.exp, p.shard, machine);
+        meta.write(&dir).map_err(|e| {
+            cleanup(format!(
+                "cannot write to output folder {}: {e:#}",
+                dir.display()
+            ))
+        })?;
+        // Before the row files open: loading may rewrite latency.csv and workers.csv.
+        let state = State::load(&dir, plan).map_err(CliError::Failed)?;
+        let writer = Writer::open(&dir).map_err(|e| cleanup(format!("{e:#}")))?;
+        let policy = StealPolicy {
+            victim_order: p.exp.victim_order,
+            steal: p.exp.steal,
+        };
+        let exec = Executor::new(TaskClock::new(clock_costs.chosen), p.topology, policy);
+        Ok(Sweep {
+            exp: p.exp,
+            meta,
+            state,
+            writer,
+            exec,
+            workloads: p.workloads,
+            started: Instant::now(),
+        })
+    }
+
+    /// Step 3: every pending step of the plan, until the end, Ctrl-C or a failure.
+    fn steps(&mut self, args: &RunArgs, plan: &Plan) -> Stop {
+        install_ctrlc();
+        INTERRUPTED.store(false, Ordering::SeqCst);
+        let steps = plan.steps(|c, r| self.state.done.contains(&(c.clone(), r)));
+        let progress =
+            ProgressBar::with_draw_target(Some(steps.len() as u64), ProgressDrawTarget::stderr());
+        progress.set_style(
+            ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} runs · {elapsed} elapsed · ETA {eta} · {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let mut stop = Stop::Complete;
+        for (executed, step) in steps.iter().enumerate() {
+            if INTERRUPTED.load(Ordering::SeqCst) || args.stop_after.is_some_and(|k| executed >= k)
+            {
+                stop = Stop::Interrupted;
                 break;
             }
-        };
-        progress.inc(1);
-        let reference = *state
+            progress.set_message(match step.repetition {
+                Some(r) => format!(
+                    "{} · repetition {}/{}",
+                    step.cell,
+                    r + 1,
+                    self.exp.repetitions
+                ),
+                None => format!("{} · warmup", step.cell),
+            });
+            let corrupt = args.corrupt_run == Some(executed);
+            let result = self.step(step, corrupt);
+            progress.inc(1);
+            if let Err(failure) = result {
+                stop = Stop::Failed(failure);
+                break;
+            }
+        }
+        progress.finish_and_clear();
+        stop
+    }
+
+    /// One run: execute it, check its checksum, and write a counted run's rows.
+    fn step(&mut self, step: &Step, corrupt: bool) -> Result<(), String> {
+        let cell = step.cell;
+        let work = Arc::clone(&self.workloads[&cell.workload]);
+        let spec = self.spec(&cell.workload)?;
+        let run_wall_start = SystemTime::now();
+        let mut out = self
+            .exec
+            .run(cell, &work, spec.pool_in_timing, spec.latency)
+            .map_err(|e| format!("{e:#}"))?;
+        if corrupt {
+            out.checksum ^= 1;
+        }
+        let reference = *self
+            .state
             .checksums
             .entry(cell.workload.clone())
             .or_insert(out.checksum);
@@ -377,84 +393,121 @@ pub fn run(args: RunArgs) -> CliResult {
                 reference
             )
         });
-        let Some(rep) = step.repetition else {
-            if let Some(m) = mismatch {
-                stop = Stop::Failed(m);
-                break;
-            }
-            continue;
-        };
-        let rows = rows_for(cell, rep, &out, &state, reference, work.len(), spec);
+        if let Some(rep) = step.repetition {
+            let rows = rows_for(cell, rep, &out, &self.state, reference, work.len(), &spec);
+            self.record(cell, rep, &out, &rows, run_wall_start)
+                .map_err(|e| format!("{e:#}"))?;
+        }
+        mismatch.map_or(Ok(()), Err)
+    }
+
+    /// The spec of a workload of the plan.
+    fn spec(&self, name: &str) -> Result<WorkloadSpec, String> {
+        self.exp
+            .workloads
+            .iter()
+            .find(|w| w.name == name)
+            .cloned()
+            .ok_or_else(|| format!("workload {name:?} is not in the experiment"))
+    }
+
+    /// Writes a counted run's files and notes it in the state (even if writing failed:
+    /// the summary then shows what ran).
+    fn record(
+        &mut self,
+        cell: &Cell,
+        rep: usize,
+        out: &Outcome,
+        rows: &Rows,
+        run_wall_start: SystemTime,
+    ) -> anyhow::Result<()> {
         let written = (|| -> anyhow::Result<()> {
             if let Some(lat) = &out.latency {
-                let path = files.hlog(&cell.file_stem());
-                append_hlog(
-                    &path,
-                    run_wall_start,
-                    Duration::from_nanos(out.makespan_ns),
-                    rep,
-                    lat,
-                )?;
-                let merged = state.cell_latency.entry(cell.clone()).or_default();
+                let merged = self.state.cell_latency.entry(cell.clone()).or_default();
                 merged.add(lat);
-                write_hgrm(&dir, cell, merged)?;
+                let run = RunLatency {
+                    latency: lat,
+                    started: run_wall_start,
+                    makespan: Duration::from_nanos(out.makespan_ns),
+                };
+                self.writer.run_latency(cell, rep, &run, merged)?;
             }
-            latency_csv.push(&rows.latency)?;
-            latency_csv.flush()?;
-            workers_csv.push(&rows.workers)?;
-            workers_csv.flush()?;
-            runs_csv.push(std::slice::from_ref(&rows.run))?;
-            Ok(runs_csv.flush()?)
+            self.writer.rows(rows)
         })();
-        state.note_p99(&rows.latency);
-        state.add(rows.run);
-        if let Err(e) = written {
-            stop = Stop::Failed(format!("{e:#}"));
-            break;
-        }
-        if let Some(m) = mismatch {
-            stop = Stop::Failed(m);
-            break;
-        }
+        self.state.note_p99(&rows.latency);
+        self.state.add(rows.run.clone());
+        written
     }
-    progress.finish_and_clear();
 
-    // 4. Whole files, status, summary.
-    let _ = write_latency_cells(&dir, &plan.cells, &state.cell_latency);
-    meta.runs_recorded = state.rows.len();
-    meta.ended = Some(meta::utc_now());
-    let (status, result) = match stop {
-        Stop::Complete => ("complete", Ok(())),
-        Stop::Interrupted => (
-            "interrupted",
-            Err(CliError::Interrupted(format!(
+    /// Step 4: whole files, status, summary.
+    fn finish(mut self, args: &RunArgs, plan: &Plan, stop: Stop) -> CliResult {
+        let dir = self.writer.dir().to_path_buf();
+        let _ = self
+            .writer
+            .latency_cells(&plan.cells, &self.state.cell_latency);
+        self.meta.runs_recorded = self.state.rows.len();
+        self.meta.ended = Some(meta::utc_now());
+        let result = match stop {
+            Stop::Complete => Ok(()),
+            Stop::Interrupted => Err(CliError::Interrupted(format!(
                 "stopped after {} counted runs; finish with `wsbench run {}--resume {}`",
-                state.rows.len(),
+                self.state.rows.len(),
                 args.config
                     .as_ref()
                     .map_or(String::new(), |p| format!("{} ", p.display())),
                 dir.display()
             ))),
-        ),
-        Stop::Failed(e) => {
-            meta.error = Some(e.clone());
-            (
-                "failed",
+            Stop::Failed(e) => {
+                self.meta.error = Some(e.clone());
                 Err(CliError::Failed(anyhow!(
                     "{e}; rows written so far are in {}",
                     dir.display()
-                ))),
-            )
+                )))
+            }
+        };
+        let status = match &result {
+            Ok(()) => RunStatus::Complete,
+            Err(CliError::Interrupted(_)) => RunStatus::Interrupted,
+            Err(_) => RunStatus::Failed,
+        };
+        self.meta.status = Some(status);
+        self.writer.meta(&self.meta).map_err(CliError::Failed)?;
+        print_summary(&self.exp, &self.state.rows, &self.state.run_p99);
+        println!(
+            "results: {} ({}, {} runs in {:.1} s)",
+            dir.display(),
+            status,
+            self.state.rows.len(),
+            self.started.elapsed().as_secs_f64()
+        );
+        result
+    }
+}
+
+/// `meta.json` for a sweep that starts now: the resumed folder's, or a new one.
+fn running_meta(previous: Option<Meta>, exp: &Experiment, shard: Shard, machine: Machine) -> Meta {
+    let command_line: Vec<String> = std::env::args().collect();
+    match previous {
+        Some(mut m) => {
+            m.status = Some(RunStatus::Running);
+            m.command_lines.push(command_line);
+            m.started.push(meta::utc_now());
+            m.ended = None;
+            m.error = None;
+            m
         }
-    };
-    meta.status = status.into();
-    meta.write(&dir)?;
-    print_summary(&exp, &state.rows, &state.run_p99);
-    println!(
-        "results: {} ({status}, {} runs in {:.1} s)",
-        dir.display(),
-        state.rows.len(),
-        started.elapsed().as_secs_f64()
-    );
-    result
+        None => Meta {
+            status: Some(RunStatus::Running),
+            config: exp.clone(),
+            shard,
+            merged_from: Vec::new(),
+            command_lines: vec![command_line],
+            wsbench_version: env!("CARGO_PKG_VERSION").into(),
+            started: vec![meta::utc_now()],
+            ended: None,
+            runs_recorded: 0,
+            error: None,
+            machine,
+        },
+    }
 }

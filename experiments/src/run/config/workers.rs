@@ -1,0 +1,104 @@
+//! Worker counts: the `workers` key and `--workers` on the command line.
+
+use toml::Spanned;
+
+use super::file::Source;
+
+/// The `workers` key: a list of counts ≥ 1, one count, or `"all"` (the default).
+pub(super) fn parse_workers(
+    src: &Source,
+    v: Option<&Spanned<toml::Value>>,
+) -> Result<Vec<usize>, String> {
+    let allowed = "a list of worker counts ≥ 1 (e.g. [1, 2, 4]) or \"all\" (1, 2, ... up to every allowed CPU)";
+    let Some(v) = v else {
+        return Ok(all_workers());
+    };
+    let span = v.span();
+    let mut out = match v.get_ref() {
+        toml::Value::String(s) if s == "all" => all_workers(),
+        toml::Value::Array(items) => {
+            if items.is_empty() {
+                return Err(src.err(
+                    &span,
+                    "workers",
+                    format!("the list is empty; expected {allowed}"),
+                ));
+            }
+            let mut out = Vec::new();
+            for item in items {
+                match item {
+                    toml::Value::Integer(n) if *n >= 1 => out.push(*n as usize),
+                    toml::Value::Integer(n) => {
+                        return Err(src.err(
+                            &span,
+                            "workers",
+                            format!("{n} workers is not allowed; expected {allowed}"),
+                        ))
+                    }
+                    other => {
+                        return Err(src.err(
+                            &span,
+                            "workers",
+                            format!("{other} is not a worker count; expected {allowed}"),
+                        ))
+                    }
+                }
+            }
+            out
+        }
+        toml::Value::Integer(n) if *n >= 1 => vec![*n as usize],
+        other => {
+            return Err(src.err(
+                &span,
+                "workers",
+                format!("{other} is not allowed; expected {allowed}"),
+            ))
+        }
+    };
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// Parses `--workers` on the command line: `all` or a comma list of counts ≥ 1
+/// (sorted, duplicates dropped), the same values the `workers` key takes.
+///
+/// ```
+/// use experiments::run::config::parse_workers_arg;
+/// assert_eq!(parse_workers_arg("8,2,4,2"), Ok(vec![2, 4, 8]));
+/// assert!(parse_workers_arg("2,x").unwrap_err().contains("`x`"));
+/// assert!(parse_workers_arg("0").is_err());
+/// ```
+pub fn parse_workers_arg(text: &str) -> Result<Vec<usize>, String> {
+    let allowed = "`all` or a comma-separated list of worker counts ≥ 1 (e.g. 1,2,4,16)";
+    if text.trim() == "all" {
+        return Ok(all_workers());
+    }
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        match item.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => out.push(n),
+            _ => {
+                return Err(format!(
+                    "`{item}` is not a worker count; expected {allowed}"
+                ))
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// `workers = "all"`: every count 1..=N for up to 16 allowed CPUs; beyond that powers of two and N.
+pub fn all_workers() -> Vec<usize> {
+    let n = topology::affinity::allowed_cpus().map_or(1, |c| c.len().max(1));
+    if n <= 16 {
+        return (1..=n).collect();
+    }
+    let mut out: Vec<usize> = std::iter::successors(Some(1usize), |x| Some(x * 2))
+        .take_while(|&x| x < n)
+        .collect();
+    out.push(n);
+    out
+}

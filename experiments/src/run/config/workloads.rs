@@ -1,0 +1,192 @@
+//! `[[workload]]` tables: checked keys in, one [`WorkloadSpec`] per table (or per size of
+//! a `sizes` sweep) out.
+//!
+//! The span-aware checks (which keys a kind takes, integer ranges, sizes) happen here;
+//! the values themselves are checked once, by the kind's own module, when the table's
+//! [`WorkloadRecord`] becomes a typed [`WorkloadSpec`].
+
+use std::ops::Range;
+use toml::Spanned;
+
+use super::file::{int, Source, WorkloadFile};
+use crate::run::workload::{KindName, SizeKey, WorkloadRecord, WorkloadSpec};
+
+/// The settings every workload inherits from the experiment unless it sets its own.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Inherited {
+    /// The experiment's `pool_in_timing`.
+    pub pool_in_timing: bool,
+    /// The experiment's `latency`.
+    pub latency: bool,
+}
+
+/// One table's workloads: itself, or one per size of its sweep.
+pub(super) fn workload_specs(
+    src: &Source,
+    sw: &Spanned<WorkloadFile>,
+    inherited: Inherited,
+) -> Result<Vec<WorkloadSpec>, String> {
+    let w = sw.get_ref();
+    let name = checked_name(src, w)?;
+    let kind = checked_kind(src, w)?;
+    let present = present_keys(w);
+    reject_foreign_keys(src, kind, &present)?;
+    let mut record = record_of(src, w, name.clone(), kind)?;
+    record.pool_in_timing = w.pool_in_timing.unwrap_or(inherited.pool_in_timing);
+    record.latency = w.latency.unwrap_or(inherited.latency);
+    let records = match sizes(src, w, kind)? {
+        None => vec![record],
+        Some(sizes) => sizes
+            .into_iter()
+            .map(|(size_key, size)| sweep_member(&record, size_key, size))
+            .collect(),
+    };
+    records
+        .iter()
+        .map(|r| {
+            WorkloadSpec::from_record(r).map_err(|(key, msg)| {
+                let span = present
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .and_then(|(_, s)| s.clone())
+                    .unwrap_or_else(|| sw.span());
+                src.err(&span, &format!("workload.{key}"), msg)
+            })
+        })
+        .collect()
+}
+
+fn checked_name(src: &Source, w: &WorkloadFile) -> Result<String, String> {
+    let name = w.name.get_ref().clone();
+    if name.is_empty()
+        || name.contains("__")
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(src.err(
+            &w.name.span(),
+            "workload.name",
+            format!("{name:?} is not allowed; use letters, digits, '-', '_', '.' (no \"__\", which separates a cell's parts in file names)"),
+        ));
+    }
+    Ok(name)
+}
+
+fn checked_kind(src: &Source, w: &WorkloadFile) -> Result<KindName, String> {
+    w.kind
+        .get_ref()
+        .parse()
+        .map_err(|e| src.err(&w.kind.span(), "workload.kind", e))
+}
+
+/// The kind-specific keys set in a table, with their spans.
+type Present = [(&'static str, Option<Range<usize>>); 10];
+
+fn present_keys(w: &WorkloadFile) -> Present {
+    [
+        ("generator", w.generator.as_ref().map(|v| v.span())),
+        ("count", w.count.as_ref().map(|v| v.span())),
+        (
+            "heavy_fraction",
+            w.heavy_fraction.as_ref().map(|v| v.span()),
+        ),
+        ("order", w.order.as_ref().map(|v| v.span())),
+        ("seed", w.seed.as_ref().map(|v| v.span())),
+        ("bits", w.bits.as_ref().map(|v| v.span())),
+        ("method", w.method.as_ref().map(|v| v.span())),
+        ("n", w.n.as_ref().map(|v| v.span())),
+        ("distribution", w.distribution.as_ref().map(|v| v.span())),
+        ("path", w.path.as_ref().map(|v| v.span())),
+    ]
+}
+
+fn reject_foreign_keys(src: &Source, kind: KindName, present: &Present) -> Result<(), String> {
+    let keys = kind.keys();
+    for (key, span) in present {
+        if let Some(span) = span {
+            if !keys.contains(key) {
+                return Err(src.err(
+                    span,
+                    &format!("workload.{key}"),
+                    format!("not used by kind = {:?}; its keys are: name, kind, {}, sizes, pool_in_timing, latency", kind.name(), keys.join(", ")),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The table's values, integers range-checked (the kind checks the rest).
+fn record_of(
+    src: &Source,
+    w: &WorkloadFile,
+    name: String,
+    kind: KindName,
+) -> Result<WorkloadRecord, String> {
+    let s = |o: &Option<Spanned<String>>| o.as_ref().map(|v| v.get_ref().clone());
+    Ok(WorkloadRecord {
+        name,
+        kind: kind.name().to_string(),
+        generator: s(&w.generator),
+        count: int(src, &w.count, "workload.count", 1)?.map(|x| x as usize),
+        heavy_fraction: w.heavy_fraction.as_ref().map(|v| *v.get_ref()),
+        order: s(&w.order),
+        seed: int(src, &w.seed, "workload.seed", 0)?,
+        bits: int(src, &w.bits, "workload.bits", 2)?.map(|x| x.min(64) as u32),
+        method: s(&w.method),
+        n: int(src, &w.n, "workload.n", 1)?,
+        distribution: s(&w.distribution),
+        path: s(&w.path),
+        ..WorkloadRecord::default()
+    })
+}
+
+/// The checked `sizes` of a sweep, or `None` without one.
+fn sizes(
+    src: &Source,
+    w: &WorkloadFile,
+    kind: KindName,
+) -> Result<Option<Vec<(SizeKey, u64)>>, String> {
+    let Some(sizes) = &w.sizes else {
+        return Ok(None);
+    };
+    let Some(size_key) = kind.size_key() else {
+        return Err(src.err(
+            &sizes.span(),
+            "workload.sizes",
+            format!(
+                "not used by kind = {:?} (its size is the file's line count)",
+                kind.name()
+            ),
+        ));
+    };
+    if sizes.get_ref().is_empty() {
+        return Err(src.err(
+            &sizes.span(),
+            "workload.sizes",
+            "the list is empty; give task counts ≥ 1",
+        ));
+    }
+    let mut out = Vec::new();
+    for &size in sizes.get_ref() {
+        if size < 1 {
+            return Err(src.err(
+                &sizes.span(),
+                "workload.sizes",
+                format!("{size} is not allowed; sizes are task counts ≥ 1"),
+            ));
+        }
+        out.push((size_key, size as u64));
+    }
+    Ok(Some(out))
+}
+
+/// One member of a sweep: `<name>-n<size>`, its size key set to `size`.
+fn sweep_member(record: &WorkloadRecord, size_key: SizeKey, size: u64) -> WorkloadRecord {
+    let mut member = record.clone();
+    member.name = format!("{}-n{size}", record.name);
+    member.sweep = Some(record.name.clone());
+    size_key.set(&mut member, size);
+    member
+}
