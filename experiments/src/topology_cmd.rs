@@ -258,7 +258,7 @@ fn text_tree(topo: &Topology) -> String {
     if !disallowed.is_empty() {
         let _ = writeln!(
             s,
-            "Not allowed (affinity mask): {}",
+            "Not allowed (affinity mask or cgroup cpuset): {}",
             format_list(&disallowed)
         );
     }

@@ -209,6 +209,11 @@ pub struct Machine {
     pub smt: Option<String>,
     /// The detected topology (CPUs with their core, package, node and cache).
     pub topology: Value,
+    /// How many CPUs the process could keep busy at once and which limit
+    /// decided it (cpuset, affinity mask or cgroup CPU quota): what
+    /// `workers = "all"` counted up to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_cpus: Option<String>,
 }
 
 /// The git commit of the binary's source tree.

@@ -89,5 +89,8 @@ pub fn machine(placements: PlacementMap, topology: Value, clock: Value) -> Machi
         rustc: Some(env!("WSBENCH_BUILD_RUSTC").into()),
         smt: Some(smt_text(smt_active()).into()),
         topology,
+        usable_cpus: topology::usable::usable_cpus(std::path::Path::new("/"))
+            .ok()
+            .map(|u| u.to_string()),
     }
 }

@@ -90,9 +90,17 @@ pub fn parse_workers_arg(text: &str) -> Result<Vec<usize>, String> {
     Ok(out)
 }
 
-/// `workers = "all"`: every count 1..=N for up to 16 allowed CPUs; beyond that powers of two and N.
+/// `workers = "all"`: every count 1..=N for up to 16 usable CPUs; beyond that powers of two and N.
+///
+/// N is how many CPUs the process can keep busy at once: the CPUs online, in
+/// its cgroup cpuset and affinity mask, and no more than its cgroup CPU quota
+/// allows (as `std::thread::available_parallelism` counts);
+/// `meta.json`'s `machine.usable_cpus` says which limit applied.
 pub fn all_workers() -> Vec<usize> {
-    let n = topology::affinity::allowed_cpus().map_or(1, |c| c.len().max(1));
+    let n = match topology::usable::usable_cpus(std::path::Path::new("/")) {
+        Ok(usable) => usable.parallelism.max(1),
+        Err(_) => topology::affinity::allowed_cpus().map_or(1, |c| c.len().max(1)),
+    };
     if n <= 16 {
         return (1..=n).collect();
     }
