@@ -17,7 +17,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use topology::cpulist::format_list;
 use topology::placement::{Kind, Placement};
-use topology::{Source, Topology};
+use topology::{Core, Source, Topology};
 
 /// Arguments of `wsbench topology`.
 #[derive(Debug, clap::Args)]
@@ -158,74 +158,94 @@ fn summary(topo: &Topology) -> String {
 /// The lstopo-like tree: package → LLC → core → CPUs.
 fn text_tree(topo: &Topology) -> String {
     let mut s = summary(topo);
-    let cpu_label = |id: usize| match topo.cpu(id) {
-        Some(cpu) if !cpu.allowed => format!("{id} (not allowed)"),
-        _ => id.to_string(),
-    };
-    let nodes_of = |cpus: &mut dyn Iterator<Item = usize>| {
-        let mut nodes: Vec<usize> = cpus
-            .filter_map(|id| topo.cpu(id).and_then(|c| c.numa_node))
-            .collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        nodes
-    };
     let mut last_package = None;
     let mut last_llc = None;
     for core in topo.cores() {
         if last_package != Some(core.package) {
             last_package = Some(core.package);
             last_llc = None;
-            let members = topo
-                .cores()
-                .iter()
-                .filter(|c| c.package == core.package)
-                .flat_map(|c| c.cpus.iter().copied());
-            let nodes = nodes_of(&mut members.into_iter());
-            let name = core.package.map_or_else(
-                || "Package (unknown)".to_string(),
-                |p| format!("Package P#{p}"),
-            );
-            let _ = writeln!(
-                s,
-                "{name}  NUMA node {}",
-                if nodes.is_empty() {
-                    "unknown".into()
-                } else {
-                    format_list(&nodes)
-                }
-            );
+            s.push_str(&package_line(topo, core.package));
         }
         if last_llc != Some(core.llc) {
             last_llc = Some(core.llc);
-            match core.llc {
-                Some(llc) => {
-                    let cpus = &topo.llcs()[llc];
-                    let nodes = nodes_of(&mut cpus.iter().copied());
-                    let _ = writeln!(
-                        s,
-                        "  LLC L#{llc}  CPUs {}  NUMA node {}",
-                        format_list(cpus),
-                        if nodes.is_empty() {
-                            "unknown".into()
-                        } else {
-                            format_list(&nodes)
-                        }
-                    );
-                }
-                None => s.push_str("  LLC unknown\n"),
-            }
+            s.push_str(&llc_line(topo, core.llc));
         }
-        let core_id = topo.cpu(core.cpus[0]).and_then(|c| c.core_id);
-        let cpus: Vec<String> = core.cpus.iter().map(|&id| cpu_label(id)).collect();
-        let _ = writeln!(
-            s,
-            "    Core L#{} (core_id {}): CPU {}",
-            core.index,
-            core_id.map_or_else(|| "?".into(), |c| c.to_string()),
-            cpus.join(", ")
-        );
+        s.push_str(&core_line(topo, core));
     }
+    s.push_str(&cpus_outside_tree(topo));
+    s
+}
+
+/// The NUMA nodes of `cpus`, sorted, each once.
+fn numa_nodes_of(topo: &Topology, cpus: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut nodes: Vec<usize> = cpus
+        .filter_map(|id| topo.cpu(id).and_then(|c| c.numa_node))
+        .collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes
+}
+
+/// `nodes` as a CPU-list-style range, or "unknown" when there are none.
+fn node_list(nodes: &[usize]) -> String {
+    if nodes.is_empty() {
+        "unknown".into()
+    } else {
+        format_list(nodes)
+    }
+}
+
+/// The tree's line for a package, with its NUMA nodes.
+fn package_line(topo: &Topology, package: Option<usize>) -> String {
+    let members = topo
+        .cores()
+        .iter()
+        .filter(|c| c.package == package)
+        .flat_map(|c| c.cpus.iter().copied());
+    let nodes = numa_nodes_of(topo, members);
+    let name = package.map_or_else(
+        || "Package (unknown)".to_string(),
+        |p| format!("Package P#{p}"),
+    );
+    format!("{name}  NUMA node {}\n", node_list(&nodes))
+}
+
+/// The tree's line for a last-level cache, with its CPUs and NUMA nodes.
+fn llc_line(topo: &Topology, llc: Option<usize>) -> String {
+    match llc {
+        Some(llc) => {
+            let cpus = &topo.llcs()[llc];
+            let nodes = numa_nodes_of(topo, cpus.iter().copied());
+            format!(
+                "  LLC L#{llc}  CPUs {}  NUMA node {}\n",
+                format_list(cpus),
+                node_list(&nodes)
+            )
+        }
+        None => "  LLC unknown\n".to_string(),
+    }
+}
+
+/// The tree's line for a core, with its CPUs (those outside the affinity mask marked).
+fn core_line(topo: &Topology, core: &Core) -> String {
+    let cpu_label = |id: usize| match topo.cpu(id) {
+        Some(cpu) if !cpu.allowed => format!("{id} (not allowed)"),
+        _ => id.to_string(),
+    };
+    let core_id = topo.cpu(core.cpus[0]).and_then(|c| c.core_id);
+    let cpus: Vec<String> = core.cpus.iter().map(|&id| cpu_label(id)).collect();
+    format!(
+        "    Core L#{} (core_id {}): CPU {}\n",
+        core.index,
+        core_id.map_or_else(|| "?".into(), |c| c.to_string()),
+        cpus.join(", ")
+    )
+}
+
+/// The lines after the tree: online CPUs of unknown core, offline CPUs, and
+/// online CPUs outside the affinity mask (each line only when there are some).
+fn cpus_outside_tree(topo: &Topology) -> String {
+    let mut s = String::new();
     let unknown: Vec<usize> = topo
         .cpus()
         .iter()
@@ -277,22 +297,36 @@ fn text_placement(topo: &Topology, r: &Resolved) -> String {
         plural(r.workers.len(), "worker"),
         plural(places, "place")
     );
+    s.push_str(&worker_table(topo, &r.workers));
+    if r.placement.kind == Kind::None {
+        s.push_str("Workers are not pinned: the OS decides where they run.\n");
+    } else {
+        s.push_str(&pinning_notes(topo, r));
+    }
+    s
+}
+
+/// One right-aligned row per worker: its CPU and where that CPU sits.
+fn worker_table(topo: &Topology, workers: &[Option<usize>]) -> String {
     let header = [
         "worker", "cpu", "core", "package", "node", "llc", "siblings",
     ];
-    let mut rows: Vec<[String; 7]> = Vec::new();
-    for (worker, cpu) in r.workers.iter().enumerate() {
-        let info = cpu.and_then(|id| topo.cpu(id));
-        rows.push([
-            worker.to_string(),
-            cpu.map_or_else(|| "-".into(), |c| c.to_string()),
-            opt(info.and_then(|c| c.core)),
-            opt(info.and_then(|c| c.package)),
-            opt(info.and_then(|c| c.numa_node)),
-            opt(info.and_then(|c| c.llc)),
-            info.map(|c| format_list(&c.siblings)).unwrap_or_default(),
-        ]);
-    }
+    let rows: Vec<[String; 7]> = workers
+        .iter()
+        .enumerate()
+        .map(|(worker, cpu)| {
+            let info = cpu.and_then(|id| topo.cpu(id));
+            [
+                worker.to_string(),
+                cpu.map_or_else(|| "-".into(), |c| c.to_string()),
+                opt(info.and_then(|c| c.core)),
+                opt(info.and_then(|c| c.package)),
+                opt(info.and_then(|c| c.numa_node)),
+                opt(info.and_then(|c| c.llc)),
+                info.map(|c| format_list(&c.siblings)).unwrap_or_default(),
+            ]
+        })
+        .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()
@@ -312,40 +346,41 @@ fn text_placement(topo: &Topology, r: &Resolved) -> String {
         l.truncate(l.trim_end().len());
         l + "\n"
     };
-    s.push_str(&line(header.to_vec()));
+    let mut s = line(header.to_vec());
     for row in &rows {
         s.push_str(&line(row.iter().map(String::as_str).collect()));
     }
-    if r.placement.kind == Kind::None {
-        s.push_str("Workers are not pinned: the OS decides where they run.\n");
-    } else {
-        let mut shared: Vec<usize> = r.workers.iter().flatten().copied().collect();
-        shared.sort_unstable();
-        let doubled: Vec<usize> = shared
-            .windows(2)
-            .filter(|w| w[0] == w[1])
-            .map(|w| w[0])
-            .collect();
-        if !doubled.is_empty() {
-            let mut doubled = doubled;
-            doubled.dedup();
-            let _ = writeln!(
-                s,
-                "Oversubscribed: CPUs {} run more than one worker",
-                format_list(&doubled)
-            );
-        }
-        let idle = idle_cpus(topo, &r.placement, &r.workers);
+    s
+}
+
+/// For pinned workers: the CPUs that run more than one, and the allowed CPUs none runs on.
+fn pinning_notes(topo: &Topology, r: &Resolved) -> String {
+    let mut s = String::new();
+    let mut shared: Vec<usize> = r.workers.iter().flatten().copied().collect();
+    shared.sort_unstable();
+    let mut doubled: Vec<usize> = shared
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    if !doubled.is_empty() {
+        doubled.dedup();
         let _ = writeln!(
             s,
-            "Idle allowed CPUs: {}",
-            if idle.is_empty() {
-                "none".to_string()
-            } else {
-                format_list(&idle)
-            }
+            "Oversubscribed: CPUs {} run more than one worker",
+            format_list(&doubled)
         );
     }
+    let idle = idle_cpus(topo, &r.placement, &r.workers);
+    let _ = writeln!(
+        s,
+        "Idle allowed CPUs: {}",
+        if idle.is_empty() {
+            "none".to_string()
+        } else {
+            format_list(&idle)
+        }
+    );
     s
 }
 

@@ -150,19 +150,30 @@ impl fmt::Display for Distribution {
     }
 }
 
-impl FromStr for Distribution {
-    type Err = WorkloadError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = |why: &str| {
-            WorkloadError::bad_value("task duration distribution", s, format!("{why}; {SYNTAX}"))
+/// A distribution string split into its name and `KEY=VALUE` parameters, with
+/// the parameters checked against those the name allows.
+struct Params<'a> {
+    /// The whole string, quoted in errors.
+    text: &'a str,
+    /// The distribution's name (before the `:`).
+    name: &'a str,
+    /// The parameters in the order written; a repeated key's last value wins.
+    pairs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Params<'a> {
+    fn parse(text: &'a str) -> Result<Self, WorkloadError> {
+        let (name, params) = text.split_once(':').unwrap_or((text, ""));
+        let mut parsed = Params {
+            text,
+            name,
+            pairs: Vec::new(),
         };
-        let (name, params) = s.split_once(':').unwrap_or((s, ""));
-        let mut pairs: Vec<(&str, &str)> = Vec::new();
         for part in params.split(',').filter(|p| !p.is_empty()) {
             let (k, v) = part
                 .split_once('=')
-                .ok_or_else(|| bad(&format!("`{part}` is not KEY=VALUE")))?;
-            pairs.push((k.trim(), v.trim()));
+                .ok_or_else(|| parsed.bad(&format!("`{part}` is not KEY=VALUE")))?;
+            parsed.pairs.push((k.trim(), v.trim()));
         }
         let (required, optional): (&[&str], &[&str]) = match name {
             "fixed" => (&["time"], &[]),
@@ -170,65 +181,98 @@ impl FromStr for Distribution {
             "exponential" => (&["mean"], &[]),
             "bimodal" => (&["short", "long", "p_long"], &[]),
             "pareto" => (&["min", "alpha"], &["max"]),
-            _ => return Err(bad(&format!("unknown distribution `{name}`"))),
+            _ => return Err(parsed.bad(&format!("unknown distribution `{name}`"))),
         };
-        for (k, _) in &pairs {
+        for (k, _) in &parsed.pairs {
             if !required.contains(k) && !optional.contains(k) {
-                return Err(bad(&format!("`{name}` has no parameter `{k}`")));
+                return Err(parsed.bad(&format!("`{name}` has no parameter `{k}`")));
             }
         }
-        let get = |key: &str| pairs.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v);
-        let time = |key: &str| -> Result<Option<u64>, WorkloadError> {
-            match get(key) {
-                None => Ok(None),
-                Some(v) => parse_duration(v)
-                    .map(Some)
-                    .ok_or_else(|| bad(&format!("`{key}={v}` is not a duration"))),
-            }
-        };
-        let need_time = |key: &str| -> Result<u64, WorkloadError> {
-            time(key)?.ok_or_else(|| bad(&format!("`{name}` needs `{key}`")))
-        };
-        let need_f64 = |key: &str| -> Result<f64, WorkloadError> {
-            let v = get(key).ok_or_else(|| bad(&format!("`{name}` needs `{key}`")))?;
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| bad(&format!("`{key}={v}` is not a number")))
-        };
-        let d = match name {
+        Ok(parsed)
+    }
+
+    /// The error for this string: `why`, then the syntax.
+    fn bad(&self, why: &str) -> WorkloadError {
+        WorkloadError::bad_value(
+            "task duration distribution",
+            self.text,
+            format!("{why}; {SYNTAX}"),
+        )
+    }
+
+    fn get(&self, key: &str) -> Option<&'a str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+    }
+
+    /// The duration under `key`, if given.
+    fn time(&self, key: &str) -> Result<Option<u64>, WorkloadError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => parse_duration(v)
+                .map(Some)
+                .ok_or_else(|| self.bad(&format!("`{key}={v}` is not a duration"))),
+        }
+    }
+
+    /// The duration under `key`, which must be given.
+    fn need_time(&self, key: &str) -> Result<u64, WorkloadError> {
+        self.time(key)?
+            .ok_or_else(|| self.bad(&format!("`{}` needs `{key}`", self.name)))
+    }
+
+    /// The finite number under `key`, which must be given.
+    fn need_f64(&self, key: &str) -> Result<f64, WorkloadError> {
+        let v = self
+            .get(key)
+            .ok_or_else(|| self.bad(&format!("`{}` needs `{key}`", self.name)))?;
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| self.bad(&format!("`{key}={v}` is not a number")))
+    }
+}
+
+impl FromStr for Distribution {
+    type Err = WorkloadError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let p = Params::parse(s)?;
+        let d = match p.name {
             "fixed" => Distribution::Fixed {
-                time_ns: need_time("time")?,
+                time_ns: p.need_time("time")?,
             },
             "uniform" => {
-                let (min_ns, max_ns) = (need_time("min")?, need_time("max")?);
+                let (min_ns, max_ns) = (p.need_time("min")?, p.need_time("max")?);
                 if min_ns > max_ns {
-                    return Err(bad("min is larger than max"));
+                    return Err(p.bad("min is larger than max"));
                 }
                 Distribution::Uniform { min_ns, max_ns }
             }
             "exponential" => Distribution::Exponential {
-                mean_ns: need_time("mean")?,
+                mean_ns: p.need_time("mean")?,
             },
             "bimodal" => {
-                let p_long = need_f64("p_long")?;
+                let p_long = p.need_f64("p_long")?;
                 if !(0.0..=1.0).contains(&p_long) {
-                    return Err(bad("p_long must be in 0..=1"));
+                    return Err(p.bad("p_long must be in 0..=1"));
                 }
                 Distribution::Bimodal {
-                    short_ns: need_time("short")?,
-                    long_ns: need_time("long")?,
+                    short_ns: p.need_time("short")?,
+                    long_ns: p.need_time("long")?,
                     p_long,
                 }
             }
             _ => {
-                let alpha = need_f64("alpha")?;
+                let alpha = p.need_f64("alpha")?;
                 if alpha <= 0.0 {
-                    return Err(bad("alpha must be > 0"));
+                    return Err(p.bad("alpha must be > 0"));
                 }
-                let (min_ns, max_ns) = (need_time("min")?, time("max")?);
+                let (min_ns, max_ns) = (p.need_time("min")?, p.time("max")?);
                 if max_ns.is_some_and(|m| m < min_ns) {
-                    return Err(bad("max is smaller than min"));
+                    return Err(p.bad("max is smaller than min"));
                 }
                 Distribution::Pareto {
                     min_ns,

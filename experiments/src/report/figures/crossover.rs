@@ -9,8 +9,8 @@
 //! strategy is drawn at its largest worker count.
 
 use super::{
-    caption_font, check_written, draw_legend_below, legend_below, plot_err, slug, HouseMesh, Input,
-    Mark, Outcome, TickedAxis, FIG_WIDTH, PLOT_HEIGHT,
+    caption_font, check_written, draw_with_legend_below, plot_err, slug, HouseMesh, Input, Mark,
+    Outcome, TickedAxis, FIG_WIDTH,
 };
 use crate::report::stats::Crossover;
 use crate::report::sweeps::{find_sweeps, Sweep, MIN_SIZES};
@@ -18,6 +18,9 @@ use crate::report::units::{tick, unit_for};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+
+/// One line's points (problem size, makespan ns) and its colour.
+type SizeLine = (Vec<(u64, f64)>, RGBColor);
 
 /// Short legend text for a crossover.
 fn short(c: &Option<Crossover>) -> String {
@@ -74,51 +77,23 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
 }
 
 fn draw(input: &Input, s: &Sweep, path: &std::path::Path) -> anyhow::Result<()> {
-    let mut entries: Vec<(String, RGBColor, Mark)> = Vec::new();
-    let mut series: Vec<(Vec<(u64, f64)>, RGBColor)> = Vec::new();
-    for (name, pts) in &s.serial {
-        entries.push((name.clone(), input.palette.color(name), Mark::Line));
-        series.push((pts.clone(), input.palette.color(name)));
-    }
-    for l in &s.lines {
-        let color = input.palette.color(&l.strategy);
-        entries.push((
-            format!("{} w{}{}", l.strategy, l.workers, short(&l.crossover)),
-            color,
-            Mark::Line,
-        ));
-        series.push((l.points.clone(), color));
-    }
+    let (entries, series) = entries_and_series(input, s);
     let max_ns = series
         .iter()
         .flat_map(|(p, _)| p.iter().map(|x| x.1))
         .fold(0.0, f64::max);
+    let min_ns = series
+        .iter()
+        .flat_map(|(p, _)| p.iter().map(|x| x.1))
+        .fold(f64::INFINITY, f64::min);
     let unit = unit_for(max_ns);
     let (xmin, xmax) = (s.sizes[0] as f64, *s.sizes.last().expect("sizes") as f64);
-    let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
-    let (cols, legend_h) = legend_below(&labels);
-    let root = SVGBackend::new(path, (FIG_WIDTH, PLOT_HEIGHT + legend_h)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
     let timing = match s.pool_in_timing {
         Some(true) => "pool creation timed",
         Some(false) => "warm pool",
         None => "pool timing unknown",
     };
-    let min_ns = series
-        .iter()
-        .flat_map(|(p, _)| p.iter().map(|x| x.1))
-        .fold(f64::INFINITY, f64::min);
-    let markers: Vec<(f64, RGBColor)> = s
-        .lines
-        .iter()
-        .filter_map(|l| match l.crossover {
-            Some(Crossover::At { estimate, .. }) => {
-                Some((estimate, input.palette.color(&l.strategy)))
-            }
-            _ => None,
-        })
-        .collect();
+    let markers = crossover_markers(input, s);
     let xy: Vec<(Vec<(f64, f64)>, RGBColor)> = series
         .iter()
         .map(|(pts, c)| {
@@ -132,7 +107,6 @@ fn draw(input: &Input, s: &Sweep, path: &std::path::Path) -> anyhow::Result<()> 
     // small sizes, where the crossover lies, are squeezed into one pixel column.
     let log_x = xmax / xmin > 20.0;
     let log_y = min_ns > 0.0 && max_ns / min_ns > 30.0;
-    let (ylo, yhi) = (min_ns / unit.ns, max_ns / unit.ns);
     let chart = SweepChart {
         caption: format!("{}: time vs size ({timing})", s.family),
         x_desc: format!(
@@ -147,19 +121,44 @@ fn draw(input: &Input, s: &Sweep, path: &std::path::Path) -> anyhow::Result<()> 
         series: &xy,
         markers: &markers,
     };
-    let xl = || TickedAxis::log(xmin / 1.15..xmax * 1.15);
-    let xn = || RangedCoordf64::from(xmin..xmax);
-    let yl = || TickedAxis::log(ylo / 1.3..yhi * 1.3);
-    let yn = || RangedCoordf64::from(0.0..yhi * 1.08);
-    match (log_x, log_y) {
-        (true, true) => chart.draw(&plot, xl(), yl(), ylo / 1.3, yhi * 1.3)?,
-        (true, false) => chart.draw(&plot, xl(), yn(), 0.0, yhi * 1.08)?,
-        (false, true) => chart.draw(&plot, xn(), yl(), ylo / 1.3, yhi * 1.3)?,
-        (false, false) => chart.draw(&plot, xn(), yn(), 0.0, yhi * 1.08)?,
+    let y_range = (min_ns / unit.ns, max_ns / unit.ns);
+    draw_with_legend_below(path, &entries, |plot| {
+        chart.draw_scaled(plot, (xmin, xmax), log_x, y_range, log_y)
+    })
+}
+
+/// The legend entries and the points (size, ns) of each line: the serial
+/// baselines, then each strategy with its crossover.
+fn entries_and_series(input: &Input, s: &Sweep) -> (Vec<(String, RGBColor, Mark)>, Vec<SizeLine>) {
+    let mut entries: Vec<(String, RGBColor, Mark)> = Vec::new();
+    let mut series: Vec<SizeLine> = Vec::new();
+    for (name, pts) in &s.serial {
+        entries.push((name.clone(), input.palette.color(name), Mark::Line));
+        series.push((pts.clone(), input.palette.color(name)));
     }
-    draw_legend_below(&legend, &entries, cols)?;
-    root.present().map_err(plot_err)?;
-    Ok(())
+    for l in &s.lines {
+        let color = input.palette.color(&l.strategy);
+        entries.push((
+            format!("{} w{}{}", l.strategy, l.workers, short(&l.crossover)),
+            color,
+            Mark::Line,
+        ));
+        series.push((l.points.clone(), color));
+    }
+    (entries, series)
+}
+
+/// Each crossover estimate with its strategy's colour.
+fn crossover_markers(input: &Input, s: &Sweep) -> Vec<(f64, RGBColor)> {
+    s.lines
+        .iter()
+        .filter_map(|l| match l.crossover {
+            Some(Crossover::At { estimate, .. }) => {
+                Some((estimate, input.palette.color(&l.strategy)))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The sweep plot, drawable on linear or log axes.
@@ -174,6 +173,28 @@ struct SweepChart<'a> {
 }
 
 impl SweepChart<'_> {
+    /// Draws on log or linear axes: x over the sizes `x_range`, y up to the top of
+    /// `y_range` (in the figure's unit; from its bottom on a log axis, else from 0).
+    fn draw_scaled<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+        (xmin, xmax): (f64, f64),
+        log_x: bool,
+        (ylo, yhi): (f64, f64),
+        log_y: bool,
+    ) -> anyhow::Result<()> {
+        let xl = || TickedAxis::log(xmin / 1.15..xmax * 1.15);
+        let xn = || RangedCoordf64::from(xmin..xmax);
+        let yl = || TickedAxis::log(ylo / 1.3..yhi * 1.3);
+        let yn = || RangedCoordf64::from(0.0..yhi * 1.08);
+        match (log_x, log_y) {
+            (true, true) => self.draw(area, xl(), yl(), ylo / 1.3, yhi * 1.3),
+            (true, false) => self.draw(area, xl(), yn(), 0.0, yhi * 1.08),
+            (false, true) => self.draw(area, xn(), yl(), ylo / 1.3, yhi * 1.3),
+            (false, false) => self.draw(area, xn(), yn(), 0.0, yhi * 1.08),
+        }
+    }
+
     fn draw<DB, X, Y>(
         &self,
         area: &DrawingArea<DB, plotters::coord::Shift>,

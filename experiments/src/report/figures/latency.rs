@@ -9,8 +9,8 @@
 //! (1/(1−1) = ∞) and is left out.
 
 use super::{
-    caption_font, check_written, draw_legend_below, legend_below, plot_err, HouseMesh, Input, Mark,
-    Outcome, TickedAxis, FIG_WIDTH, PLOT_HEIGHT,
+    caption_font, check_written, draw_with_legend_below, plot_err, HouseMesh, Input, Mark, Outcome,
+    TickedAxis, FIG_WIDTH,
 };
 use crate::report::load::CellKey;
 use crate::report::load::Keyed;
@@ -149,44 +149,39 @@ fn draw(
         .zip(&colors)
         .map(|((l, k), c)| (l.clone(), *c, super::machine_mark(k.machine)))
         .collect();
-    let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
-    let (cols, legend_h) = legend_below(&labels);
-    let root = SVGBackend::new(path, (FIG_WIDTH, PLOT_HEIGHT + legend_h)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
-    let mut ticks = vec![2f64.log10()];
-    ticks.extend((1..=max_x.floor() as i32).map(f64::from));
-    let caption = format!("{workload}, {workers} workers: response latency");
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(&caption, caption_font(&caption, FIG_WIDTH))
-        .margin(12)
-        .margin_right(28)
-        .x_label_area_size(62)
-        .y_label_area_size(84)
-        .build_cartesian_2d(
-            TickedAxis::new(0.0..max_x * 1.03, ticks),
-            0.0..max_v / unit.ns * 1.06,
-        )
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .x_desc("percentile (log scale of 1/(1−p))")
-        .y_desc(format!("response latency ({})", unit.name))
-        .x_label_formatter(&|x| percentile_label(*x))
-        .y_label_formatter(&|v| tick(*v))
-        .house_style(0.1)
-        .draw()
-        .map_err(plot_err)?;
-    for ((key, pts, _), color) in curves.iter().zip(colors) {
-        let xy: Vec<(f64, f64)> = pts.iter().map(|(x, v)| (*x, v / unit.ns)).collect();
-        super::draw_line(&mut chart, &xy, color, key.machine)?;
-        if xy.len() <= 12 {
-            chart
-                .draw_series(xy.iter().map(|p| Circle::new(*p, 3, color.filled())))
-                .map_err(plot_err)?;
+    draw_with_legend_below(path, &entries, |plot| {
+        let mut ticks = vec![2f64.log10()];
+        ticks.extend((1..=max_x.floor() as i32).map(f64::from));
+        let caption = format!("{workload}, {workers} workers: response latency");
+        let mut chart = ChartBuilder::on(plot)
+            .caption(&caption, caption_font(&caption, FIG_WIDTH))
+            .margin(12)
+            .margin_right(28)
+            .x_label_area_size(62)
+            .y_label_area_size(84)
+            .build_cartesian_2d(
+                TickedAxis::new(0.0..max_x * 1.03, ticks),
+                0.0..max_v / unit.ns * 1.06,
+            )
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("percentile (log scale of 1/(1−p))")
+            .y_desc(format!("response latency ({})", unit.name))
+            .x_label_formatter(&|x| percentile_label(*x))
+            .y_label_formatter(&|v| tick(*v))
+            .house_style(0.1)
+            .draw()
+            .map_err(plot_err)?;
+        for ((key, pts, _), color) in curves.iter().zip(colors) {
+            let xy: Vec<(f64, f64)> = pts.iter().map(|(x, v)| (*x, v / unit.ns)).collect();
+            super::draw_line(&mut chart, &xy, color, key.machine)?;
+            if xy.len() <= 12 {
+                chart
+                    .draw_series(xy.iter().map(|p| Circle::new(*p, 3, color.filled())))
+                    .map_err(plot_err)?;
+            }
         }
-    }
-    draw_legend_below(&legend, &entries, cols)?;
-    root.present().map_err(plot_err)?;
-    Ok(())
+        Ok(())
+    })
 }

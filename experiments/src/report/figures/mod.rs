@@ -279,6 +279,24 @@ pub fn draw_legend_below<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws a [`FIG_WIDTH`] figure into `path`: the plot (drawn by `plot` on a
+/// [`PLOT_HEIGHT`] area) on top, a legend of `entries` below it.
+pub(crate) fn draw_with_legend_below(
+    path: &Path,
+    entries: &[(String, RGBColor, Mark)],
+    plot: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
+    let (cols, legend_h) = legend_below(&labels);
+    let root = SVGBackend::new(path, (FIG_WIDTH, PLOT_HEIGHT + legend_h)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let (plot_area, legend) = root.split_vertically(PLOT_HEIGHT);
+    plot(&plot_area)?;
+    draw_legend_below(&legend, entries, cols)?;
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
 /// Draws a legend (one entry a row) at the top of `area`.
 pub fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,

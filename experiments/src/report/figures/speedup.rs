@@ -3,8 +3,8 @@
 //! measured against `py-serial`, Rust ones against `serial`.
 
 use super::{
-    caption_font, check_written, draw_legend_below, legend_below, plot_err, HouseMesh, Input, Mark,
-    Outcome, TickedAxis, FIG_WIDTH, PLOT_HEIGHT,
+    caption_font, check_written, draw_with_legend_below, plot_err, HouseMesh, Input, Mark, Outcome,
+    TickedAxis, FIG_WIDTH,
 };
 use crate::report::load::CellKey;
 use crate::report::summary::{is_serial, CellSummary};
@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 
 /// (machine, strategy rank, strategy, placement): one line of the figure.
 type SeriesKey = (usize, (u8, String), String, String);
+
+/// One line of the figure: the cell key that labels it, its points (workers, speedup).
+type Line<'a> = (&'a CellKey, Vec<(f64, f64)>);
 
 /// Draws one speedup figure per workload that has parallel cells with a serial baseline.
 pub fn render(input: &Input) -> anyhow::Result<Outcome> {
@@ -60,9 +63,70 @@ fn draw(
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
     let vary_placement = super::vary_placement(cells.iter().map(|c| &c.key));
-    // One series per (strategy, placement, machine), points by workers.
-    let mut series: BTreeMap<SeriesKey, Vec<(f64, f64)>> = BTreeMap::new();
-    let mut keys: BTreeMap<SeriesKey, &CellKey> = BTreeMap::new();
+    let lines = lines_of(cells);
+    let labelled: Vec<(String, &CellKey)> = lines
+        .values()
+        .map(|(k, _)| (input.series_label(k, vary_placement, false), *k))
+        .collect();
+    let colors = input.colors_for(&labelled);
+    let max_w = cells.iter().map(|c| c.key.workers).max().unwrap_or(1) as f64;
+    let ideal = Ideal::new(common_cpu_count(input), max_w);
+    let max_s = cells
+        .iter()
+        .filter_map(|c| c.speedup)
+        .fold(ideal.top, f64::max);
+    let mut entries: Vec<(String, RGBColor, Mark)> =
+        vec![(ideal.label.clone(), BLACK, Mark::Dashed)];
+    entries.extend(
+        labelled
+            .iter()
+            .zip(&colors)
+            .map(|((l, k), c)| (l.clone(), *c, super::machine_mark(k.machine))),
+    );
+    draw_with_legend_below(path, &entries, |plot| {
+        let caption = format!("{workload}: speedup");
+        let mut chart = ChartBuilder::on(plot)
+            .caption(&caption, caption_font(&caption, FIG_WIDTH))
+            .margin(12)
+            .x_label_area_size(62)
+            .y_label_area_size(72)
+            .build_cartesian_2d(
+                TickedAxis::new(0.8..max_w + 0.2, worker_ticks(cells)),
+                0.0..(max_s * 1.08).max(1.1),
+            )
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("workers")
+            .y_desc("speedup over serial (×)")
+            .x_label_formatter(&|v| format!("{}", v.round() as i64))
+            .y_label_formatter(&|v| tick(*v))
+            .house_style(0.1)
+            .draw()
+            .map_err(plot_err)?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                ideal.points,
+                6,
+                5,
+                BLACK.mix(0.7).stroke_width(1),
+            ))
+            .map_err(plot_err)?;
+        for (((machine, ..), (_, mut pts)), color) in lines.into_iter().zip(colors) {
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            super::draw_line(&mut chart, &pts, color, machine)?;
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
+                .map_err(plot_err)?;
+        }
+        Ok(())
+    })
+}
+
+/// Each line's points (workers, speedup), and the cell key that labels it (the
+/// line's last cell).
+fn lines_of<'a>(cells: &[&'a CellSummary]) -> BTreeMap<SeriesKey, Line<'a>> {
+    let mut lines: BTreeMap<SeriesKey, Line<'a>> = BTreeMap::new();
     for c in cells {
         let k = (
             c.key.machine,
@@ -70,108 +134,67 @@ fn draw(
             c.key.strategy.clone(),
             c.key.placement.clone(),
         );
-        series
-            .entry(k.clone())
-            .or_default()
+        let line = lines.entry(k).or_insert_with(|| (&c.key, Vec::new()));
+        line.0 = &c.key;
+        line.1
             .push((c.key.workers as f64, c.speedup.expect("filtered")));
-        keys.insert(k, &c.key);
     }
-    let labelled: Vec<(String, &CellKey)> = keys
-        .values()
-        .map(|k| (input.series_label(k, vary_placement, false), *k))
-        .collect();
-    let colors = input.colors_for(&labelled);
-    let max_w = cells.iter().map(|c| c.key.workers).max().unwrap_or(1) as f64;
-    // Ticks at the worker counts measured (1 for the ideal line's start), thinned to ≤12.
+    lines
+}
+
+/// Ticks at the worker counts measured (1 for the ideal line's start), thinned to ≤12.
+fn worker_ticks(cells: &[&CellSummary]) -> Vec<f64> {
     let mut counts: Vec<usize> = cells.iter().map(|c| c.key.workers).collect();
     counts.push(1);
     counts.sort_unstable();
     counts.dedup();
     let step = counts.len().div_ceil(12);
-    let worker_ticks: Vec<f64> = counts.iter().step_by(step).map(|w| *w as f64).collect();
-    // More workers than CPUs cannot go faster than the CPUs: the ideal line
-    // flattens there (CPU count from meta.json's allowed_cpus, when all folders agree).
-    let cpus = {
-        let mut counts: Vec<Option<usize>> = input
-            .dirs
-            .iter()
-            .map(|d| {
-                d.meta
-                    .as_ref()
-                    .and_then(|m| m.machine.allowed_cpus.as_ref())
-                    .map(|a| a.len())
-            })
-            .collect();
-        counts.dedup();
-        match counts.as_slice() {
-            [Some(n)] if *n > 0 => Some(*n),
-            _ => None,
-        }
-    };
-    let ideal_label = match cpus {
-        Some(n) if (n as f64) < max_w => format!("ideal (min(workers, {n} CPUs))"),
-        _ => "ideal".to_string(),
-    };
-    let ideal_top = cpus.map_or(max_w, |n| max_w.min(n as f64));
-    let max_s = cells
+    counts.iter().step_by(step).map(|w| *w as f64).collect()
+}
+
+/// The CPU count from meta.json's `allowed_cpus`, when every folder agrees.
+fn common_cpu_count(input: &Input) -> Option<usize> {
+    let mut counts: Vec<Option<usize>> = input
+        .dirs
         .iter()
-        .filter_map(|c| c.speedup)
-        .fold(ideal_top, f64::max);
-    let mut entries: Vec<(String, RGBColor, Mark)> = vec![(ideal_label, BLACK, Mark::Dashed)];
-    entries.extend(
-        labelled
-            .iter()
-            .zip(&colors)
-            .map(|((l, k), c)| (l.clone(), *c, super::machine_mark(k.machine))),
-    );
-    let labels: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
-    let (cols, legend_h) = legend_below(&labels);
-    let root = SVGBackend::new(path, (FIG_WIDTH, PLOT_HEIGHT + legend_h)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    let (plot, legend) = root.split_vertically(PLOT_HEIGHT);
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            format!("{workload}: speedup"),
-            caption_font(&format!("{workload}: speedup"), FIG_WIDTH),
-        )
-        .margin(12)
-        .x_label_area_size(62)
-        .y_label_area_size(72)
-        .build_cartesian_2d(
-            TickedAxis::new(0.8..max_w + 0.2, worker_ticks),
-            0.0..(max_s * 1.08).max(1.1),
-        )
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .x_desc("workers")
-        .y_desc("speedup over serial (×)")
-        .x_label_formatter(&|v| format!("{}", v.round() as i64))
-        .y_label_formatter(&|v| tick(*v))
-        .house_style(0.1)
-        .draw()
-        .map_err(plot_err)?;
-    let mut ideal = vec![(1.0, 1.0), (max_w, max_w)];
-    if let Some(n) = cpus.filter(|n| (*n as f64) < max_w) {
-        ideal = vec![(1.0, 1.0), (n as f64, n as f64), (max_w, n as f64)];
+        .map(|d| {
+            d.meta
+                .as_ref()
+                .and_then(|m| m.machine.allowed_cpus.as_ref())
+                .map(|a| a.len())
+        })
+        .collect();
+    counts.dedup();
+    match counts.as_slice() {
+        [Some(n)] if *n > 0 => Some(*n),
+        _ => None,
     }
-    chart
-        .draw_series(DashedLineSeries::new(
-            ideal,
-            6,
-            5,
-            BLACK.mix(0.7).stroke_width(1),
-        ))
-        .map_err(plot_err)?;
-    for (((machine, ..), pts), color) in series.into_iter().zip(colors) {
-        let mut pts = pts;
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        super::draw_line(&mut chart, &pts, color, machine)?;
-        chart
-            .draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))
-            .map_err(plot_err)?;
+}
+
+/// The ideal speedup line: speedup = workers, flat beyond the CPU count (more
+/// workers than CPUs cannot go faster than the CPUs).
+struct Ideal {
+    /// Its legend text.
+    label: String,
+    /// Its highest speedup.
+    top: f64,
+    /// Its corners, (workers, speedup).
+    points: Vec<(f64, f64)>,
+}
+
+impl Ideal {
+    fn new(cpus: Option<usize>, max_w: f64) -> Ideal {
+        match cpus.filter(|n| (*n as f64) < max_w) {
+            Some(n) => Ideal {
+                label: format!("ideal (min(workers, {n} CPUs))"),
+                top: n as f64,
+                points: vec![(1.0, 1.0), (n as f64, n as f64), (max_w, n as f64)],
+            },
+            None => Ideal {
+                label: "ideal".to_string(),
+                top: max_w,
+                points: vec![(1.0, 1.0), (max_w, max_w)],
+            },
+        }
     }
-    draw_legend_below(&legend, &entries, cols)?;
-    root.present().map_err(plot_err)?;
-    Ok(())
 }

@@ -11,7 +11,8 @@ use super::{
     TickedAxis, AXIS_PX,
 };
 use crate::report::load::{CellKey, Keyed};
-use crate::report::units::{sig3, tick, unit_for};
+use crate::report::units::{sig3, tick, unit_for, TimeUnit};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use wsbench_schema::WorkerRow;
@@ -166,6 +167,13 @@ pub fn render(input: &Input) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Width in px of one run's panel.
+const PANEL_WIDTH: u32 = 300;
+/// Colour of the busy part of a bar.
+const BUSY: RGBColor = RGBColor(31, 119, 180);
+/// Colour of the idle part of a bar.
+const IDLE: RGBColor = RGBColor(200, 200, 200);
+
 fn draw(
     input: &Input,
     panels: &[&(CellKey, String, RunWorkers)],
@@ -179,8 +187,7 @@ fn draw(
         .fold(0.0, f64::max);
     let unit = unit_for(max_total);
     let cell = &panels[0].0;
-    let panel_w = 300;
-    let width = panel_w * panels.len() as u32;
+    let width = PANEL_WIDTH * panels.len() as u32;
     let root = SVGBackend::new(path, (width, 440)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let machine = if input.machine_labels.len() > 1 {
@@ -196,79 +203,102 @@ fn draw(
         .titled(&title, caption_font(&title, width))
         .map_err(plot_err)?;
     let (legend, body) = root.split_vertically(36);
-    let legend_entries = [
-        ("busy".to_string(), RGBColor(31, 119, 180), Mark::Box),
-        ("idle".to_string(), RGBColor(200, 200, 200), Mark::Box),
-        ("makespan".to_string(), BLACK, Mark::Dashed),
-    ];
-    // Legend in one row, entries side by side.
-    let thirds = legend.split_evenly((1, 3));
-    for (area, entry) in thirds.iter().zip(&legend_entries) {
-        draw_legend(&area.margin(0, 0, 20, 0), std::slice::from_ref(entry), 2)?;
-    }
+    draw_legend_row(&legend)?;
+    let y_max = max_total / unit.ns * 1.05;
     let areas = body.split_evenly((1, panels.len()));
     for ((area, (key, rep, run)), makespan) in areas
         .iter()
         .zip(panels.iter().map(|p| (&p.0, &p.1, &p.2)))
         .zip(makespans)
     {
-        let n = run.len();
-        // At most ~16 worker labels: every k-th worker on wide pools.
-        let step = n.div_ceil(16);
-        let ticks: Vec<f64> = (0..n).step_by(step).map(|i| i as f64).collect();
-        let panel_title = format!(
-            "{}, rep {rep}: max/mean {}",
-            key.strategy,
-            sig3(imbalance(run))
-        );
-        let (font, size) = caption_font(&panel_title, panel_w);
-        let mut chart = ChartBuilder::on(area)
-            .caption(&panel_title, (font, size.min(AXIS_PX)))
-            .margin(10)
-            .x_label_area_size(58)
-            .y_label_area_size(80)
-            .build_cartesian_2d(
-                TickedAxis::new(-0.5..n as f64 - 0.5, ticks),
-                0.0..max_total / unit.ns * 1.05,
-            )
-            .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_desc("worker")
-            .y_desc(format!("time ({})", unit.name))
-            .x_label_formatter(&|v| format!("{}", v.round() as i64))
-            .y_label_formatter(&|v| tick(*v))
-            .house_style(0.1)
-            .draw()
-            .map_err(plot_err)?;
-        for (i, (_, busy, idle)) in run.iter().enumerate() {
-            let b = busy / unit.ns;
-            let t = (busy + idle) / unit.ns;
-            let x = i as f64;
-            let half = if n > 8 { 0.45 } else { 0.35 };
-            let r1 = Rectangle::new(
-                [(x - half, 0.0), (x + half, b)],
-                RGBColor(31, 119, 180).filled(),
-            );
-            let r2 = Rectangle::new(
-                [(x - half, b), (x + half, t)],
-                RGBColor(200, 200, 200).filled(),
-            );
-            chart.draw_series([r1, r2]).map_err(plot_err)?;
-        }
-        if let Some(m) = makespan {
-            let y = m / unit.ns;
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(-0.5, y), (n as f64 - 0.5, y)],
-                    6,
-                    4,
-                    BLACK.stroke_width(2),
-                ))
-                .map_err(plot_err)?;
-        }
+        draw_run(area, key, rep, run, *makespan, &unit, y_max)?;
     }
     root.present().map_err(plot_err)?;
     Ok(())
+}
+
+/// The legend in one row, entries side by side.
+fn draw_legend_row<DB: DrawingBackend>(legend: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+    let legend_entries = [
+        ("busy".to_string(), BUSY, Mark::Box),
+        ("idle".to_string(), IDLE, Mark::Box),
+        ("makespan".to_string(), BLACK, Mark::Dashed),
+    ];
+    let thirds = legend.split_evenly((1, 3));
+    for (area, entry) in thirds.iter().zip(&legend_entries) {
+        draw_legend(&area.margin(0, 0, 20, 0), std::slice::from_ref(entry), 2)?;
+    }
+    Ok(())
+}
+
+/// One run's panel: a busy/idle bar per worker and the run's makespan dashed,
+/// on a y axis up to `y_max` (in `unit`).
+fn draw_run<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    key: &CellKey,
+    rep: &str,
+    run: &RunWorkers,
+    makespan: Option<f64>,
+    unit: &TimeUnit,
+    y_max: f64,
+) -> anyhow::Result<()> {
+    let n = run.len();
+    // At most ~16 worker labels: every k-th worker on wide pools.
+    let step = n.div_ceil(16);
+    let ticks: Vec<f64> = (0..n).step_by(step).map(|i| i as f64).collect();
+    let panel_title = format!(
+        "{}, rep {rep}: max/mean {}",
+        key.strategy,
+        sig3(imbalance(run))
+    );
+    let (font, size) = caption_font(&panel_title, PANEL_WIDTH);
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel_title, (font, size.min(AXIS_PX)))
+        .margin(10)
+        .x_label_area_size(58)
+        .y_label_area_size(80)
+        .build_cartesian_2d(TickedAxis::new(-0.5..n as f64 - 0.5, ticks), 0.0..y_max)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_desc("worker")
+        .y_desc(format!("time ({})", unit.name))
+        .x_label_formatter(&|v| format!("{}", v.round() as i64))
+        .y_label_formatter(&|v| tick(*v))
+        .house_style(0.1)
+        .draw()
+        .map_err(plot_err)?;
+    for bar in busy_idle_bars(run, unit) {
+        chart.draw_series(bar).map_err(plot_err)?;
+    }
+    if let Some(m) = makespan {
+        let y = m / unit.ns;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(-0.5, y), (n as f64 - 0.5, y)],
+                6,
+                4,
+                BLACK.stroke_width(2),
+            ))
+            .map_err(plot_err)?;
+    }
+    Ok(())
+}
+
+/// Each worker's stacked bar: busy from 0, idle on top of it, in `unit`.
+fn busy_idle_bars(run: &RunWorkers, unit: &TimeUnit) -> Vec<[Rectangle<(f64, f64)>; 2]> {
+    let half = if run.len() > 8 { 0.45 } else { 0.35 };
+    run.iter()
+        .enumerate()
+        .map(|(i, (_, busy, idle))| {
+            let b = busy / unit.ns;
+            let t = (busy + idle) / unit.ns;
+            let x = i as f64;
+            [
+                Rectangle::new([(x - half, 0.0), (x + half, b)], BUSY.filled()),
+                Rectangle::new([(x - half, b), (x + half, t)], IDLE.filled()),
+            ]
+        })
+        .collect()
 }
