@@ -17,7 +17,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use topology::cpulist::format_list;
 use topology::placement::{Kind, Placement};
-use topology::{Core, Source, Topology};
+use topology::{Core, Cpu, Source, Topology};
 
 /// Arguments of `wsbench topology`.
 #[derive(Debug, clap::Args)]
@@ -468,7 +468,17 @@ fn csv_workers(topo: &Topology, r: &Resolved) -> CliResult<String> {
     csv_text(&header, rows)
 }
 
-/// The topology as JSON (also what `meta.json` records).
+/// One CPU as JSON: its ids and where it sits (shared by `--format json` and
+/// `meta.json`'s `machine.topology`).
+pub fn cpu_json(c: &Cpu) -> Value {
+    json!({
+        "id": c.id, "online": c.online, "allowed": c.allowed, "core": c.core, "core_id": c.core_id,
+        "package": c.package, "die": c.die, "cluster": c.cluster, "numa_node": c.numa_node,
+        "llc": c.llc, "siblings": c.siblings,
+    })
+}
+
+/// The whole topology as JSON (`wsbench topology --format json`).
 pub fn topology_json(topo: &Topology) -> Value {
     let source = match topo.source() {
         Source::Sysfs(root) => json!({ "kind": "sysfs", "root": root.display().to_string() }),
@@ -481,11 +491,7 @@ pub fn topology_json(topo: &Topology) -> Value {
         "packages": topo.packages(),
         "numa_nodes": topo.numa_nodes(),
         "allowed_cpus": topo.allowed_cpus(),
-        "cpus": topo.cpus().iter().map(|c| json!({
-            "id": c.id, "online": c.online, "allowed": c.allowed, "core": c.core, "core_id": c.core_id,
-            "package": c.package, "die": c.die, "cluster": c.cluster, "numa_node": c.numa_node,
-            "llc": c.llc, "siblings": c.siblings,
-        })).collect::<Vec<_>>(),
+        "cpus": topo.cpus().iter().map(cpu_json).collect::<Vec<_>>(),
         "cores": topo.cores().iter().map(|c| json!({
             "index": c.index, "package": c.package, "llc": c.llc, "cpus": c.cpus,
         })).collect::<Vec<_>>(),

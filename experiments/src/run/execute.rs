@@ -52,7 +52,7 @@ pub struct WorkerOutcome {
 
 /// What one run measured.
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
+pub struct RunOutcome {
     /// Wall time of the timed region.
     pub makespan_ns: u64,
     /// Wrapping sum of task digests.
@@ -161,7 +161,7 @@ fn build_rayon(cpus: &[Option<usize>]) -> anyhow::Result<rayon::ThreadPool> {
 }
 
 /// The pool's side of an outcome: per-worker and total steals, parks, busy and idle time.
-fn add_pool_stats(out: &mut Outcome, stats: &PoolStats, makespan_ns: u64) {
+fn add_pool_stats(out: &mut RunOutcome, stats: &PoolStats, makespan_ns: u64) {
     let mut totals = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
     for (i, ws) in stats.workers.iter().enumerate() {
         // Idle = the part of the batch this worker spent not running tasks. The
@@ -220,7 +220,7 @@ impl Executor {
         work: &Arc<dyn Workload>,
         pool_in_timing: bool,
         latency: bool,
-    ) -> anyhow::Result<Outcome> {
+    ) -> anyhow::Result<RunOutcome> {
         self.latency = latency;
         let cpus =
             resolve(&self.topology, &cell.placement, cell.workers).map_err(|e| anyhow!(e))?;
@@ -244,7 +244,7 @@ impl Executor {
         cell: &Cell,
         cpus: &[Option<usize>],
         work: &Arc<dyn Workload>,
-    ) -> anyhow::Result<Outcome> {
+    ) -> anyhow::Result<RunOutcome> {
         // The loop runs on the warm one-worker pool's thread: a long-lived, pinned thread
         // like every parallel strategy's workers (a fresh thread per run would be treated
         // differently by the OS scheduler on a busy machine).
@@ -286,7 +286,7 @@ impl Executor {
         }));
         let (makespan_ns, sum, max, checksum, n) =
             result.map_err(|p| anyhow!("serial run: {}", panic_message(p)))?;
-        let mut out = Outcome {
+        let mut out = RunOutcome {
             makespan_ns,
             checksum,
             tasks: n as u64,
@@ -294,7 +294,7 @@ impl Executor {
             task_max_ns: self.latency.then_some(max),
             busy_ns: Some(sum),
             idle_ns: Some(makespan_ns.saturating_sub(sum)),
-            ..Outcome::default()
+            ..RunOutcome::default()
         };
         out.workers = vec![WorkerOutcome {
             cpu,
@@ -320,7 +320,7 @@ impl Executor {
         schedule: Schedule,
         work: &Arc<dyn Workload>,
         in_timing: bool,
-    ) -> anyhow::Result<Outcome> {
+    ) -> anyhow::Result<RunOutcome> {
         let key = (cell.workers, cell.placement.to_string());
         if !in_timing && !self.pools.contains_key(&key) {
             let pool = build_pool(cpus, &self.policy, &self.topology)?;
@@ -384,7 +384,7 @@ impl Executor {
         fine: bool,
         work: &Arc<dyn Workload>,
         in_timing: bool,
-    ) -> anyhow::Result<Outcome> {
+    ) -> anyhow::Result<RunOutcome> {
         let key = (cell.workers, cell.placement.to_string());
         if !in_timing && !self.rayon_pools.contains_key(&key) {
             self.rayon_pools.insert(key.clone(), build_rayon(cpus)?);
@@ -434,12 +434,12 @@ impl Executor {
     }
 
     /// The recorders' side of an outcome: checksum, latency, per-worker counts.
-    fn collect(&self, cell: &Cell, makespan_ns: u64, cpus: &[Option<usize>]) -> Outcome {
+    fn collect(&self, cell: &Cell, makespan_ns: u64, cpus: &[Option<usize>]) -> RunOutcome {
         let rec = &self.recorders[&cell.workers];
-        let mut out = Outcome {
+        let mut out = RunOutcome {
             makespan_ns,
             checksum: rec.checksum(),
-            ..Outcome::default()
+            ..RunOutcome::default()
         };
         out.workers = (0..cell.workers)
             .map(|i| WorkerOutcome {

@@ -46,19 +46,10 @@ pub(super) fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
     Ok((exp, base))
 }
 
-pub(super) fn topology_json(topo: &Topology) -> Value {
-    let cpus: Vec<Value> = topo
-        .cpus()
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.id, "online": c.online, "allowed": c.allowed, "core": c.core,
-                "core_id": c.core_id, "package": c.package, "die": c.die, "cluster": c.cluster, "numa_node": c.numa_node, "llc": c.llc, "siblings": c.siblings,
-            })
-        })
-        .collect();
-    // The CPU model and SMT state are the machine's (`Machine::cpu_model`, `Machine::smt`).
-    json!({ "cpus": cpus })
+/// `meta.json`'s `machine.topology`: every CPU with its ids and where it sits
+/// (the CPU model and SMT state are the machine's: `Machine::cpu_model`, `Machine::smt`).
+pub(super) fn meta_topology(topo: &Topology) -> Value {
+    json!({ "cpus": topo.cpus().iter().map(crate::topology_cmd::cpu_json).collect::<Vec<_>>() })
 }
 
 /// Checks every placement at every worker count it is used with; returns the worker→CPU maps.

@@ -28,14 +28,14 @@ use workloads::workload::Workload;
 use wsbench_schema::{Layout, Machine, PlacementMap, Row, RunRow, RunStatus, WorkerRow};
 
 use super::config::Experiment;
-use super::execute::{Executor, Outcome};
+use super::execute::{Executor, RunOutcome};
 use super::meta::{self, Meta};
 use super::output::latency_rows;
 use super::plan::{Cell, Plan, Shard, Step};
 use super::policy::StealPolicy;
 use super::record::{ClockCosts, TaskClock};
 use super::resume::State;
-use super::setup::{check_placements, config_diff, load_config, prepare_folder, topology_json};
+use super::setup::{check_placements, config_diff, load_config, meta_topology, prepare_folder};
 use super::summary;
 use super::workload::WorkloadSpec;
 use super::writer::{key_of, Rows, RunLatency, Writer};
@@ -62,7 +62,7 @@ fn install_ctrlc() {
 /// A run's lower bound and the serial makespan it is compared with: from the serial run
 /// of the same round (Σ task time over the CPUs, or the longest task), or for a serial
 /// run from its own task times.
-fn lower_bound(cell: &Cell, rep: usize, out: &Outcome, state: &State) -> (u64, u64) {
+fn lower_bound(cell: &Cell, rep: usize, out: &RunOutcome, state: &State) -> (u64, u64) {
     match state.serial.get(&(cell.workload.clone(), rep)) {
         Some(s) if !cell.is_serial() => {
             let p = out.cpus.max(1) as u64;
@@ -80,7 +80,7 @@ fn lower_bound(cell: &Cell, rep: usize, out: &Outcome, state: &State) -> (u64, u
 fn rows_for(
     cell: &Cell,
     rep: usize,
-    out: &Outcome,
+    out: &RunOutcome,
     state: &State,
     reference: u64,
     size: usize,
@@ -297,7 +297,7 @@ impl Sweep {
         let clock_costs = ClockCosts::measure();
         let machine = meta::machine(
             p.placement_map,
-            topology_json(&p.topology),
+            meta_topology(&p.topology),
             json!(clock_costs),
         );
         let meta = running_meta(p.previous, &p.exp, p.shard, machine);
@@ -417,7 +417,7 @@ impl Sweep {
         &mut self,
         cell: &Cell,
         rep: usize,
-        out: &Outcome,
+        out: &RunOutcome,
         rows: &Rows,
         run_wall_start: SystemTime,
     ) -> anyhow::Result<()> {

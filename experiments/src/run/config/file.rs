@@ -57,14 +57,14 @@ pub(super) struct WorkloadFile {
 }
 
 /// Where a problem is: the file's name and the text, to turn byte spans into lines.
-pub struct Source<'a> {
+pub struct ConfigText<'a> {
     /// The file name as shown in messages (`<embedded default>` for the default).
     pub name: &'a str,
     /// The whole text.
     pub text: &'a str,
 }
 
-impl Source<'_> {
+impl ConfigText<'_> {
     /// 1-based line of a byte offset.
     pub fn line(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
@@ -79,7 +79,7 @@ impl Source<'_> {
 
 /// An integer key that must be at least `min`.
 pub(super) fn non_negative(
-    src: &Source,
+    src: &ConfigText,
     v: &Spanned<i64>,
     key: &str,
     min: i64,
@@ -97,7 +97,7 @@ pub(super) fn non_negative(
 
 /// An optional integer key that must be at least `min`.
 pub(super) fn int(
-    src: &Source,
+    src: &ConfigText,
     v: &Option<Spanned<i64>>,
     key: &str,
     min: i64,
@@ -109,7 +109,7 @@ pub(super) fn int(
 
 /// A key that takes one of a few names (the first is the default when absent).
 pub(super) fn choice<T: Choice>(
-    src: &Source,
+    src: &ConfigText,
     v: Option<&Spanned<String>>,
     key: &str,
 ) -> Result<T, String> {

@@ -30,7 +30,7 @@ use super::workload::{KindName, WorkloadSpec};
 use file::{choice, non_negative};
 use workloads::{workload_specs, Inherited};
 
-pub use file::{ExperimentFile, Source};
+pub use file::{ConfigText, ExperimentFile};
 pub use workers::{all_workers, parse_workers_arg};
 
 /// The embedded default experiment (`wsbench run` with no file).
@@ -127,13 +127,13 @@ impl Experiment {
     /// assert!(err.starts_with("x.toml:2: key `workers`"), "{err}");
     /// ```
     pub fn parse(name: &str, text: &str) -> Result<Experiment, String> {
-        let src = Source { name, text };
+        let src = ConfigText { name, text };
         let file: ExperimentFile = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
         Experiment::from_file(&src, file)
     }
 
     /// Checks a parsed file (see the module documentation).
-    pub fn from_file(src: &Source, f: ExperimentFile) -> Result<Experiment, String> {
+    pub fn from_file(src: &ConfigText, f: ExperimentFile) -> Result<Experiment, String> {
         let name = checked_name(src, &f.name)?;
         let repetitions = match &f.repetitions {
             Some(r) => non_negative(src, r, "repetitions", 1)? as usize,
@@ -183,7 +183,7 @@ impl Experiment {
     }
 }
 
-fn checked_name(src: &Source, name: &Spanned<String>) -> Result<String, String> {
+fn checked_name(src: &ConfigText, name: &Spanned<String>) -> Result<String, String> {
     let trimmed = name.get_ref().trim().to_string();
     if trimmed.is_empty() || trimmed.contains(['/', '\\']) || trimmed.starts_with('.') {
         return Err(src.err(
@@ -200,7 +200,7 @@ fn checked_name(src: &Source, name: &Spanned<String>) -> Result<String, String> 
 
 /// The `placements` key: a non-empty list, duplicates dropped; `spread` when absent.
 fn placements(
-    src: &Source,
+    src: &ConfigText,
     v: Option<&Spanned<Vec<Spanned<String>>>>,
 ) -> Result<Vec<Placement>, String> {
     let Some(list) = v else {
@@ -233,7 +233,7 @@ fn placements(
 /// The `strategies` key: a non-empty list, duplicates dropped, [`Strategy::Serial`] first
 /// (every cell's baseline: speedup, lower bound, checksum); the default list when absent.
 fn strategies(
-    src: &Source,
+    src: &ConfigText,
     v: Option<&Spanned<Vec<Spanned<String>>>>,
 ) -> Result<Vec<Strategy>, String> {
     let mut out: Vec<Strategy> = vec![Strategy::Serial];
@@ -267,7 +267,7 @@ fn strategies(
 
 /// Every `[[workload]]` table's workloads, names unique.
 fn all_workloads(
-    src: &Source,
+    src: &ConfigText,
     f: &ExperimentFile,
     inherited: Inherited,
 ) -> Result<Vec<WorkloadSpec>, String> {

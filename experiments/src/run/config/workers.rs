@@ -2,11 +2,11 @@
 
 use toml::Spanned;
 
-use super::file::Source;
+use super::file::ConfigText;
 
 /// The `workers` key: a list of counts ≥ 1, one count, or `"all"` (the default).
 pub(super) fn parse_workers(
-    src: &Source,
+    src: &ConfigText,
     v: Option<&Spanned<toml::Value>>,
 ) -> Result<Vec<usize>, String> {
     let allowed = "a list of worker counts ≥ 1 (e.g. [1, 2, 4]) or \"all\" (1, 2, ... up to every allowed CPU)";

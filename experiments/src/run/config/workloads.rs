@@ -8,7 +8,7 @@
 use std::ops::Range;
 use toml::Spanned;
 
-use super::file::{int, Source, WorkloadFile};
+use super::file::{int, ConfigText, WorkloadFile};
 use crate::run::workload::{KindName, SizeKey, WorkloadRecord, WorkloadSpec};
 
 /// The settings every workload inherits from the experiment unless it sets its own.
@@ -22,7 +22,7 @@ pub(super) struct Inherited {
 
 /// One table's workloads: itself, or one per size of its sweep.
 pub(super) fn workload_specs(
-    src: &Source,
+    src: &ConfigText,
     sw: &Spanned<WorkloadFile>,
     inherited: Inherited,
 ) -> Result<Vec<WorkloadSpec>, String> {
@@ -56,7 +56,7 @@ pub(super) fn workload_specs(
         .collect()
 }
 
-fn checked_name(src: &Source, w: &WorkloadFile) -> Result<String, String> {
+fn checked_name(src: &ConfigText, w: &WorkloadFile) -> Result<String, String> {
     let name = w.name.get_ref().clone();
     if name.is_empty()
         || name.contains("__")
@@ -73,7 +73,7 @@ fn checked_name(src: &Source, w: &WorkloadFile) -> Result<String, String> {
     Ok(name)
 }
 
-fn checked_kind(src: &Source, w: &WorkloadFile) -> Result<KindName, String> {
+fn checked_kind(src: &ConfigText, w: &WorkloadFile) -> Result<KindName, String> {
     w.kind
         .get_ref()
         .parse()
@@ -101,7 +101,7 @@ fn present_keys(w: &WorkloadFile) -> Present {
     ]
 }
 
-fn reject_foreign_keys(src: &Source, kind: KindName, present: &Present) -> Result<(), String> {
+fn reject_foreign_keys(src: &ConfigText, kind: KindName, present: &Present) -> Result<(), String> {
     let keys = kind.keys();
     for (key, span) in present {
         if let Some(span) = span {
@@ -119,7 +119,7 @@ fn reject_foreign_keys(src: &Source, kind: KindName, present: &Present) -> Resul
 
 /// The table's values, integers range-checked (the kind checks the rest).
 fn record_of(
-    src: &Source,
+    src: &ConfigText,
     w: &WorkloadFile,
     name: String,
     kind: KindName,
@@ -144,7 +144,7 @@ fn record_of(
 
 /// The checked `sizes` of a sweep, or `None` without one.
 fn sizes(
-    src: &Source,
+    src: &ConfigText,
     w: &WorkloadFile,
     kind: KindName,
 ) -> Result<Option<Vec<(SizeKey, u64)>>, String> {
