@@ -14,6 +14,7 @@
 //! figures, each labelled `M1`, `M2`, … by its CPU model and host from `meta.json`.
 
 pub mod figures;
+pub mod intervals;
 pub mod load;
 pub mod stats;
 pub mod summary;

@@ -1,0 +1,318 @@
+//! Distribution-free confidence intervals for medians, from order statistics.
+//!
+//! For `n` independent samples of a continuous quantity with median `m`, the number `B`
+//! of samples below `m` is Binomial(n, ½) whatever the distribution, so the interval
+//! between the `j`-th and the `k`-th smallest sample, `[x₍ⱼ₎, x₍ₖ₎]`, covers `m` with
+//! probability exactly `P(j ≤ B < k)` (at least that when values tie). This needs no
+//! resampling and gives the level an interval really has: with 5 samples the widest
+//! interval, min–max, covers the median with probability 1 − 2/2⁵ = 93.75%, and no
+//! interval from 5 samples reaches 95% (a percentile bootstrap of 5 samples returns
+//! that same min–max and calls it 95%). See Hollander, Wolfe & Chicco, *Nonparametric
+//! Statistical Methods*, 3rd ed., §3.6, or David & Nagaraja, *Order Statistics*, §7.1.
+//!
+//! Comparisons use **paired** samples: the runner interleaves the strategies, one run of
+//! each per round, so slow drift of the machine hits every strategy of a round alike. A
+//! comparison of A with B is the median of the per-round ratios A / B with the same
+//! order-statistic interval on those ratios; a speedup is the comparison of serial with a
+//! strategy (serial ÷ strategy per round, `runs.csv`'s `speedup` column).
+
+/// Rounds above this use log-space sums; up to it coverages are exact.
+const EXACT_LIMIT: usize = 126;
+
+/// A confidence interval of a median and the coverage it really has.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MedianInterval {
+    /// The `lower_rank`-th smallest sample.
+    pub low: f64,
+    /// The `upper_rank`-th smallest sample.
+    pub high: f64,
+    /// 1-based rank `j` of the lower bound.
+    pub lower_rank: usize,
+    /// 1-based rank `k = n + 1 − j` of the upper bound.
+    pub upper_rank: usize,
+    /// Number of samples.
+    pub n: usize,
+    /// Probability that the interval covers the median: `P(j ≤ B < k)`, B ~ Bin(n, ½).
+    pub coverage: f64,
+}
+
+impl MedianInterval {
+    /// The coverage in percent with one decimal, e.g. `93.8%`.
+    pub fn level(&self) -> String {
+        format!("{:.1}%", self.coverage * 100.0)
+    }
+
+    /// Which order statistics bound the interval, e.g. `min–max of 5`, `2nd–9th of 10`.
+    pub fn ranks(&self) -> String {
+        if self.n == 1 {
+            return "1 sample".into();
+        }
+        if self.lower_rank == 1 {
+            return format!("min–max of {}", self.n);
+        }
+        format!(
+            "{}–{} of {}",
+            ordinal(self.lower_rank),
+            ordinal(self.upper_rank),
+            self.n
+        )
+    }
+
+    /// E.g. `93.8% CI (min–max of 5)`.
+    pub fn label(&self) -> String {
+        format!("{} CI ({})", self.level(), self.ranks())
+    }
+
+    /// Whether `x` lies in the interval (bounds included).
+    pub fn contains(&self, x: f64) -> bool {
+        self.low <= x && x <= self.high
+    }
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`, …, `11th`, `12th`, `13th`, `21st`, ….
+fn ordinal(i: usize) -> String {
+    let suffix = match (i % 10, i % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{i}{suffix}")
+}
+
+/// Exact coverage of `[x₍ⱼ₎, x₍ₙ₊₁₋ⱼ₎]` for the median of `n` samples:
+/// `P(j ≤ B ≤ n − j) = 1 − 2·P(B ≤ j − 1)`, B ~ Binomial(n, ½) (0 when `2j > n`).
+///
+/// ```
+/// use experiments::report::intervals::coverage;
+/// assert_eq!(coverage(5, 1), 0.9375); // min–max of 5: 1 − 2/32
+/// assert_eq!(coverage(3, 1), 0.75);
+/// assert_eq!(coverage(10, 2), 1002.0 / 1024.0);
+/// ```
+pub fn coverage(n: usize, j: usize) -> f64 {
+    if j == 0 || 2 * j > n {
+        return 0.0;
+    }
+    if n <= EXACT_LIMIT {
+        // Σ_{i<j} C(n, i) and 2^n as integers: exact up to the final division.
+        let (mut binomial, mut below) = (1u128, 0u128);
+        for i in 0..j {
+            below += binomial;
+            binomial = binomial * (n - i) as u128 / (i + 1) as u128;
+        }
+        let all = 1u128 << n;
+        return (all - 2 * below) as f64 / all as f64;
+    }
+    let ln_half_n = n as f64 * std::f64::consts::LN_2;
+    let (mut ln_binomial, mut below) = (0.0f64, 0.0f64);
+    for i in 0..j {
+        below += (ln_binomial - ln_half_n).exp();
+        ln_binomial += ((n - i) as f64 / (i + 1) as f64).ln();
+    }
+    (1.0 - 2.0 * below).max(0.0)
+}
+
+/// The narrowest symmetric order-statistic interval of the median of `xs` whose
+/// coverage is at least `level` (0–1); when no interval from this many samples reaches
+/// `level`, the widest one (min–max) with the coverage it really has. `None` if empty.
+///
+/// ```
+/// use experiments::report::intervals::median_interval;
+/// let ci = median_interval(&[12.0, 10.0, 30.0, 11.0, 13.0], 0.95).unwrap();
+/// assert_eq!((ci.low, ci.high, ci.coverage), (10.0, 30.0, 0.9375));
+/// assert_eq!(ci.label(), "93.8% CI (min–max of 5)");
+/// ```
+pub fn median_interval(xs: &[f64], level: f64) -> Option<MedianInterval> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mut sorted = xs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    // Coverage grows as j falls: take the largest j that still reaches the level.
+    let j = (1..=n.div_ceil(2))
+        .rev()
+        .find(|&j| coverage(n, j) >= level)
+        .unwrap_or(1);
+    let k = n + 1 - j;
+    Some(MedianInterval {
+        low: sorted[j - 1],
+        high: sorted[k - 1],
+        lower_rank: j,
+        upper_rank: k,
+        n,
+        coverage: coverage(n, j),
+    })
+}
+
+/// The median of paired ratios and its order-statistic interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedRatio {
+    /// Median of the per-round ratios.
+    pub median: f64,
+    /// Interval of that median, over the rounds both sides have.
+    pub interval: MedianInterval,
+}
+
+/// Per-round ratios `numerator / denominator`, for the rounds both have (keys are the
+/// round, e.g. `runs.csv`'s `repetition`) and whose denominator is positive.
+pub fn paired_ratios<K: Ord>(numerator: &[(K, f64)], denominator: &[(K, f64)]) -> Vec<f64> {
+    let by_round: std::collections::BTreeMap<&K, f64> =
+        denominator.iter().map(|(k, v)| (k, *v)).collect();
+    numerator
+        .iter()
+        .filter_map(|(k, a)| by_round.get(k).filter(|b| **b > 0.0).map(|b| a / b))
+        .collect()
+}
+
+/// Median ratio `numerator / denominator` over paired rounds, with its interval at
+/// `level` (see [`median_interval`]). `None` when no round has both.
+///
+/// ```
+/// use experiments::report::intervals::paired_ratio_interval;
+/// let slow = [(0, 110.0), (1, 120.0), (2, 100.0)];
+/// let fast = [(0, 100.0), (1, 100.0), (2, 100.0)];
+/// let r = paired_ratio_interval(&slow, &fast, 0.95).unwrap();
+/// assert_eq!(r.median, 1.1);
+/// assert_eq!((r.interval.low, r.interval.high, r.interval.coverage), (1.0, 1.2, 0.75));
+/// ```
+pub fn paired_ratio_interval<K: Ord>(
+    numerator: &[(K, f64)],
+    denominator: &[(K, f64)],
+    level: f64,
+) -> Option<PairedRatio> {
+    let ratios = paired_ratios(numerator, denominator);
+    Some(PairedRatio {
+        median: super::stats::median(&ratios)?,
+        interval: median_interval(&ratios, level)?,
+    })
+}
+
+/// Speedup of a strategy over serial: the median over rounds of serial ÷ strategy (the
+/// serial run of the same round), with its interval; the same as
+/// [`paired_ratio_interval`]`(serial, strategy, level)`.
+pub fn speedup_interval<K: Ord>(
+    serial: &[(K, f64)],
+    strategy: &[(K, f64)],
+    level: f64,
+) -> Option<PairedRatio> {
+    paired_ratio_interval(serial, strategy, level)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Coverage of the interval `median_interval` picks at 95%, and its ranks.
+    fn pick(n: usize) -> (usize, usize, f64) {
+        let xs: Vec<f64> = (1..=n).map(|i| i as f64).collect();
+        let ci = median_interval(&xs, 0.95).unwrap();
+        assert_eq!(
+            (ci.low, ci.high),
+            (ci.lower_rank as f64, ci.upper_rank as f64)
+        );
+        (ci.lower_rank, ci.upper_rank, ci.coverage)
+    }
+
+    #[test]
+    fn coverages_worked_by_hand() {
+        // n = 5: P(B ≤ 0) = 1/32, P(B ≤ 1) = 6/32.
+        assert_eq!(coverage(5, 1), 30.0 / 32.0);
+        assert_eq!(coverage(5, 2), 20.0 / 32.0);
+        assert_eq!(coverage(5, 3), 0.0); // [x₍₃₎, x₍₃₎] is a point
+                                         // n = 6: 1 − 2/64, 1 − 2·7/64, then C(6,3)/64 for [x₍₃₎, x₍₄₎].
+        assert_eq!(coverage(6, 1), 62.0 / 64.0);
+        assert_eq!(coverage(6, 2), 50.0 / 64.0);
+        assert_eq!(coverage(6, 3), 20.0 / 64.0);
+        // n = 9: Σ C(9, i<j) = 1, 10, 46.
+        assert_eq!(coverage(9, 1), 510.0 / 512.0);
+        assert_eq!(coverage(9, 2), 492.0 / 512.0);
+        assert_eq!(coverage(9, 3), 420.0 / 512.0);
+        // n = 10: Σ C(10, i<j) = 1, 11, 56.
+        assert_eq!(coverage(10, 2), 1002.0 / 1024.0);
+        assert_eq!(coverage(10, 3), 912.0 / 1024.0);
+        // n = 20: Σ C(20, i<j) = 6196 (j = 5), 21700 (j = 6), 60460 (j = 7).
+        assert_eq!(coverage(20, 5), 1_036_184.0 / 1_048_576.0);
+        assert_eq!(coverage(20, 6), 1_005_176.0 / 1_048_576.0);
+        assert_eq!(coverage(20, 7), 927_656.0 / 1_048_576.0);
+        assert_eq!(coverage(1, 1), 0.0);
+        assert_eq!(coverage(2, 1), 0.5);
+        assert_eq!(coverage(3, 1), 0.75);
+    }
+
+    #[test]
+    fn narrowest_interval_reaching_95_percent() {
+        assert_eq!(pick(5), (1, 5, 0.9375)); // 95% unreachable: min–max
+        assert_eq!(pick(3), (1, 3, 0.75));
+        assert_eq!(pick(6), (1, 6, 0.96875));
+        assert_eq!(pick(9), (2, 8, 492.0 / 512.0));
+        assert_eq!(pick(10), (2, 9, 1002.0 / 1024.0));
+        assert_eq!(pick(20), (6, 15, 1_005_176.0 / 1_048_576.0));
+        assert_eq!(pick(1), (1, 1, 0.0));
+    }
+
+    #[test]
+    fn labels_say_the_real_level_and_the_ranks() {
+        let ci = |n: usize| {
+            let xs: Vec<f64> = (0..n).map(|i| i as f64).collect();
+            median_interval(&xs, 0.95).unwrap().label()
+        };
+        assert_eq!(ci(5), "93.8% CI (min–max of 5)");
+        assert_eq!(ci(3), "75.0% CI (min–max of 3)");
+        assert_eq!(ci(10), "97.9% CI (2nd–9th of 10)");
+        assert_eq!(ci(20), "95.9% CI (6th–15th of 20)");
+        assert_eq!(ci(1), "0.0% CI (1 sample)");
+        assert_eq!(ordinal(21), "21st");
+        assert_eq!(ordinal(12), "12th");
+        assert_eq!(ordinal(23), "23rd");
+    }
+
+    #[test]
+    fn interval_ignores_input_order_and_ties() {
+        let ci = median_interval(&[3.0, 1.0, 2.0, 2.0, 9.0, 2.0], 0.95).unwrap();
+        assert_eq!((ci.low, ci.high), (1.0, 9.0));
+        assert!(ci.contains(2.0) && !ci.contains(9.5));
+        let lower = median_interval(&[3.0, 1.0, 2.0, 2.0, 9.0, 2.0], 0.75).unwrap();
+        assert_eq!((lower.low, lower.high, lower.coverage), (2.0, 3.0, 0.78125));
+        assert_eq!(median_interval(&[], 0.95), None);
+    }
+
+    #[test]
+    fn large_n_uses_log_space_and_agrees_with_exact() {
+        // Beside the exact limit, the two sums agree to rounding.
+        let log_space = |n: usize, j: usize| {
+            let ln_half_n = n as f64 * std::f64::consts::LN_2;
+            let (mut ln_c, mut below) = (0.0f64, 0.0f64);
+            for i in 0..j {
+                below += (ln_c - ln_half_n).exp();
+                ln_c += ((n - i) as f64 / (i + 1) as f64).ln();
+            }
+            1.0 - 2.0 * below
+        };
+        for (n, j) in [(100, 40), (126, 50), (20, 7)] {
+            assert!((coverage(n, j) - log_space(n, j)).abs() < 1e-12, "{n} {j}");
+        }
+        let c = coverage(1000, 469);
+        assert!(c > 0.95 && c < 0.96, "{c}");
+        let xs: Vec<f64> = (0..1000).map(f64::from).collect();
+        let ci = median_interval(&xs, 0.95).unwrap();
+        assert!(ci.coverage >= 0.95 && coverage(1000, ci.lower_rank + 1) < 0.95);
+    }
+
+    #[test]
+    fn paired_ratios_pair_rounds_and_skip_the_unpaired() {
+        let serial = [(0, 100.0), (1, 110.0), (2, 90.0), (3, 105.0), (4, 100.0)];
+        let strategy = [(4, 25.0), (0, 50.0), (1, 50.0), (2, 45.0), (3, 70.0)];
+        // Ratios 2.0, 2.2, 2.0, 1.5, 4.0: median 2.0, min–max 1.5–4.0 at 93.75%.
+        let s = speedup_interval(&serial, &strategy, 0.95).unwrap();
+        assert_eq!(s.median, 2.0);
+        assert_eq!((s.interval.low, s.interval.high), (1.5, 4.0));
+        assert_eq!(s.interval.coverage, 0.9375);
+        // Round 9 has no partner, round 3's denominator is zero: both left out.
+        let a = [(0, 10.0), (3, 10.0), (9, 10.0)];
+        let b = [(0, 5.0), (3, 0.0)];
+        assert_eq!(paired_ratios(&a, &b), vec![2.0]);
+        assert_eq!(paired_ratio_interval(&a, &[(7, 1.0)], 0.95), None);
+    }
+}
