@@ -16,7 +16,12 @@
 //! order-statistic interval on those ratios; a speedup is the comparison of serial with a
 //! strategy (serial ÷ strategy per round, `runs.csv`'s `speedup` column).
 
-/// Rounds above this use log-space sums; up to it coverages are exact.
+/// The level the report asks of its intervals (each prints the level it reaches).
+pub const MEDIAN_CI_LEVEL: f64 = 0.95;
+
+use super::units::sig3;
+
+/// Sample counts above this use log-space sums; up to it coverages are exact.
 const EXACT_LIMIT: usize = 126;
 
 /// A confidence interval of a median and the coverage it really has.
@@ -200,6 +205,33 @@ pub fn speedup_interval<K: Ord>(
     paired_ratio_interval(serial, strategy, level)
 }
 
+/// A table cell: `low–high unit (coverage)` scaled by `scale` ns per unit, or `–` for a
+/// single sample (no interval).
+pub fn interval_cell(ci: &MedianInterval, scale: f64, unit: &str) -> String {
+    if ci.n < 2 {
+        return "–".into();
+    }
+    let (lo, hi) = (sig3(ci.low / scale), sig3(ci.high / scale));
+    format!("{lo}–{hi} {unit} ({})", ci.level())
+}
+
+/// The clause a report adds after a slower strategy when its per-round ratio to the faster
+/// one is within noise (the interval of the median ratio includes 1); `None` otherwise, or
+/// when no round pairs them.
+pub fn noise_clause<K: Ord>(slower: &[(K, f64)], faster: &[(K, f64)]) -> Option<String> {
+    let r = paired_ratio_interval(slower, faster, MEDIAN_CI_LEVEL)?;
+    let ci = r.interval;
+    ci.contains(1.0).then(|| {
+        format!(
+            "; paired by round it takes {}–{}× as long ({} CI, {}), so this gap is within noise",
+            sig3(ci.low),
+            sig3(ci.high),
+            ci.level(),
+            ci.ranks()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +346,23 @@ mod tests {
         let b = [(0, 5.0), (3, 0.0)];
         assert_eq!(paired_ratios(&a, &b), vec![2.0]);
         assert_eq!(paired_ratio_interval(&a, &[(7, 1.0)], 0.95), None);
+    }
+
+    #[test]
+    fn report_wording() {
+        let ci = median_interval(&[1.0e6, 1.1e6, 1.2e6, 1.3e6, 1.5e6], 0.95).unwrap();
+        assert_eq!(interval_cell(&ci, 1e6, "ms"), "1.00–1.50 ms (93.8%)");
+        let one = median_interval(&[5.0], 0.95).unwrap();
+        assert_eq!(interval_cell(&one, 1.0, "ns"), "–");
+        // Per-round ratios 0.9, 1.1, 1.2: 75% interval 0.9–1.2 includes 1.
+        let fast = [(0, 10.0), (1, 10.0), (2, 10.0)];
+        let close = [(0, 9.0), (1, 11.0), (2, 12.0)];
+        assert_eq!(
+            noise_clause(&close, &fast).unwrap(),
+            "; paired by round it takes 0.900–1.20× as long (75.0% CI, min–max of 3), \
+             so this gap is within noise"
+        );
+        let slow = [(0, 11.0), (1, 12.0), (2, 13.0)];
+        assert_eq!(noise_clause(&slow, &fast), None);
     }
 }

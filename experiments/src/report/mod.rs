@@ -5,8 +5,8 @@
 //!
 //! 1. [`load`] reads each folder (`runs.csv` required; `meta.json`, `latency*.csv`,
 //!    `workers.csv`, `hgrm/` optional) by column name;
-//! 2. [`summary`] reduces each cell's repetitions to median, bootstrap CI
-//!    ([`stats`]), speedup, lb_ratio, steals and response percentiles;
+//! 2. [`summary`] reduces each cell's repetitions to median, an order-statistic
+//!    interval of it ([`intervals`]), speedup, lb_ratio, steals and response percentiles;
 //! 3. [`figures`] draws the SVGs and [`table`] writes `report.md`, which names
 //!    every figure, or says why one was skipped.
 //!
