@@ -205,6 +205,62 @@ pub fn speedup_interval<K: Ord>(
     paired_ratio_interval(serial, strategy, level)
 }
 
+/// One size of a sweep: the size, then the `(round, time)` pairs of serial and of a
+/// parallel strategy at that size.
+pub type SizeRounds<K> = (u64, Vec<(K, f64)>, Vec<(K, f64)>);
+
+/// Interval of a crossover size from per-round data: the crossover is estimated from each
+/// round alone (that round's serial and parallel time at every size, as
+/// [`super::stats::crossover`]), and the interval is the order-statistic interval of the
+/// median of those per-round estimates. A round where parallel is faster at every size
+/// counts as −∞ (below the smallest size), one where it is not faster at the largest size
+/// as +∞, so an unbounded end says the sweep's range does not pin the crossover down.
+///
+/// `None` when no round has a pair at any size.
+///
+/// ```
+/// use experiments::report::intervals::crossover_interval;
+/// // Three rounds; round 2 is noisy at size 200.
+/// let serial = vec![(0, 10.0), (1, 10.0), (2, 10.0)];
+/// let sizes = vec![
+///     (100, serial.clone(), vec![(0, 12.0), (1, 12.0), (2, 12.0)]),
+///     (200, serial.clone(), vec![(0, 9.0), (1, 9.0), (2, 11.0)]),
+///     (300, serial, vec![(0, 8.0), (1, 8.0), (2, 8.0)]),
+/// ];
+/// let ci = crossover_interval(&sizes, 0.95).unwrap();
+/// // Rounds 0 and 1 cross at 100 + 2/3 × 100; round 2 at 200 + 1/3 × 100.
+/// assert_eq!((ci.low.round(), ci.high.round(), ci.coverage), (167.0, 233.0, 0.75));
+/// ```
+pub fn crossover_interval<K: Ord + Clone>(
+    sizes: &[SizeRounds<K>],
+    level: f64,
+) -> Option<MedianInterval> {
+    use super::stats::{crossover, Crossover};
+    use std::collections::BTreeMap;
+    let mut by_round: BTreeMap<K, Vec<(u64, f64, f64)>> = BTreeMap::new();
+    for (size, serial, parallel) in sizes {
+        let parallel: BTreeMap<&K, f64> = parallel.iter().map(|(k, v)| (k, *v)).collect();
+        for (round, s) in serial {
+            if let Some(p) = parallel.get(round) {
+                by_round
+                    .entry(round.clone())
+                    .or_default()
+                    .push((*size, *s, *p));
+            }
+        }
+    }
+    let estimates: Vec<f64> = by_round
+        .values()
+        .filter_map(|points| crossover(points))
+        .map(|c| match c {
+            Crossover::Always => f64::NEG_INFINITY,
+            Crossover::Never => f64::INFINITY,
+            Crossover::At { estimate, .. } => estimate,
+        })
+        .collect();
+    median_interval(&estimates, level)
+}
+
 /// A table cell: `low–high unit (coverage)` scaled by `scale` ns per unit, or `–` for a
 /// single sample (no interval).
 pub fn interval_cell(ci: &MedianInterval, scale: f64, unit: &str) -> String {
@@ -346,6 +402,37 @@ mod tests {
         let b = [(0, 5.0), (3, 0.0)];
         assert_eq!(paired_ratios(&a, &b), vec![2.0]);
         assert_eq!(paired_ratio_interval(&a, &[(7, 1.0)], 0.95), None);
+    }
+
+    #[test]
+    fn crossover_interval_from_per_round_crossovers() {
+        // Five rounds over sizes 1000, 2000, 4000; serial 2× the size in ns.
+        let serial = |size: f64| (0..5).map(|r| (r, 2.0 * size)).collect::<Vec<_>>();
+        let parallel = |times: [f64; 5]| times.into_iter().enumerate().collect::<Vec<_>>();
+        let sizes = vec![
+            // Rounds 0–2 slower at 1000; round 3 faster (its crossover is "always").
+            (
+                1000,
+                serial(1000.0),
+                parallel([2100.0, 2200.0, 2300.0, 1900.0, 2500.0]),
+            ),
+            // Round 4 still slower at 2000.
+            (
+                2000,
+                serial(2000.0),
+                parallel([3000.0, 3000.0, 3000.0, 3000.0, 4100.0]),
+            ),
+            (4000, serial(4000.0), parallel([5000.0; 5])),
+        ];
+        let ci = crossover_interval(&sizes, 0.95).unwrap();
+        // Per round: d = parallel − serial crosses 0 between 1000 and 2000 for rounds 0–2
+        // (d: +100/+200/+300 → −1000), at −∞ for round 3, between 2000 and 4000 for
+        // round 4 (d: +100 → −3000). Min–max of 5: −∞ … 2000 + 2000 × 100/3100.
+        assert_eq!(ci.low, f64::NEG_INFINITY);
+        assert!((ci.high - (2000.0 + 2000.0 * 100.0 / 3100.0)).abs() < 1e-9);
+        assert_eq!((ci.n, ci.coverage), (5, 0.9375));
+        let no_pairs: Vec<SizeRounds<u32>> = vec![(1, vec![(0, 1.0)], vec![(1, 1.0)])];
+        assert_eq!(crossover_interval(&no_pairs, 0.95), None);
     }
 
     #[test]
