@@ -12,6 +12,7 @@
 
 use super::*;
 use crate::run::record::new_histogram;
+use workloads::rng::SplitMix64;
 
 /// Java's layout for lowestDiscernibleValue = 1 (unitMagnitude 0), 3 significant digits:
 /// subBucketCount = 2048, subBucketHalfCount = 1024, leadingZeroCountBase = 64 - 0 - 11.
@@ -263,36 +264,16 @@ fn java_output(h: &JavaHistogram, ticks: u32, ratio: f64) -> String {
     out
 }
 
-/// SplitMix64, for seeded samples.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Sample sets: seeded values spread over 1 ns – 1000 s, plus sets built to land
 /// cumulative counts exactly on percentile ticks (distinct values, repeated values).
 fn sample_sets() -> Vec<Vec<u64>> {
-    let mut rng = Rng(0x5EED_4D52_0000_0001);
+    let mut rng = SplitMix64::new(0x5EED_4D52_0000_0001);
+    let mut unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     let mut sets = Vec::new();
     for n in [
         1usize, 2, 3, 5, 7, 10, 64, 100, 999, 1000, 2000, 4096, 100_000, 1_000_000,
     ] {
-        sets.push(
-            (0..n)
-                .map(|_| 10f64.powf(rng.unit() * 12.0) as u64)
-                .collect(),
-        );
+        sets.push((0..n).map(|_| 10f64.powf(unit() * 12.0) as u64).collect());
     }
     for n in [
         1u64, 2, 4, 5, 8, 10, 20, 40, 80, 100, 160, 1000, 2000, 10_000,
