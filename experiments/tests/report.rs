@@ -107,6 +107,9 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     );
     // Crossover: cold pool crosses inside the sweep, warm pool is always faster.
     assert!(md.contains("| `factorial-cold` | yes | adaptive | 2 | faster from size 1700 on"));
+    // With an interval of the per-round crossovers (5 rounds: min–max).
+    assert!(md.contains("interpolated ≈1600); per-round crossovers 1581–1598 (93.8%) |"));
+    assert!(md.contains("(from 200); per-round crossovers all below 200 |"));
     assert!(
         md.contains("| `factorial-warm` | no (warm pool) | adaptive | 2 | faster at every size")
     );

@@ -19,6 +19,8 @@
 /// The level the report asks of its intervals (each prints the level it reaches).
 pub const MEDIAN_CI_LEVEL: f64 = 0.95;
 
+use super::figures::crossover::{Sweep, SweepLine};
+use super::summary::{serial_of, CellSummary};
 use super::units::sig3;
 
 /// Sample counts above this use log-space sums; up to it coverages are exact.
@@ -261,6 +263,68 @@ pub fn crossover_interval<K: Ord + Clone>(
     median_interval(&estimates, level)
 }
 
+/// [`crossover_interval`] of one line of a size sweep, over the runs of the cells the line
+/// was drawn from: per size, the fastest placement of serial and of the line's strategy
+/// (its worker count and pool timing), as the sweep's medians are chosen.
+pub fn sweep_crossover_interval(
+    cells: &[CellSummary],
+    sweep: &Sweep,
+    line: &SweepLine,
+) -> Option<MedianInterval> {
+    let fastest = |strategy: &str, parallel: bool, size: u64| {
+        cells
+            .iter()
+            .filter(|c| {
+                c.key.machine == sweep.machine
+                    && c.size == Some(size)
+                    && c.key.strategy == strategy
+                    && sweep.workloads.contains(&c.key.workload)
+                    && (!parallel
+                        || (c.key.workers == line.workers
+                            && c.pool_in_timing == sweep.pool_in_timing))
+            })
+            .min_by(|a, b| a.median_ns.total_cmp(&b.median_ns))
+    };
+    let sizes: Vec<SizeRounds<String>> = sweep
+        .sizes
+        .iter()
+        .filter_map(|&size| {
+            let serial = fastest(serial_of(&line.strategy), false, size)?;
+            let parallel = fastest(&line.strategy, true, size)?;
+            Some((size, serial.rounds.clone(), parallel.rounds.clone()))
+        })
+        .collect();
+    crossover_interval(&sizes, MEDIAN_CI_LEVEL)
+}
+
+/// The clause a report adds after a crossover: `; per-round crossovers 1620–1690 (93.8%)`,
+/// with an unbounded end written as below the smallest or above the largest size measured
+/// (`; per-round crossovers all below 200` when every round is faster everywhere);
+/// empty for fewer than two rounds.
+pub fn crossover_clause(ci: Option<&MedianInterval>, smallest: u64, largest: u64) -> String {
+    let Some(ci) = ci.filter(|ci| ci.n > 1) else {
+        return String::new();
+    };
+    let bound = |x: f64| {
+        if x == f64::NEG_INFINITY {
+            format!("below {smallest}")
+        } else if x == f64::INFINITY {
+            format!("above {largest}")
+        } else {
+            format!("{x:.0}")
+        }
+    };
+    if ci.low == ci.high {
+        return format!("; per-round crossovers all {}", bound(ci.low));
+    }
+    format!(
+        "; per-round crossovers {}–{} ({})",
+        bound(ci.low),
+        bound(ci.high),
+        ci.level()
+    )
+}
+
 /// A table cell: `low–high unit (coverage)` scaled by `scale` ns per unit, or `–` for a
 /// single sample (no interval).
 pub fn interval_cell(ci: &MedianInterval, scale: f64, unit: &str) -> String {
@@ -451,5 +515,21 @@ mod tests {
         );
         let slow = [(0, 11.0), (1, 12.0), (2, 13.0)];
         assert_eq!(noise_clause(&slow, &fast), None);
+        let mut cross = median_interval(&[f64::NEG_INFINITY, 1500.0, 1700.4], 0.95).unwrap();
+        assert_eq!(
+            crossover_clause(Some(&cross), 1000, 4000),
+            "; per-round crossovers below 1000–1700 (75.0%)"
+        );
+        cross.high = f64::INFINITY;
+        assert_eq!(
+            crossover_clause(Some(&cross), 1000, 4000),
+            "; per-round crossovers below 1000–above 4000 (75.0%)"
+        );
+        assert_eq!(crossover_clause(None, 1, 2), "");
+        let always = median_interval(&[f64::NEG_INFINITY; 5], 0.95).unwrap();
+        assert_eq!(
+            crossover_clause(Some(&always), 200, 2500),
+            "; per-round crossovers all below 200"
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use super::figures::crossover::{find_sweeps, Sweep};
 use super::figures::Outcome;
-use super::intervals::{interval_cell, noise_clause};
+use super::intervals::{crossover_clause, interval_cell, noise_clause, sweep_crossover_interval};
 use super::load::ResultsDir;
 use super::stats::Crossover;
 use super::summary::{is_serial, CellSummary};
@@ -530,6 +530,7 @@ pub fn render(
 
     if !sweeps.is_empty() {
         md.push_str("## Crossover: where parallel beats serial for good\n\n");
+        md.push_str("Per-round crossovers: the crossover of each round's runs alone; the range is the order-statistic interval of their median, with its coverage.\n\n");
         md.push_str("| sweep | pool creation timed | strategy | workers | crossover |\n|---|---|---|---:|---|\n");
         for s in &sweeps {
             for line in &s.lines {
@@ -543,12 +544,15 @@ pub fn render(
                 } else {
                     s.family.clone()
                 };
+                let ci = sweep_crossover_interval(cells, s, line);
+                let (lo, hi) = (s.sizes[0], s.sizes[s.sizes.len() - 1]);
                 writeln!(
                     md,
-                    "| `{family}` | {timed} | {} | {} | {} |",
+                    "| `{family}` | {timed} | {} | {} | {}{} |",
                     line.strategy,
                     line.workers,
-                    crossover_text(&line.crossover, s)
+                    crossover_text(&line.crossover, s),
+                    crossover_clause(ci.as_ref(), lo, hi)
                 )
                 .ok();
             }
