@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod factor_cmd;
+pub mod hdr;
 pub mod report;
 pub mod run;
 pub mod targets;

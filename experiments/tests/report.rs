@@ -85,7 +85,7 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     assert!(md.contains("## Workload `clustered-heavy-last`"));
     assert!(!md.contains("## Workload `factorial-cold-n200`"));
     assert!(md.contains(
-        "| strategy | workers | runs | median makespan | 95% CI | speedup | lb_ratio | steals | p50 response | p99 response |"
+        "| strategy | workers | runs | median makespan | median CI (coverage) | speedup | lb_ratio | steals | p50 response | p99 response |"
     ));
     let heavy = md
         .split("## Workload `clustered-heavy-last`")
@@ -107,6 +107,9 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     );
     // Crossover: cold pool crosses inside the sweep, warm pool is always faster.
     assert!(md.contains("| `factorial-cold` | yes | adaptive | 2 | faster from size 1700 on"));
+    // With an interval of the per-round crossovers (5 rounds: min–max).
+    assert!(md.contains("interpolated ≈1600); per-round crossovers 1581–1598 (93.8%) |"));
+    assert!(md.contains("(from 200); per-round crossovers all below 200 |"));
     assert!(
         md.contains("| `factorial-warm` | no (warm pool) | adaptive | 2 | faster at every size")
     );
@@ -295,7 +298,7 @@ fn python_and_rust_on_the_same_workload_are_compared() {
     );
     // Python's own speedup is against py-serial; Python's `none` does not split the figures.
     assert!(
-        md.contains("| py-pool | 2 | none | 1 | 600 ms | 600–600 ms | 1.67× |"),
+        md.contains("| py-pool | 2 | none | 1 | 600 ms | – | 1.67× |"),
         "{md}"
     );
     assert!(dir.join("report/speedup-w.svg").is_file());
@@ -358,7 +361,7 @@ fn speedup_is_the_median_of_per_round_speedups_when_recorded() {
          w,static,2,none,0,5000000,2\nw,static,2,none,1,10000000,3\n",
     );
     assert!(
-        md.contains("| static | 2 | 2 | 7.50 ms | 5.00–10.0 ms | 2.50× |"),
+        md.contains("| static | 2 | 2 | 7.50 ms | 5.00–10.0 ms (50.0%) | 2.50× |"),
         "{md}"
     );
 }

@@ -213,6 +213,7 @@ fn a_run_writes_every_file_in_its_format() {
     let text =
         std::fs::read_to_string(out.join("hgrm").join(format!("{stem}.response.hgrm"))).unwrap();
     let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("# Value unit: µs (ns / 1000)"));
     let head: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(
         head,

@@ -180,7 +180,7 @@ row! {
         pub metric: String,
         /// The percentile: 50, 90, 99, 99.9, 99.99 or 100.
         pub percentile: String,
-        /// Value at that percentile (ns; HdrHistogram's highest equivalent value).
+        /// Value at that percentile (ns), as Java HdrHistogram's `getValueAtPercentile` gives it: the highest value equivalent to the sample at that rank.
         pub value_ns: u64,
     }
 }

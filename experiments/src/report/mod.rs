@@ -5,8 +5,8 @@
 //!
 //! 1. [`load`] reads each folder (`runs.csv` required; `meta.json`, `latency*.csv`,
 //!    `workers.csv`, `hgrm/` optional) by column name;
-//! 2. [`summary`] reduces each cell's repetitions to median, bootstrap CI
-//!    ([`stats`]), speedup, lb_ratio, steals and response percentiles;
+//! 2. [`summary`] reduces each cell's repetitions to median, an order-statistic
+//!    interval of it ([`intervals`]), speedup, lb_ratio, steals and response percentiles;
 //! 3. [`sweeps`] finds the sweeps over problem size and their crossovers;
 //! 4. [`figures`] draws the SVGs and [`table`] writes `report.md`, which names
 //!    every figure, or says why one was skipped. Both only present what the
@@ -17,6 +17,7 @@
 
 pub mod figures;
 pub mod header;
+pub mod intervals;
 pub mod load;
 pub mod stats;
 pub mod summary;

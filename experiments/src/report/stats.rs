@@ -1,35 +1,8 @@
-//! Statistics over repetitions: median, bootstrap confidence interval, crossover.
+//! Statistics over repetitions: median and crossover.
 //!
-//! Benchmarks on a shared machine are noisy and repetitions are few (5–10), so
-//! the report summarises a cell by its **median** and a **percentile bootstrap**
-//! 95% confidence interval of that median (Efron & Tibshirani, *An Introduction
-//! to the Bootstrap*, 1993, ch. 13): resample the repetitions with replacement,
-//! take each resample's median, and report the 2.5th and 97.5th percentiles of
-//! those medians. The resampling uses a fixed-seed SplitMix64 generator, so the
-//! same CSV always gives the same report.
-
-/// Number of bootstrap resamples (enough for stable 2.5/97.5 percentiles).
-pub const BOOTSTRAP_RESAMPLES: usize = 2000;
-/// Seed of the bootstrap generator: fixed so reports are reproducible.
-pub const BOOTSTRAP_SEED: u64 = 0x5EED_2012_0000_0001;
-
-/// SplitMix64 (Steele, Lea & Flood, OOPSLA 2014): tiny, fast, good enough for resampling.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0), by multiply-shift (bias below 2^-32 for small n).
-    fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
-    }
-}
+//! Benchmarks on a shared machine are noisy and repetitions are few (5–10), so the
+//! report summarises a cell by its **median**; the interval of that median, and the
+//! level it really has, come from order statistics ([`super::intervals`]).
 
 /// The median of `xs` (mean of the two middle values for an even count); `None` if empty.
 ///
@@ -51,49 +24,6 @@ pub fn median(xs: &[f64]) -> Option<f64> {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     })
-}
-
-/// The `q`-quantile (0..=1) of sorted `v` by linear interpolation between closest ranks.
-fn quantile_sorted(v: &[f64], q: f64) -> f64 {
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
-}
-
-/// Percentile-bootstrap 95% confidence interval of the median of `xs`.
-///
-/// Deterministic for a given `seed`. One sample gives the degenerate interval
-/// `(x, x)`: the report prints the repetition count beside it so a reader sees why.
-///
-/// ```
-/// use experiments::report::stats::bootstrap_median_ci;
-/// let xs = [10.0, 11.0, 12.0, 13.0, 30.0];
-/// let (lo, hi) = bootstrap_median_ci(&xs, 2000, 7).unwrap();
-/// assert!(lo <= 12.0 && 12.0 <= hi);
-/// assert_eq!(bootstrap_median_ci(&xs, 2000, 7), Some((lo, hi)));
-/// ```
-pub fn bootstrap_median_ci(xs: &[f64], resamples: usize, seed: u64) -> Option<(f64, f64)> {
-    if xs.is_empty() || resamples == 0 {
-        return None;
-    }
-    if xs.len() == 1 {
-        return Some((xs[0], xs[0]));
-    }
-    let mut rng = SplitMix64(seed);
-    let mut sample = vec![0.0; xs.len()];
-    let mut medians = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        for s in sample.iter_mut() {
-            *s = xs[rng.below(xs.len())];
-        }
-        medians.push(median(&sample).expect("non-empty"));
-    }
-    medians.sort_by(f64::total_cmp);
-    Some((
-        quantile_sorted(&medians, 0.025),
-        quantile_sorted(&medians, 0.975),
-    ))
 }
 
 /// Where a parallel strategy starts to beat serial in a sweep over problem size.
@@ -171,33 +101,6 @@ mod tests {
         assert_eq!(median(&[5.0]), Some(5.0));
         assert_eq!(median(&[9.0, 1.0, 5.0]), Some(5.0));
         assert_eq!(median(&[1.0, 2.0, 10.0, 20.0]), Some(6.0));
-    }
-
-    #[test]
-    fn bootstrap_is_deterministic_and_brackets_the_median() {
-        let xs = [100.0, 104.0, 98.0, 250.0, 101.0, 99.0, 103.0];
-        let a = bootstrap_median_ci(&xs, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED).unwrap();
-        let b = bootstrap_median_ci(&xs, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED).unwrap();
-        assert_eq!(a, b);
-        let m = median(&xs).unwrap();
-        assert!(a.0 <= m && m <= a.1, "{a:?} vs {m}");
-        // The outlier (250) must not drag the interval of the median up to it.
-        assert!(a.1 < 200.0, "{a:?}");
-        // Inside the sample range.
-        assert!(a.0 >= 98.0);
-        // Another seed may differ but stays sensible.
-        let c = bootstrap_median_ci(&xs, BOOTSTRAP_RESAMPLES, 1).unwrap();
-        assert!(c.0 >= 98.0 && c.1 < 200.0);
-    }
-
-    #[test]
-    fn bootstrap_degenerate_cases() {
-        assert_eq!(bootstrap_median_ci(&[], 10, 1), None);
-        assert_eq!(bootstrap_median_ci(&[3.0], 10, 1), Some((3.0, 3.0)));
-        assert_eq!(
-            bootstrap_median_ci(&[2.0, 2.0, 2.0], 10, 1),
-            Some((2.0, 2.0))
-        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! Runs whose checksum did not match serial are left out of every statistic
 //! (and counted, so the report can say so): a wrong answer has no speed.
 
+use super::intervals::{median_interval, MedianInterval, MEDIAN_CI_LEVEL};
 use super::load::{CellKey, Keyed, ResultsDir};
-use super::stats::{bootstrap_median_ci, median, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED};
+use super::stats::median;
 use std::collections::BTreeMap;
 use wsbench_schema::units::RESPONSE;
 use wsbench_schema::{LatencyRow, RunRow};
@@ -18,8 +19,10 @@ pub struct CellSummary {
     pub makespans: Vec<f64>,
     /// Median makespan.
     pub median_ns: f64,
-    /// Bootstrap 95% CI of the median makespan.
-    pub ci_ns: (f64, f64),
+    /// Order-statistic interval of the median makespan, with the level it really has.
+    pub ci_ns: MedianInterval,
+    /// (repetition, makespan) of the same runs: one per round, to pair with other cells.
+    pub rounds: Vec<(String, f64)>,
     /// Fastest run.
     pub min_ns: f64,
     /// Slowest run.
@@ -29,6 +32,8 @@ pub struct CellSummary {
     /// `speedup` (serial of the same round ÷ makespan, which cancels slow drift)
     /// when every counted run has one, else median serial ÷ median makespan.
     pub speedup: Option<f64>,
+    /// Interval of that median (per-round ratios) when every counted run has a `speedup`.
+    pub speedup_ci: Option<MedianInterval>,
     /// Median of makespan / lower bound.
     pub lb_ratio: Option<f64>,
     /// Median steals per run.
@@ -218,7 +223,7 @@ fn summarise_cell(
     let checksum_failures = rows.len() - good.len();
     let makespans: Vec<f64> = good.iter().map(|r| r.makespan_ns as f64).collect();
     let median_ns = median(&makespans)?;
-    let ci_ns = bootstrap_median_ci(&makespans, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED)?;
+    let ci_ns = median_interval(&makespans, MEDIAN_CI_LEVEL)?;
     let min_ns = makespans.iter().copied().fold(f64::INFINITY, f64::min);
     let max_ns = makespans.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let lb: Vec<f64> = good
@@ -237,10 +242,13 @@ fn summarise_cell(
         .map(|s| s as f64)
         .collect();
     let per_run_speedup: Vec<f64> = good.iter().filter_map(|r| r.speedup).collect();
-    let speedup = if per_run_speedup.len() == good.len() {
-        median(&per_run_speedup)
+    let (speedup, speedup_ci) = if per_run_speedup.len() == good.len() {
+        (
+            median(&per_run_speedup),
+            median_interval(&per_run_speedup, MEDIAN_CI_LEVEL),
+        )
     } else {
-        None // filled in from the serial medians by `summarise`
+        (None, None) // filled in from the serial medians by `summarise`
     };
     Some(CellSummary {
         p50_response_ns: latency.get(&(key.clone(), 5000)).copied(),
@@ -254,6 +262,11 @@ fn summarise_cell(
         min_ns,
         max_ns,
         speedup,
+        speedup_ci,
+        rounds: good
+            .iter()
+            .map(|r| (r.repetition.to_string(), r.makespan_ns as f64))
+            .collect(),
         lb_ratio: median(&lb),
         steals: median(&steals),
         checksum_failures,

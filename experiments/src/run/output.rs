@@ -6,7 +6,6 @@ use anyhow::Context;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::Histogram;
-use std::fmt::Write as _;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
@@ -32,78 +31,39 @@ pub fn latency_rows(key: &[String; 4], repetition: &str, lat: &Latency) -> Vec<L
                 repetition: repetition.to_string(),
                 metric: metric.to_string(),
                 percentile: name.to_string(),
-                value_ns: h.value_at_percentile(p),
+                value_ns: crate::hdr::value_at_percentile(h, p),
             });
         }
     }
     rows
 }
 
-/// HdrHistogram's percentile-distribution text (Java `outputPercentileDistribution`, 5 ticks
-/// per half distance): `Value Percentile TotalCount 1/(1-Percentile)` rows and the
-/// `#[Mean = …]`, `#[Max = …]`, `#[Buckets = …]` footer.
+/// HdrHistogram's percentile-distribution text, identical to Java's
+/// `outputPercentileDistribution` with 5 ticks per half distance (see [`crate::hdr`]),
+/// after a `# Value unit: …` comment line.
 ///
 /// ```
 /// let mut h = experiments::run::record::new_histogram();
 /// for v in 1..=100u64 { h.record(v * 1000).unwrap(); }
 /// let text = experiments::run::output::percentile_distribution(&h, wsbench_schema::units::HGRM_NS_PER_UNIT);
-/// assert!(text.starts_with("       Value     Percentile TotalCount 1/(1-Percentile)"));
+/// assert!(text.starts_with("# Value unit: µs (ns / 1000)\n       Value     Percentile TotalCount 1/(1-Percentile)"));
 /// assert!(text.contains("#[Max     =      100.031, Total count    =          100]"));
 /// ```
 pub fn percentile_distribution(h: &Histogram<u64>, unit_ratio: f64) -> String {
-    let digits = h.sigfig() as usize;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "{:>12} {:>14} {:>10} {:>14}\n\n",
-        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
-    );
-    let mut total = 0u64;
-    if !h.is_empty() {
-        for v in h.iter_quantiles(5) {
-            total += v.count_since_last_iteration();
-            let value = v.value_iterated_to() as f64 / unit_ratio;
-            let q = v.quantile_iterated_to();
-            if q < 1.0 {
-                let _ = writeln!(
-                    out,
-                    "{value:>12.digits$} {q:>2.12} {total:>10} {:>14.2}",
-                    1.0 / (1.0 - q)
-                );
-            } else {
-                let _ = writeln!(out, "{value:>12.digits$} {q:>2.12} {total:>10}");
-            }
-        }
-    }
-    let sub_buckets = (2 * 10u64.pow(h.sigfig() as u32)).next_power_of_two();
-    let (mean, sd, max) = if h.is_empty() {
-        (0.0, 0.0, 0.0)
+    let unit = if unit_ratio == 1000.0 {
+        "µs (ns / 1000)".to_string()
     } else {
-        (
-            h.mean() / unit_ratio,
-            h.stdev() / unit_ratio,
-            h.max() as f64 / unit_ratio,
-        )
+        format!("ns / {unit_ratio}")
     };
-    let _ = writeln!(
-        out,
-        "#[Mean    = {mean:>12.digits$}, StdDeviation   = {sd:>12.digits$}]"
-    );
-    let _ = writeln!(
-        out,
-        "#[Max     = {max:>12.digits$}, Total count    = {:>12}]",
-        h.len()
-    );
-    let _ = writeln!(
-        out,
-        "#[Buckets = {:>12}, SubBuckets     = {sub_buckets:>12}]",
-        h.buckets()
-    );
-    out
+    crate::hdr::percentile_distribution_with_unit(h, 5, unit_ratio, &unit)
 }
 
 /// Appends one run's three histograms to a cell's interval log (V2 + DEFLATE), tagged by
 /// metric and preceded by a `#repetition=R` comment. A new file gets the log's header.
+///
+/// One log carries all three metrics (tags `wait`, `service`, `response`): a reader must
+/// select intervals by tag (Java's `HistogramLogProcessor -tag service`); one that ignores
+/// tags adds the three and reports three times the task count, in a mixture of metrics.
 ///
 /// The log's `#[StartTime]` is the start of the cell's first run; each interval starts at
 /// its run's start, relative to it.
