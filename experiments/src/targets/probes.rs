@@ -4,8 +4,8 @@
 //! On a shared or virtual machine a slow case may be the machine's doing, not
 //! the schedule's; these probes tell the two apart.
 
-use crate::report::stats::median;
 use std::time::{Duration, Instant};
+use wsbench_report::stats::median;
 
 /// CPU time used by this process so far (all threads), in seconds; NaN where
 /// the clock cannot be read.
