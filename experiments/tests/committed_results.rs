@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use experiments::run::meta::Meta;
+use wsbench::run::meta::Meta;
 use wsbench_report::load::ResultsDir;
 use wsbench_schema::{read_rows, LatencyRow, Layout, RunRow, WorkerRow};
 
