@@ -134,3 +134,69 @@ fn a_second_run_into_a_held_folder_exits_2_naming_the_holder() {
     assert!(status.success());
     assert_whole(&out, planned(reps));
 }
+
+/// Cuts the file at `path` to `len` bytes.
+fn cut(path: &Path, len: usize) {
+    let bytes = std::fs::read(path).unwrap();
+    std::fs::write(path, &bytes[..len]).unwrap();
+}
+
+#[test]
+fn a_torn_or_unterminated_last_row_is_dropped_and_run_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("small.toml");
+    let reps = 3;
+    std::fs::write(&cfg, config(reps, 200)).unwrap();
+    let done = tmp.path().join("done");
+    let o = wsbench(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--out",
+        done.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_whole(&done, planned(reps));
+    // (file, where its last row is cut: bytes kept of that row, counted from its start;
+    // `None` = all but the final newline). A cut workers.csv is a crash before the run's
+    // runs.csv row, so that row is removed too.
+    let cases: [(&str, Option<usize>); 5] = [
+        ("runs.csv", Some(1)),
+        ("runs.csv", Some(20)),
+        ("runs.csv", None),
+        ("workers.csv", Some(10)),
+        ("workers.csv", None),
+    ];
+    for (k, (file, keep)) in cases.into_iter().enumerate() {
+        let dir = tmp.path().join(format!("case{k}"));
+        std::fs::create_dir(&dir).unwrap();
+        for e in std::fs::read_dir(&done).unwrap().flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+            }
+        }
+        let path = dir.join(file);
+        let all = std::fs::read_to_string(&path).unwrap();
+        let last_start = all[..all.len() - 1].rfind('\n').unwrap() + 1;
+        let len = keep.map_or(all.len() - 1, |n| last_start + n);
+        cut(&path, len);
+        let line = all[..last_start].lines().count() + 1;
+        if file == "workers.csv" {
+            let runs = dir.join("runs.csv");
+            let all = std::fs::read_to_string(&runs).unwrap();
+            cut(&runs, all[..all.len() - 1].rfind('\n').unwrap() + 1);
+        }
+        let o = wsbench(&[
+            "run",
+            cfg.to_str().unwrap(),
+            "--resume",
+            dir.to_str().unwrap(),
+        ]);
+        let msg = text(&o);
+        assert!(o.status.success(), "case {k}: {msg}");
+        assert!(
+            msg.contains(&format!("{file}:{line}: incomplete last row dropped")),
+            "case {k}: {msg}"
+        );
+        assert_whole(&dir, planned(reps));
+    }
+}

@@ -116,6 +116,42 @@ fn bad_value(
     ))
 }
 
+/// Cuts an unterminated last line (a row torn by a crash mid-write, or a file whose final
+/// newline is missing) off the file at `path`; returns its 1-based line number, or `None`
+/// when the file is absent, empty or ends in a newline.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("runs.csv");
+/// std::fs::write(&p, "a,b\n1,2\n3,").unwrap();
+/// assert_eq!(wsbench_schema::drop_unterminated_line(&p).unwrap(), Some(3));
+/// assert_eq!(std::fs::read(&p).unwrap(), b"a,b\n1,2\n");
+/// assert_eq!(wsbench_schema::drop_unterminated_line(&p).unwrap(), None);
+/// ```
+pub fn drop_unterminated_line(path: &Path) -> Result<Option<u64>, Error> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::at(path, format_args!("reading: {e}"))),
+    };
+    if matches!(bytes.last(), None | Some(b'\n')) {
+        return Ok(None);
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = bytes[..keep].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_len(keep as u64).and_then(|()| f.sync_all()))
+        .map_err(|e| {
+            Error::at(
+                path,
+                format_args!("cutting its unterminated last line: {e}"),
+            )
+        })?;
+    Ok(Some(line))
+}
+
 /// A row file that rows are appended to and flushed after each run.
 pub struct Appender {
     path: PathBuf,
@@ -123,14 +159,21 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Opens a row file for appending, writing the header first if it is empty.
+    /// Opens a row file for appending, writing the header first if it is empty, and a
+    /// newline first if its last line is unterminated (a row never joins another).
     pub fn open<T: Row>(path: &Path) -> Result<Appender, Error> {
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .create(true)
             .append(true)
+            .read(true)
             .open(path)
             .map_err(|e| Error::at(path, format_args!("opening for appending: {e}")))?;
-        let empty = file.metadata().map_err(|e| Error::at(path, e))?.len() == 0;
+        let len = file.metadata().map_err(|e| Error::at(path, e))?.len();
+        let empty = len == 0;
+        if !empty && last_byte(&mut file, len).map_err(|e| Error::at(path, e))? != b'\n' {
+            file.write_all(b"\n")
+                .map_err(|e| Error::at(path, format_args!("writing: {e}")))?;
+        }
         let mut writer = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(file);
@@ -162,6 +205,15 @@ impl Appender {
             .flush()
             .map_err(|e| Error::at(&self.path, format_args!("writing: {e}")))
     }
+}
+
+/// The byte at `len - 1` of a file of `len` bytes.
+fn last_byte(file: &mut File, len: u64) -> std::io::Result<u8> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut b = [0u8];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut b)?;
+    Ok(b[0])
 }
 
 /// Writes a whole file: temporary name in the same folder, fsync, rename.
@@ -255,6 +307,23 @@ mod tests {
         std::fs::write(&path, "workload,strategy,workers,placement,metric\n").unwrap();
         let err = read_rows::<LatencyRow>(&path).unwrap_err().to_string();
         assert!(err.contains("missing column `percentile`"), "{err}");
+    }
+
+    #[test]
+    fn an_append_starts_on_a_fresh_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.csv");
+        let row = RunRow::default();
+        let mut a = Appender::open::<RunRow>(&path).unwrap();
+        a.push(std::slice::from_ref(&row)).unwrap();
+        a.flush().unwrap();
+        drop(a);
+        let whole = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, whole.trim_end()).unwrap();
+        let mut a = Appender::open::<RunRow>(&path).unwrap();
+        a.push(std::slice::from_ref(&row)).unwrap();
+        a.flush().unwrap();
+        assert_eq!(read_rows::<RunRow>(&path).unwrap(), vec![row.clone(), row]);
     }
 
     #[test]
