@@ -200,3 +200,60 @@ fn a_torn_or_unterminated_last_row_is_dropped_and_run_again() {
         assert_whole(&dir, planned(reps));
     }
 }
+
+/// Mounts a tmpfs of `size` at `dir`; false (with a message) where that is not allowed.
+fn mount_tmpfs(dir: &Path, size: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: a full-disk test needs root to mount a tmpfs");
+        return false;
+    }
+    let o = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir)
+        .output();
+    let ok = o.as_ref().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: cannot mount a tmpfs: {o:?}");
+    }
+    ok
+}
+
+#[test]
+fn a_full_disk_names_enospc_and_the_file_leaves_no_torn_row_and_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("full.toml");
+    let reps = 150;
+    let toml = config(reps, 100).replace(r#"["static"]"#, r#"["static", "dynamic:4"]"#);
+    std::fs::write(&cfg, toml).unwrap();
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    if !mount_tmpfs(&mnt, "300k") {
+        return;
+    }
+    let out = mnt.join("out");
+    let (cfg_s, out_s) = (cfg.to_str().unwrap(), out.to_str().unwrap());
+    let o = wsbench(&["run", cfg_s, "--out", out_s]);
+    let checks = std::panic::catch_unwind(|| {
+        let msg = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{msg}");
+        assert!(
+            msg.contains("No space left on device (os error 28)"),
+            "{msg}"
+        );
+        assert!(msg.contains(&format!("writing {out_s}/")), "{msg}");
+        let runs = lines(&out.join("runs.csv")).len();
+        assert!(runs < 3 * reps, "the disk never filled: {runs} rows");
+        let grow = Command::new("mount")
+            .args(["-o", "remount,size=20m"])
+            .arg(&mnt)
+            .status();
+        assert!(grow.is_ok_and(|s| s.success()));
+        let o = wsbench(&["run", cfg_s, "--resume", out_s]);
+        assert!(o.status.success(), "{}", text(&o));
+        // Serial, static at 2 workers, dynamic at 2 workers.
+        assert_whole(&out, 3 * reps);
+    });
+    let _ = Command::new("umount").arg(&mnt).status();
+    checks.unwrap();
+}

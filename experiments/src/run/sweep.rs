@@ -476,7 +476,13 @@ impl Sweep {
             Err(_) => RunStatus::Failed,
         };
         self.meta.status = Some(status);
-        self.writer.meta(&self.meta).map_err(CliError::Failed)?;
+        // Best effort after a failure (the disk may still be full): its error is the one
+        // to report.
+        match (self.writer.meta(&self.meta), &result) {
+            (Err(e), Ok(())) => return Err(CliError::Failed(e)),
+            (Err(e), Err(_)) => eprintln!("wsbench: warning: {e:#}"),
+            (Ok(()), _) => {}
+        }
         print_summary(&self.exp, &self.state.rows, &self.state.run_p99);
         println!(
             "results: {} ({}, {} runs in {:.1} s)",
