@@ -7,7 +7,8 @@ fn main() -> ExitCode {
     match wsbench::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("wsbench: {e}");
+            // `{:#}`: the whole cause chain (e.g. the OS error under "writing <path>").
+            eprintln!("wsbench: {e:#}");
             e.exit_code()
         }
     }

@@ -116,52 +116,143 @@ fn bad_value(
     ))
 }
 
-/// A row file that rows are appended to and flushed after each run.
+/// Cuts an unterminated last line (a row torn by a crash mid-write, or a file whose final
+/// newline is missing) off the file at `path`; returns its 1-based line number, or `None`
+/// when the file is absent, empty or ends in a newline.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("runs.csv");
+/// std::fs::write(&p, "a,b\n1,2\n3,").unwrap();
+/// assert_eq!(wsbench_schema::drop_unterminated_line(&p).unwrap(), Some(3));
+/// assert_eq!(std::fs::read(&p).unwrap(), b"a,b\n1,2\n");
+/// assert_eq!(wsbench_schema::drop_unterminated_line(&p).unwrap(), None);
+/// ```
+pub fn drop_unterminated_line(path: &Path) -> Result<Option<u64>, Error> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::at(path, format_args!("reading: {e}"))),
+    };
+    if matches!(bytes.last(), None | Some(b'\n')) {
+        return Ok(None);
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = bytes[..keep].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_len(keep as u64).and_then(|()| f.sync_all()))
+        .map_err(|e| {
+            Error::at(
+                path,
+                format_args!("cutting its unterminated last line: {e}"),
+            )
+        })?;
+    Ok(Some(line))
+}
+
+/// A row file that rows are appended to, each call's rows as one whole write.
+///
+/// A write that fails (a full disk) is undone: the file is cut back to its length before
+/// it, so it never ends in a torn row.
 pub struct Appender {
     path: PathBuf,
-    writer: csv::Writer<File>,
+    file: File,
+}
+
+/// Where an [`Appender`]'s bytes go: a file, or in tests one that fails.
+trait Sink: Write {
+    /// The current length.
+    fn len(&self) -> std::io::Result<u64>;
+    /// Cuts back to `len` bytes.
+    fn truncate(&mut self, len: u64) -> std::io::Result<()>;
+}
+
+impl Sink for File {
+    fn len(&self) -> std::io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+    fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+        self.set_len(len)
+    }
+}
+
+/// Appends `bytes` whole, or on error cuts the sink back to where it was.
+fn append_whole(sink: &mut impl Sink, bytes: &[u8]) -> std::io::Result<()> {
+    let before = sink.len()?;
+    let written = sink.write_all(bytes).and_then(|()| sink.flush());
+    if written.is_err() {
+        let _ = sink.truncate(before);
+    }
+    written
+}
+
+/// The CSV text of `rows`, header first if asked.
+fn csv_bytes<T: Row>(header: bool, rows: &[T]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    if header {
+        w.write_record(T::header())?;
+    }
+    for r in rows {
+        w.serialize(r)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The error of a failed write to `path`.
+fn write_error(path: &Path, e: impl fmt::Display) -> Error {
+    Error(format!("writing {}: {e}", path.display()))
 }
 
 impl Appender {
-    /// Opens a row file for appending, writing the header first if it is empty.
+    /// Opens a row file for appending, writing the header first if it is empty, and a
+    /// newline first if its last line is unterminated (a row never joins another).
     pub fn open<T: Row>(path: &Path) -> Result<Appender, Error> {
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .create(true)
             .append(true)
+            .read(true)
             .open(path)
             .map_err(|e| Error::at(path, format_args!("opening for appending: {e}")))?;
-        let empty = file.metadata().map_err(|e| Error::at(path, e))?.len() == 0;
-        let mut writer = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(file);
-        if empty {
-            writer
-                .write_record(T::header())
-                .and_then(|()| writer.flush().map_err(csv::Error::from))
-                .map_err(|e| Error::at(path, e))?;
+        let len = file.metadata().map_err(|e| Error::at(path, e))?.len();
+        if len == 0 {
+            let header = csv_bytes::<T>(true, &[]).map_err(|e| write_error(path, e))?;
+            append_whole(&mut file, &header).map_err(|e| write_error(path, e))?;
+        } else if last_byte(&mut file, len).map_err(|e| Error::at(path, e))? != b'\n' {
+            append_whole(&mut file, b"\n").map_err(|e| write_error(path, e))?;
         }
         Ok(Appender {
             path: path.to_path_buf(),
-            writer,
+            file,
         })
     }
 
-    /// Appends rows (not yet flushed).
+    /// Appends rows, all or none of them, in one write.
     pub fn push<T: Row>(&mut self, rows: &[T]) -> Result<(), Error> {
-        for r in rows {
-            self.writer
-                .serialize(r)
-                .map_err(|e| Error::at(&self.path, format_args!("writing: {e}")))?;
+        if rows.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let bytes = csv_bytes(false, rows).map_err(|e| write_error(&self.path, e))?;
+        append_whole(&mut self.file, &bytes).map_err(|e| write_error(&self.path, e))
     }
 
-    /// Flushes to the OS.
+    /// Nothing left to write: [`Appender::push`] hands its rows to the OS whole. Kept so
+    /// that callers say where a run's rows end.
     pub fn flush(&mut self) -> Result<(), Error> {
-        self.writer
-            .flush()
-            .map_err(|e| Error::at(&self.path, format_args!("writing: {e}")))
+        Ok(())
     }
+}
+
+/// The byte at `len - 1` of a file of `len` bytes.
+fn last_byte(file: &mut File, len: u64) -> std::io::Result<u8> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut b = [0u8];
+    file.seek(SeekFrom::Start(len - 1))?;
+    file.read_exact(&mut b)?;
+    Ok(b[0])
 }
 
 /// Writes a whole file: temporary name in the same folder, fsync, rename.
@@ -187,22 +278,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(|e| Error::at(path, format_args!("writing: {e}")))
+    result.map_err(|e| write_error(path, e))
 }
 
 /// Writes whole rows as a CSV file, atomically.
 pub fn write_rows_atomic<T: Row>(path: &Path, rows: &[T]) -> Result<(), Error> {
-    let bytes = (|| -> Result<Vec<u8>, csv::Error> {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        w.write_record(T::header())?;
-        for r in rows {
-            w.serialize(r)?;
-        }
-        w.into_inner().map_err(|e| e.into_error().into())
-    })()
-    .map_err(|e| Error::at(path, format_args!("writing: {e}")))?;
+    let bytes = csv_bytes(true, rows).map_err(|e| write_error(path, e))?;
     write_atomic(path, &bytes)
 }
 
@@ -255,6 +336,85 @@ mod tests {
         std::fs::write(&path, "workload,strategy,workers,placement,metric\n").unwrap();
         let err = read_rows::<LatencyRow>(&path).unwrap_err().to_string();
         assert!(err.contains("missing column `percentile`"), "{err}");
+    }
+
+    #[test]
+    fn an_append_starts_on_a_fresh_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.csv");
+        let row = RunRow::default();
+        let mut a = Appender::open::<RunRow>(&path).unwrap();
+        a.push(std::slice::from_ref(&row)).unwrap();
+        a.flush().unwrap();
+        drop(a);
+        let whole = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, whole.trim_end()).unwrap();
+        let mut a = Appender::open::<RunRow>(&path).unwrap();
+        a.push(std::slice::from_ref(&row)).unwrap();
+        a.flush().unwrap();
+        assert_eq!(read_rows::<RunRow>(&path).unwrap(), vec![row.clone(), row]);
+    }
+
+    /// A sink that fails (`ENOSPC`) once it holds `room` bytes.
+    struct FullDisk {
+        bytes: Vec<u8>,
+        room: usize,
+    }
+
+    impl Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.room.saturating_sub(self.bytes.len()));
+            if n == 0 && !buf.is_empty() {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            self.bytes.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Sink for FullDisk {
+        fn len(&self) -> std::io::Result<u64> {
+            Ok(self.bytes.len() as u64)
+        }
+        fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+            self.bytes.truncate(len as usize);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_leaves_only_whole_rows_for_every_failure_point() {
+        let rows: Vec<RunRow> = (0..3)
+            .map(|i| RunRow {
+                workload: format!("w{i}"),
+                ..RunRow::default()
+            })
+            .collect();
+        let header = csv_bytes::<RunRow>(true, &[]).unwrap();
+        let body = csv_bytes(false, &rows).unwrap();
+        let total = header.len() + 3 * body.len();
+        for room in 0..=total {
+            let mut sink = FullDisk {
+                bytes: Vec::new(),
+                room,
+            };
+            let chunks = [&header[..], &body, &body, &body];
+            // The file is exactly the chunks whose write succeeded: none torn.
+            let expected: Vec<u8> = chunks
+                .iter()
+                .filter(|b| append_whole(&mut sink, b).is_ok())
+                .flat_map(|b| b.iter().copied())
+                .collect();
+            assert_eq!(sink.bytes, expected, "room {room}");
+            assert_eq!(expected.len() == total, room >= total, "room {room}");
+            if room < total {
+                let err = append_whole(&mut sink, &header).unwrap_err();
+                assert_eq!(err.raw_os_error(), Some(28), "room {room}");
+            }
+        }
     }
 
     #[test]

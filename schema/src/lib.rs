@@ -30,7 +30,7 @@ pub mod paths;
 pub mod rows;
 pub mod units;
 
-pub use io::{read_rows, write_atomic, write_rows_atomic, Appender, Error};
+pub use io::{drop_unterminated_line, read_rows, write_atomic, write_rows_atomic, Appender, Error};
 pub use meta::{ConfigHeader, Machine, Meta, PlacementMap, RunStatus, Shard};
 pub use paths::{file_stem, Layout};
 pub use rows::{CellRef, Column, LatencyRow, Row, RunRow, WorkerRow};

@@ -2,7 +2,8 @@
 //!
 //! `runs.csv` is the record of completed runs (its row is written last). Rows of
 //! `latency.csv` and `workers.csv` whose run has no `runs.csv` row (a kill between the
-//! writes of one run) are dropped when a sweep resumes, so nothing is duplicated. The
+//! writes of one run) are dropped when a sweep resumes, so nothing is duplicated; so is an
+//! unterminated last line of any of the three (a crash mid-write), with a warning. The
 //! interval logs are append-only: after such a kill, a `.hlog` can hold an extra interval
 //! for the repetition that is run again; the last one of each repetition is the recorded
 //! one, and the one merged into `latency_cells.csv` and the `.hgrm` files.
@@ -11,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use wsbench_schema::{
-    read_rows, write_rows_atomic, CellRef, LatencyRow, Layout, Row, RunRow, WorkerRow,
+    drop_unterminated_line, read_rows, write_rows_atomic, CellRef, LatencyRow, Layout, Row, RunRow,
+    WorkerRow,
 };
 
 use wsbench_schema::units::RESPONSE;
@@ -96,6 +98,14 @@ impl State {
     /// Reads a folder's state, dropping orphan rows (see the module documentation).
     pub fn load(dir: &Path, plan: &Plan) -> anyhow::Result<State> {
         let files = Layout::new(dir);
+        for path in [files.runs(), files.latency(), files.workers()] {
+            if let Some(line) = drop_unterminated_line(&path)? {
+                eprintln!(
+                    "wsbench: warning: {}:{line}: incomplete last row dropped (a crash mid-write or a missing final newline); its run is run again",
+                    path.display()
+                );
+            }
+        }
         let mut state = State::default();
         for row in read_rows::<RunRow>(&files.runs())? {
             state.add(row);

@@ -86,10 +86,63 @@ fn topo_allowed(topo: &Topology) -> Vec<usize> {
     topo.allowed_cpus()
 }
 
-/// Makes (or checks, for `--resume`) the output folder. Returns it and whether we made it.
-pub(super) fn prepare_folder(args: &RunArgs, exp: &Experiment) -> CliResult<(PathBuf, bool)> {
+/// The lock file inside a results folder: held (`flock`, exclusive) by the one process
+/// writing the folder; it holds that process's id and command line, for the message a
+/// second writer gets. It is never removed: unlinking a lock file lets a waiting process
+/// lock the old file while a third locks a new one.
+const LOCK_FILE: &str = ".lock";
+
+/// An exclusive hold on a results folder, released when dropped (or when the process dies).
+pub(super) struct FolderLock {
+    _file: std::fs::File,
+}
+
+/// Locks `dir` for this process, or fails (exit 2) naming the process that holds it.
+pub(super) fn lock_folder(dir: &Path) -> CliResult<FolderLock> {
+    use std::io::{Read, Seek, Write};
+    use std::os::unix::io::AsRawFd;
+    let path = dir.join(LOCK_FILE);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| CliError::usage(format!("cannot lock {}: {e}", path.display())))?;
+    // SAFETY: the descriptor is open (owned by `file`) for the whole call.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(CliError::usage(format!(
+                "cannot lock {}: {err}",
+                path.display()
+            )));
+        }
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        return Err(CliError::usage(format!(
+            "output folder {} is in use by another wsbench (pid and command: {}); wait for it to end, or use another folder",
+            dir.display(),
+            holder.trim()
+        )));
+    }
+    let command: Vec<String> = std::env::args().collect();
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| writeln!(file, "{} {}", std::process::id(), command.join(" ")));
+    Ok(FolderLock { _file: file })
+}
+
+/// Makes (or checks, for `--resume`) the output folder and locks it. Returns it, whether
+/// we made it, and the lock, held until the sweep ends.
+pub(super) fn prepare_folder(
+    args: &RunArgs,
+    exp: &Experiment,
+) -> CliResult<(PathBuf, bool, FolderLock)> {
     if let Some(dir) = &args.resume {
-        return Ok((dir.clone(), false));
+        let lock = lock_folder(dir)?;
+        return Ok((dir.clone(), false, lock));
     }
     let dir = match &args.out {
         Some(d) => d.clone(),
@@ -97,26 +150,27 @@ pub(super) fn prepare_folder(args: &RunArgs, exp: &Experiment) -> CliResult<(Pat
             .join(&exp.name)
             .join(meta::folder_timestamp()),
     };
-    if dir.exists() {
-        let empty = std::fs::read_dir(&dir)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false);
-        if !empty {
-            return Err(CliError::usage(format!(
-                "output folder {} already exists and is not empty; use `--resume {}` to finish it, or another --out",
-                dir.display(),
-                dir.display()
-            )));
-        }
-        return Ok((dir, false));
-    }
+    let made = !dir.exists();
     std::fs::create_dir_all(&dir).map_err(|e| {
         CliError::usage(format!(
             "cannot create output folder {}: {e}",
             dir.display()
         ))
     })?;
-    Ok((dir, true))
+    // Locked before the emptiness check, so two runs racing for one new folder cannot
+    // both find it empty.
+    let lock = lock_folder(&dir)?;
+    let empty = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().all(|e| e.file_name() == LOCK_FILE))
+        .unwrap_or(false);
+    if !empty {
+        return Err(CliError::usage(format!(
+            "output folder {} already exists and is not empty; use `--resume {}` to finish it, or another --out",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    Ok((dir, made, lock))
 }
 
 /// What differs between two configs, by top-level key.

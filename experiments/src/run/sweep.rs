@@ -35,7 +35,9 @@ use super::plan::{Cell, Plan, Shard, Step};
 use super::policy::StealPolicy;
 use super::record::{ClockCosts, TaskClock};
 use super::resume::State;
-use super::setup::{check_placements, config_diff, load_config, meta_topology, prepare_folder};
+use super::setup::{
+    check_placements, config_diff, load_config, meta_topology, prepare_folder, FolderLock,
+};
 use super::summary;
 use super::workload::WorkloadSpec;
 use super::writer::{key_of, Rows, RunLatency, Writer};
@@ -279,13 +281,15 @@ struct Sweep {
     exec: Executor,
     workloads: HashMap<String, Arc<dyn Workload>>,
     started: Instant,
+    /// Held until the sweep ends: no other process writes the folder meanwhile.
+    _lock: FolderLock,
 }
 
 impl Sweep {
     /// Step 2: the folder, `meta.json` saying "running", what the folder already holds,
     /// and the open row files.
     fn start(args: &RunArgs, p: Prepared, plan: &Plan) -> CliResult<Sweep> {
-        let (dir, made) = prepare_folder(args, &p.exp)?;
+        let (dir, made, lock) = prepare_folder(args, &p.exp)?;
         let cleanup = |e: String| {
             if made {
                 let _ = std::fs::remove_dir_all(&dir);
@@ -323,6 +327,7 @@ impl Sweep {
             exec,
             workloads: p.workloads,
             started: Instant::now(),
+            _lock: lock,
         })
     }
 
@@ -471,7 +476,13 @@ impl Sweep {
             Err(_) => RunStatus::Failed,
         };
         self.meta.status = Some(status);
-        self.writer.meta(&self.meta).map_err(CliError::Failed)?;
+        // Best effort after a failure (the disk may still be full): its error is the one
+        // to report.
+        match (self.writer.meta(&self.meta), &result) {
+            (Err(e), Ok(())) => return Err(CliError::Failed(e)),
+            (Err(e), Err(_)) => eprintln!("wsbench: warning: {e:#}"),
+            (Ok(()), _) => {}
+        }
         print_summary(&self.exp, &self.state.rows, &self.state.run_p99);
         println!(
             "results: {} ({}, {} runs in {:.1} s)",
