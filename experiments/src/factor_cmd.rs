@@ -42,7 +42,7 @@ fn parse(text: &str, where_: &str) -> CliResult<u64> {
 
 /// The numbers of `input`, one a line (blank lines and `#` comments ignored); a line
 /// that is not text (binary data) is refused with its line number, as a bad number is.
-fn read_numbers(input: impl BufRead) -> CliResult<Vec<u64>> {
+pub fn read_numbers(input: impl BufRead) -> CliResult<Vec<u64>> {
     let mut v = Vec::new();
     for (i, line) in input.split(b'\n').enumerate() {
         let where_ = format!("standard input, line {}", i + 1);
