@@ -93,8 +93,7 @@ pub fn parse_workers_arg(text: &str) -> Result<Vec<usize>, String> {
     for item in text.split(',') {
         match item.trim().parse::<i64>() {
             Ok(n) if WORKERS.contains(&n) => out.push(n as usize),
-            Ok(n) => return Err(format!("{n} workers is not allowed; expected {allowed}")),
-            Err(_) => {
+            _ => {
                 return Err(format!(
                     "`{item}` is not a worker count; expected {allowed}"
                 ))
