@@ -42,11 +42,11 @@ fn recorded_buckets(h: &Histogram<u64>) -> impl Iterator<Item = (u64, u64)> + '_
 /// are at or below (the lowest equivalent value for percentile 0); 0 when empty.
 ///
 /// ```
-/// let mut h = experiments::run::record::new_histogram();
+/// let mut h = wsbench::run::record::new_histogram();
 /// for v in 1..=2000u64 { h.record(v).unwrap(); }
-/// assert_eq!(experiments::hdr::value_at_percentile(&h, 99.9), 1998);
-/// assert_eq!(experiments::hdr::value_at_percentile(&h, 50.0), 1000);
-/// assert_eq!(experiments::hdr::value_at_percentile(&h, 100.0), 2000);
+/// assert_eq!(wsbench::hdr::value_at_percentile(&h, 99.9), 1998);
+/// assert_eq!(wsbench::hdr::value_at_percentile(&h, 50.0), 1000);
+/// assert_eq!(wsbench::hdr::value_at_percentile(&h, 100.0), 2000);
 /// ```
 pub fn value_at_percentile(h: &Histogram<u64>, percentile: f64) -> u64 {
     // One ulp down first, so that a product that rounds up past an integer does not
@@ -158,9 +158,9 @@ fn mean_and_stdev(h: &Histogram<u64>) -> (f64, f64) {
 /// `#[Buckets …]` footer.
 ///
 /// ```
-/// let mut h = experiments::run::record::new_histogram();
+/// let mut h = wsbench::run::record::new_histogram();
 /// for v in 1..=100u64 { h.record(v * 1000).unwrap(); }
-/// let text = experiments::hdr::percentile_distribution(&h, 5, 1000.0);
+/// let text = wsbench::hdr::percentile_distribution(&h, 5, 1000.0);
 /// assert!(text.starts_with("       Value     Percentile TotalCount 1/(1-Percentile)\n\n"));
 /// assert!(text.contains("\n      50.015 0.500000000000         50           2.00\n"));
 /// assert!(text.contains("#[Max     =      100.031, Total count    =          100]"));
@@ -217,9 +217,9 @@ pub fn percentile_distribution(
 /// Value column (readers of `.hgrm` files, Java's and ours, skip `#` lines).
 ///
 /// ```
-/// let mut h = experiments::run::record::new_histogram();
+/// let mut h = wsbench::run::record::new_histogram();
 /// h.record(1500).unwrap();
-/// let text = experiments::hdr::percentile_distribution_with_unit(&h, 5, 1000.0, "µs (ns / 1000)");
+/// let text = wsbench::hdr::percentile_distribution_with_unit(&h, 5, 1000.0, "µs (ns / 1000)");
 /// assert!(text.starts_with("# Value unit: µs (ns / 1000)\n       Value     Percentile"));
 /// ```
 pub fn percentile_distribution_with_unit(
@@ -239,7 +239,7 @@ pub fn percentile_distribution_with_unit(
 /// the exact binary value instead: 0.125 → "0.12" where Java prints "0.13").
 ///
 /// ```
-/// use experiments::hdr::java_fixed;
+/// use wsbench::hdr::java_fixed;
 /// assert_eq!(java_fixed(0.125, 2), "0.13");
 /// assert_eq!(java_fixed(9.995, 2), "10.00");
 /// assert_eq!(java_fixed(0.30000000000000004, 12), "0.300000000000");

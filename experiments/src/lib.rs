@@ -7,7 +7,7 @@
 pub mod error;
 pub mod factor_cmd;
 pub mod hdr;
-pub mod report;
+pub mod report_cmd;
 pub mod run;
 pub mod targets;
 pub mod topology_cmd;
@@ -38,7 +38,7 @@ pub enum Command {
     /// Merge shard result folders into one.
     Merge(run::MergeArgs),
     /// Write tables and SVG figures for a results folder.
-    Report(report::ReportArgs),
+    Report(report_cmd::ReportArgs),
     /// Measure the scheduler's balance, overhead and wake-up targets beside rayon.
     Targets(targets::TargetsArgs),
 }
@@ -51,7 +51,7 @@ pub fn dispatch(cli: Cli) -> error::CliResult {
         Command::Topology(a) => topology_cmd::main(a),
         Command::Run(a) => run::main(a),
         Command::Merge(a) => run::merge_main(a),
-        Command::Report(a) => report::main(a),
+        Command::Report(a) => report_cmd::main(a),
         Command::Targets(a) => targets::main(a),
     }
 }

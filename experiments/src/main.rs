@@ -3,8 +3,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = experiments::Cli::parse();
-    match experiments::dispatch(cli) {
+    let cli = wsbench::Cli::parse();
+    match wsbench::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("wsbench: {e}");

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use experiments::report::load::ResultsDir;
-use experiments::run::meta::Meta;
+use wsbench::run::meta::Meta;
+use wsbench_report::load::ResultsDir;
 use wsbench_schema::{read_rows, LatencyRow, Layout, RunRow, WorkerRow};
 
 /// Every folder under `results/` that holds a `runs.csv`.

@@ -10,14 +10,14 @@
 
 use std::sync::Arc;
 
-use experiments::run::config::Experiment;
-use experiments::run::execute::{Executor, StealPolicy};
-use experiments::run::plan::Cell;
-use experiments::run::record::{ClockCosts, TaskClock};
 use topology::Topology;
+use wsbench::run::config::Experiment;
+use wsbench::run::execute::{Executor, StealPolicy};
+use wsbench::run::plan::Cell;
+use wsbench::run::record::{ClockCosts, TaskClock};
 
 fn process_cpu_ns() -> u64 {
-    (experiments::targets::probes::process_cpu_seconds() * 1e9) as u64
+    (wsbench::targets::probes::process_cpu_seconds() * 1e9) as u64
 }
 
 fn median(v: &mut [u64]) -> u64 {
@@ -28,7 +28,7 @@ fn median(v: &mut [u64]) -> u64 {
 #[test]
 #[ignore = "a measurement (about a minute), not a check: run with --ignored --nocapture"]
 fn recording_overhead_on_the_uneven_workload() {
-    let exp = Experiment::parse("default", experiments::run::config::DEFAULT_TOML).unwrap();
+    let exp = Experiment::parse("default", wsbench::run::config::DEFAULT_TOML).unwrap();
     let spec = exp
         .workloads
         .iter()

@@ -100,7 +100,7 @@ pub struct Executor {
 /// an oversubscribed cell (8 workers on 2 CPUs) is held to what 2 CPUs can do.
 ///
 /// ```
-/// use experiments::run::execute::parallelism;
+/// use wsbench::run::execute::parallelism;
 /// assert_eq!(parallelism(&[Some(0), Some(1), Some(0), Some(1)], 2), 2);
 /// assert_eq!(parallelism(&[None; 8], 2), 2);
 /// assert_eq!(parallelism(&[None; 1], 2), 1);

@@ -43,9 +43,9 @@ pub fn latency_rows(key: &[String; 4], repetition: &str, lat: &Latency) -> Vec<L
 /// after a `# Value unit: …` comment line.
 ///
 /// ```
-/// let mut h = experiments::run::record::new_histogram();
+/// let mut h = wsbench::run::record::new_histogram();
 /// for v in 1..=100u64 { h.record(v * 1000).unwrap(); }
-/// let text = experiments::run::output::percentile_distribution(&h, wsbench_schema::units::HGRM_NS_PER_UNIT);
+/// let text = wsbench::run::output::percentile_distribution(&h, wsbench_schema::units::HGRM_NS_PER_UNIT);
 /// assert!(text.starts_with("# Value unit: µs (ns / 1000)\n       Value     Percentile TotalCount 1/(1-Percentile)"));
 /// assert!(text.contains("#[Max     =      100.031, Total count    =          100]"));
 /// ```

@@ -46,7 +46,7 @@ impl Cell {
     /// and any other character outside `[A-Za-z0-9._-]` → `_`.
     ///
     /// ```
-    /// use experiments::run::plan::Cell;
+    /// use wsbench::run::plan::Cell;
     /// let c = Cell { workload: "w".into(), strategy: "dynamic:16".parse().unwrap(), workers: 2, placement: "spread@node:0".parse().unwrap() };
     /// assert_eq!(c.file_stem(), "w__dynamic-16__w2__spread_node-0");
     /// ```

@@ -31,7 +31,7 @@ pub trait Choice: Copy + PartialEq + 'static {
 /// Where our pool's thieves look first (the `victim_order` key).
 ///
 /// ```
-/// use experiments::run::policy::Victims;
+/// use wsbench::run::policy::Victims;
 /// assert_eq!("round-robin".parse::<Victims>().unwrap(), Victims::RoundRobin);
 /// assert_eq!(Victims::default().to_string(), "random");
 /// assert!("nearest".parse::<Victims>().unwrap_err().contains("topology"));
@@ -51,7 +51,7 @@ pub enum Victims {
 /// How much one steal from a deque takes (the `steal` key).
 ///
 /// ```
-/// use experiments::run::policy::Steal;
+/// use wsbench::run::policy::Steal;
 /// assert_eq!("half".parse::<Steal>().unwrap(), Steal::Half);
 /// assert_eq!(Steal::default().to_string(), "one");
 /// ```

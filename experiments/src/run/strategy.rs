@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// How one run spreads a workload's tasks over workers.
 ///
 /// ```
-/// use experiments::run::strategy::Strategy;
+/// use wsbench::run::strategy::Strategy;
 /// assert_eq!("rayon-fine".parse::<Strategy>().unwrap(), Strategy::RayonFine);
 /// assert_eq!("dynamic:16".parse::<Strategy>().unwrap().to_string(), "dynamic:16");
 /// assert!("fastest".parse::<Strategy>().unwrap_err().contains("work-stealing"));

@@ -22,7 +22,7 @@ pub fn median(values: &mut [f64]) -> f64 {
 /// A duration in ns as a short human string (`812.3 ms`).
 ///
 /// ```
-/// assert_eq!(experiments::run::summary::human_ns(812_300_000.0), "812.3 ms");
+/// assert_eq!(wsbench::run::summary::human_ns(812_300_000.0), "812.3 ms");
 /// ```
 pub fn human_ns(ns: f64) -> String {
     if !ns.is_finite() {

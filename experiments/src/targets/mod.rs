@@ -105,7 +105,7 @@ impl Setup {
 
 /// The median of `xs` (the report's), NaN when empty.
 fn median(xs: &[f64]) -> f64 {
-    crate::report::stats::median(xs).unwrap_or(f64::NAN)
+    wsbench_report::stats::median(xs).unwrap_or(f64::NAN)
 }
 
 /// A pool of `p` workers, pinned to `pins` when given.

@@ -4,14 +4,14 @@
 //! On a shared or virtual machine a slow case may be the machine's doing, not
 //! the schedule's; these probes tell the two apart.
 
-use crate::report::stats::median;
 use std::time::{Duration, Instant};
+use wsbench_report::stats::median;
 
 /// CPU time used by this process so far (all threads), in seconds; NaN where
 /// the clock cannot be read.
 ///
 /// ```
-/// let cpu = experiments::targets::probes::process_cpu_seconds();
+/// let cpu = wsbench::targets::probes::process_cpu_seconds();
 /// assert!(cpu >= 0.0);
 /// ```
 pub fn process_cpu_seconds() -> f64 {
@@ -36,8 +36,8 @@ pub fn process_cpu_seconds() -> f64 {
 /// not crowded out by other threads or by the machine.
 ///
 /// ```
-/// let before = experiments::targets::probes::runqueue_wait_ns();
-/// assert!(experiments::targets::probes::runqueue_wait_ns() >= before);
+/// let before = wsbench::targets::probes::runqueue_wait_ns();
+/// assert!(wsbench::targets::probes::runqueue_wait_ns() >= before);
 /// ```
 pub fn runqueue_wait_ns() -> u64 {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {

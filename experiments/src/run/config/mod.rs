@@ -120,7 +120,7 @@ impl Experiment {
     /// Parses and checks an experiment file. `name` is used in messages only.
     ///
     /// ```
-    /// use experiments::run::{config::Experiment, strategy::Strategy};
+    /// use wsbench::run::{config::Experiment, strategy::Strategy};
     /// let text = "name = \"x\"\nworkers = [2]\n[[workload]]\nname = \"f\"\nkind = \"factorial\"\nsizes = [10, 20]\n";
     /// let e = Experiment::parse("x.toml", text).unwrap();
     /// assert_eq!(e.strategies[0], Strategy::Serial);

@@ -75,7 +75,7 @@ pub(super) fn parse_workers(
 /// (sorted, duplicates dropped), the same values the `workers` key takes.
 ///
 /// ```
-/// use experiments::run::config::parse_workers_arg;
+/// use wsbench::run::config::parse_workers_arg;
 /// assert_eq!(parse_workers_arg("8,2,4,2"), Ok(vec![2, 4, 8]));
 /// assert!(parse_workers_arg("2,x").unwrap_err().contains("`x`"));
 /// assert!(parse_workers_arg("0").is_err());

@@ -77,7 +77,7 @@ pub enum WorkloadKind {
 /// A kind without its keys: what the `kind` key names.
 ///
 /// ```
-/// use experiments::run::workload::KindName;
+/// use wsbench::run::workload::KindName;
 /// assert_eq!("factorial".parse::<KindName>().unwrap(), KindName::Factorial);
 /// assert!("fibonacci".parse::<KindName>().unwrap_err().contains("synthetic"));
 /// ```
@@ -202,7 +202,7 @@ impl WorkloadKind {
 /// Serialised as a [`WorkloadRecord`] (the flat table `meta.json` has always held).
 ///
 /// ```
-/// use experiments::run::workload::{WorkloadKind, WorkloadSpec};
+/// use wsbench::run::workload::{WorkloadKind, WorkloadSpec};
 /// let json = r#"{"name":"f","kind":"factorial","n":10,"pool_in_timing":false,"latency":true}"#;
 /// let spec: WorkloadSpec = serde_json::from_str(json).unwrap();
 /// assert!(matches!(&spec.kind, WorkloadKind::Factorial(f) if f.n == 10));

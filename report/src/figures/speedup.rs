@@ -6,9 +6,9 @@ use super::{
     caption_font, check_written, draw_with_legend_below, plot_err, HouseMesh, Input, Mark, Outcome,
     TickedAxis, FIG_WIDTH,
 };
-use crate::report::load::CellKey;
-use crate::report::summary::{is_serial, CellSummary};
-use crate::report::units::tick;
+use crate::load::CellKey;
+use crate::summary::{is_serial, CellSummary};
+use crate::units::tick;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 
@@ -130,7 +130,7 @@ fn lines_of<'a>(cells: &[&'a CellSummary]) -> BTreeMap<SeriesKey, Line<'a>> {
     for c in cells {
         let k = (
             c.key.machine,
-            crate::report::summary::strategy_rank(&c.key.strategy),
+            crate::summary::strategy_rank(&c.key.strategy),
             c.key.strategy.clone(),
             c.key.placement.clone(),
         );

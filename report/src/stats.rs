@@ -7,7 +7,7 @@
 /// The median of `xs` (mean of the two middle values for an even count); `None` if empty.
 ///
 /// ```
-/// use experiments::report::stats::median;
+/// use wsbench_report::stats::median;
 /// assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
 /// assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
 /// assert_eq!(median(&[]), None);
@@ -52,7 +52,7 @@ pub enum Crossover {
 /// distinct. Returns `None` when there are no points.
 ///
 /// ```
-/// use experiments::report::stats::{crossover, Crossover};
+/// use wsbench_report::stats::{crossover, Crossover};
 /// // slower, faster (a fluke), slower, faster, faster: "for good" starts at 400.
 /// let pts = [(100, 1.0, 2.0), (200, 2.0, 1.9), (300, 3.0, 3.5), (400, 4.0, 3.0), (500, 5.0, 3.0)];
 /// match crossover(&pts) {

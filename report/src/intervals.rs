@@ -92,7 +92,7 @@ fn ordinal(i: usize) -> String {
 /// `P(j ≤ B ≤ n − j) = 1 − 2·P(B ≤ j − 1)`, B ~ Binomial(n, ½) (0 when `2j > n`).
 ///
 /// ```
-/// use experiments::report::intervals::coverage;
+/// use wsbench_report::intervals::coverage;
 /// assert_eq!(coverage(5, 1), 0.9375); // min–max of 5: 1 − 2/32
 /// assert_eq!(coverage(3, 1), 0.75);
 /// assert_eq!(coverage(10, 2), 1002.0 / 1024.0);
@@ -125,7 +125,7 @@ pub fn coverage(n: usize, j: usize) -> f64 {
 /// `level`, the widest one (min–max) with the coverage it really has. `None` if empty.
 ///
 /// ```
-/// use experiments::report::intervals::median_interval;
+/// use wsbench_report::intervals::median_interval;
 /// let ci = median_interval(&[12.0, 10.0, 30.0, 11.0, 13.0], 0.95).unwrap();
 /// assert_eq!((ci.low, ci.high, ci.coverage), (10.0, 30.0, 0.9375));
 /// assert_eq!(ci.label(), "93.8% CI (min–max of 5)");
@@ -177,7 +177,7 @@ pub fn paired_ratios<K: Ord>(numerator: &[(K, f64)], denominator: &[(K, f64)]) -
 /// `level` (see [`median_interval`]). `None` when no round has both.
 ///
 /// ```
-/// use experiments::report::intervals::paired_ratio_interval;
+/// use wsbench_report::intervals::paired_ratio_interval;
 /// let slow = [(0, 110.0), (1, 120.0), (2, 100.0)];
 /// let fast = [(0, 100.0), (1, 100.0), (2, 100.0)];
 /// let r = paired_ratio_interval(&slow, &fast, 0.95).unwrap();
@@ -221,7 +221,7 @@ pub type SizeRounds<K> = (u64, Vec<(K, f64)>, Vec<(K, f64)>);
 /// `None` when no round has a pair at any size.
 ///
 /// ```
-/// use experiments::report::intervals::crossover_interval;
+/// use wsbench_report::intervals::crossover_interval;
 /// // Three rounds; round 2 is noisy at size 200.
 /// let serial = vec![(0, 10.0), (1, 10.0), (2, 10.0)];
 /// let sizes = vec![

@@ -10,8 +10,8 @@ use super::{
     caption_font, check_written, draw_legend, plot_err, slug, HouseMesh, Input, Mark, Outcome,
     TickedAxis, AXIS_PX,
 };
-use crate::report::load::{CellKey, Keyed};
-use crate::report::units::{sig3, tick, unit_for, TimeUnit};
+use crate::load::{CellKey, Keyed};
+use crate::units::{sig3, tick, unit_for, TimeUnit};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;

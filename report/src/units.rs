@@ -28,7 +28,7 @@ const UNITS: [TimeUnit; 4] = [
 /// The largest unit in which `ns` is at least 1 (so axis numbers stay below 1000).
 ///
 /// ```
-/// use experiments::report::units::unit_for;
+/// use wsbench_report::units::unit_for;
 /// assert_eq!(unit_for(2.5e6).name, "ms");
 /// assert_eq!(unit_for(999.0).name, "ns");
 /// assert_eq!(unit_for(3e10).name, "s");
@@ -45,7 +45,7 @@ pub fn unit_for(ns: f64) -> TimeUnit {
 /// `ns` with three significant digits in its own unit: `12.3 ms`, `1.05 s`, `850 µs`.
 ///
 /// ```
-/// use experiments::report::units::fmt_duration;
+/// use wsbench_report::units::fmt_duration;
 /// assert_eq!(fmt_duration(12_345_678.0), "12.3 ms");
 /// assert_eq!(fmt_duration(1_050_000_000.0), "1.05 s");
 /// assert_eq!(fmt_duration(850_000.0), "850 µs");
@@ -58,7 +58,7 @@ pub fn fmt_duration(ns: f64) -> String {
 /// `x` with three significant digits (no exponent for 0.001..1e6).
 ///
 /// ```
-/// use experiments::report::units::sig3;
+/// use wsbench_report::units::sig3;
 /// assert_eq!(sig3(1.23456), "1.23");
 /// assert_eq!(sig3(123.456), "123");
 /// assert_eq!(sig3(0.0), "0");

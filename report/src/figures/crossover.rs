@@ -3,7 +3,7 @@
 //! (the second post's plot, whose crossover was ~1100 factorials with a pool of 5
 //! processes created inside the timed region).
 //!
-//! The sweeps and their crossovers are found by [`crate::report::sweeps`]; this module
+//! The sweeps and their crossovers are found by [`crate::sweeps`]; this module
 //! only draws them. Pool creation inside or outside the timed region
 //! (`pool_in_timing`) gives separate figures, because it moves the crossover. Each
 //! strategy is drawn at its largest worker count.
@@ -12,9 +12,9 @@ use super::{
     caption_font, check_written, draw_with_legend_below, plot_err, slug, HouseMesh, Input, Mark,
     Outcome, TickedAxis, FIG_WIDTH,
 };
-use crate::report::stats::Crossover;
-use crate::report::sweeps::{find_sweeps, Sweep, MIN_SIZES};
-use crate::report::units::{tick, unit_for};
+use crate::stats::Crossover;
+use crate::sweeps::{find_sweeps, Sweep, MIN_SIZES};
+use crate::units::{tick, unit_for};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;

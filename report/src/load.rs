@@ -7,7 +7,7 @@
 //! other file is optional and its absence is said in the report. A bad value names the
 //! file, line, column and what was expected, and is a usage error (exit 2).
 
-use crate::error::{CliError, CliResult};
+use crate::error::{ReportError, ReportResult};
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -79,8 +79,8 @@ impl<T> Deref for Keyed<T> {
 }
 
 /// Reads a row file of the folder numbered `machine`, each row keyed by its cell.
-fn read_keyed<T: Row>(path: &Path, machine: usize) -> CliResult<Vec<Keyed<T>>> {
-    let rows = read_rows::<T>(path).map_err(CliError::usage)?;
+fn read_keyed<T: Row>(path: &Path, machine: usize) -> ReportResult<Vec<Keyed<T>>> {
+    let rows = read_rows::<T>(path).map_err(ReportError::usage)?;
     Ok(rows
         .into_iter()
         .map(|row| Keyed {
@@ -120,9 +120,9 @@ impl ResultsDir {
     ///
     /// Fails with a usage error when `path` is not a folder or holds no `runs.csv`
     /// (the message names what is missing), or when a file has a bad value.
-    pub fn load(path: &Path, machine: usize) -> CliResult<ResultsDir> {
+    pub fn load(path: &Path, machine: usize) -> ReportResult<ResultsDir> {
         if !path.is_dir() {
-            return Err(CliError::usage(format!(
+            return Err(ReportError::usage(format!(
                 "{}: not a results folder (no such directory); expected a folder written by `wsbench run` holding runs.csv and meta.json",
                 path.display()
             )));
@@ -130,14 +130,14 @@ impl ResultsDir {
         let files = Layout::new(path);
         let runs_path = files.runs();
         if !runs_path.is_file() {
-            return Err(CliError::usage(format!(
+            return Err(ReportError::usage(format!(
                 "{}: not a results folder: runs.csv is missing (a folder written by `wsbench run` holds runs.csv, meta.json, and optionally latency.csv, latency_cells.csv, workers.csv, hgrm/)",
                 path.display()
             )));
         }
         let runs = read_keyed::<RunRow>(&runs_path, machine)?;
         if runs.is_empty() {
-            return Err(CliError::usage(format!(
+            return Err(ReportError::usage(format!(
                 "{}: runs.csv has a header but no runs; nothing to report",
                 runs_path.display()
             )));
@@ -151,7 +151,7 @@ impl ResultsDir {
             !absent
         };
         let meta = if note_missing(&files.meta(), META_JSON) {
-            Some(Meta::read(path).map_err(CliError::usage)?)
+            Some(Meta::read(path).map_err(ReportError::usage)?)
         } else {
             None
         };
@@ -185,10 +185,10 @@ impl ResultsDir {
 
 /// Reads `latency.csv` or `latency_cells.csv` (none if absent), checking that every
 /// percentile is a number.
-fn read_latency(path: &Path, machine: usize) -> CliResult<Vec<Keyed<LatencyRow>>> {
+fn read_latency(path: &Path, machine: usize) -> ReportResult<Vec<Keyed<LatencyRow>>> {
     let rows = read_keyed::<LatencyRow>(path, machine)?;
     if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.percent().is_none()) {
-        return Err(CliError::usage(format!(
+        return Err(ReportError::usage(format!(
             "{}:{}: column `percentile`: `{}` is not a number",
             path.display(),
             i + 2,
@@ -199,7 +199,7 @@ fn read_latency(path: &Path, machine: usize) -> CliResult<Vec<Keyed<LatencyRow>>
 }
 
 /// Reads every `<stem>.<metric>.hgrm` under `dir` (absent folder = none), values in ns.
-fn read_hgrm_dir(dir: &Path) -> CliResult<BTreeMap<(String, String), Distribution>> {
+fn read_hgrm_dir(dir: &Path) -> ReportResult<BTreeMap<(String, String), Distribution>> {
     let mut out = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(out);
@@ -225,7 +225,7 @@ fn read_hgrm_dir(dir: &Path) -> CliResult<BTreeMap<(String, String), Distributio
 /// Parses HdrHistogram's percentile-distribution text: rows of
 /// `Value Percentile TotalCount 1/(1-Percentile)`, a header line and `#[...]`
 /// footer lines, which are skipped.
-pub fn parse_hgrm(text: &str, path: &Path) -> CliResult<Distribution> {
+pub fn parse_hgrm(text: &str, path: &Path) -> ReportResult<Distribution> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -238,7 +238,7 @@ pub fn parse_hgrm(text: &str, path: &Path) -> CliResult<Distribution> {
         match (value, quantile) {
             (Some(v), Some(q)) if (0.0..=1.0).contains(&q) => out.push((v, q)),
             _ => {
-                return Err(CliError::usage(format!(
+                return Err(ReportError::usage(format!(
                     "{}:{}: `{line}` is not a percentile-distribution row (Value Percentile TotalCount 1/(1-Percentile))",
                     path.display(),
                     i + 1

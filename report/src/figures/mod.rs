@@ -53,7 +53,7 @@ impl TickedAxis {
 /// whichever first gives at most 8.
 ///
 /// ```
-/// use experiments::report::figures::log_ticks;
+/// use wsbench_report::figures::log_ticks;
 /// assert_eq!(log_ticks(8.0, 300.0), vec![10.0, 20.0, 50.0, 100.0, 200.0]);
 /// assert_eq!(log_ticks(0.5, 2e4), vec![1.0, 10.0, 100.0, 1000.0, 10000.0]);
 /// ```
@@ -395,7 +395,7 @@ impl Input<'_> {
     /// Workload names in reading order (first appearance), except the members of
     /// sweeps over size, which figure 5 and the crossover table show instead.
     pub fn workloads(&self) -> Vec<String> {
-        let swept: Vec<String> = crate::report::sweeps::find_sweeps(self.cells)
+        let swept: Vec<String> = crate::sweeps::find_sweeps(self.cells)
             .into_iter()
             .flat_map(|s| s.workloads)
             .collect();

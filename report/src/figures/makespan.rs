@@ -8,8 +8,8 @@
 use super::{
     caption_font, check_written, plot_err, HouseMesh, Input, Outcome, TickedAxis, TICK_PX,
 };
-use crate::report::summary::CellSummary;
-use crate::report::units::{tick, unit_for};
+use crate::summary::CellSummary;
+use crate::units::{tick, unit_for};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;

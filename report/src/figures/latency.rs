@@ -12,11 +12,11 @@ use super::{
     caption_font, check_written, draw_with_legend_below, plot_err, HouseMesh, Input, Mark, Outcome,
     TickedAxis, FIG_WIDTH,
 };
-use crate::report::load::CellKey;
-use crate::report::load::Keyed;
-use crate::report::stats::median;
-use crate::report::summary::CellSummary;
-use crate::report::units::{tick, unit_for};
+use crate::load::CellKey;
+use crate::load::Keyed;
+use crate::stats::median;
+use crate::summary::CellSummary;
+use crate::units::{tick, unit_for};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use wsbench_schema::paths::{LATENCY_CELLS_CSV, LATENCY_CSV};
@@ -26,7 +26,7 @@ use wsbench_schema::LatencyRow;
 /// Percentile label for x = log10(1/(1−q)): 0 → "0%", 1 → "90%", 3 → "99.9%".
 ///
 /// ```
-/// use experiments::report::figures::latency::percentile_label;
+/// use wsbench_report::figures::latency::percentile_label;
 /// assert_eq!(percentile_label(2f64.log10()), "50%");
 /// assert_eq!(percentile_label(1.0), "90%");
 /// assert_eq!(percentile_label(3.0), "99.9%");

@@ -1,4 +1,4 @@
-//! `wsbench report DIR [DIR...] [--out DIR]`: tables and SVG figures from results folders.
+//! Tables and SVG figures from results folders (`wsbench report DIR [DIR...] [--out DIR]`).
 //!
 //! The report is drawn from the committed CSVs alone — nothing is re-run — so a
 //! reviewer can regenerate it from a clone. Data flow, one module per step:
@@ -15,6 +15,9 @@
 //! Several folders (one per machine) are compared in the same tables and
 //! figures, each labelled `M1`, `M2`, … by its CPU model and host from `meta.json`.
 
+#![deny(missing_docs)]
+
+mod error;
 pub mod figures;
 pub mod header;
 pub mod intervals;
@@ -25,42 +28,23 @@ pub mod sweeps;
 pub mod table;
 pub mod units;
 
-use crate::error::{CliError, CliResult};
+pub use error::{ReportError, ReportResult};
 use std::path::{Path, PathBuf};
 use wsbench_schema::paths::REPORT_MD;
-use wsbench_schema::{write_atomic, Layout};
+use wsbench_schema::write_atomic;
 
-/// Arguments of `wsbench report`.
-#[derive(Debug, clap::Args)]
-pub struct ReportArgs {
-    /// Results folders written by `wsbench run` (give several to compare machines).
-    #[arg(required = true, value_name = "DIR")]
-    pub dirs: Vec<PathBuf>,
-    /// Folder to write report.md and the SVGs into [default: FIRST_DIR/report].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
-
-/// Runs `wsbench report`.
-pub fn main(args: ReportArgs) -> CliResult {
-    let dirs = args
-        .dirs
-        .iter()
+/// Loads each results folder (`M1`, `M2`, … in this order).
+pub fn load_all(dirs: &[PathBuf]) -> ReportResult<Vec<load::ResultsDir>> {
+    dirs.iter()
         .enumerate()
         .map(|(i, p)| load::ResultsDir::load(p, i))
-        .collect::<CliResult<Vec<_>>>()?;
-    let out = args
-        .out
-        .unwrap_or_else(|| Layout::new(&args.dirs[0]).report_dir());
-    let md = write_report(&dirs, &out)?;
-    println!("wrote {}", md.display());
-    Ok(())
+        .collect()
 }
 
 /// Writes `report.md` and every figure for `dirs` into `out`; returns the path of `report.md`.
-pub fn write_report(dirs: &[load::ResultsDir], out: &Path) -> CliResult<PathBuf> {
+pub fn write_report(dirs: &[load::ResultsDir], out: &Path) -> ReportResult<PathBuf> {
     std::fs::create_dir_all(out).map_err(|e| {
-        CliError::usage(format!(
+        ReportError::usage(format!(
             "{}: cannot create the report folder: {e}",
             out.display()
         ))
@@ -88,7 +72,7 @@ pub fn write_report(dirs: &[load::ResultsDir], out: &Path) -> CliResult<PathBuf>
 /// Removes the figures an earlier report wrote into `out`, so that a figure whose
 /// data is gone (or renamed) does not linger beside the new report.md. Only files
 /// named like ours (`makespan-*.svg`, …) are touched.
-fn remove_old_figures(out: &Path) -> CliResult {
+fn remove_old_figures(out: &Path) -> ReportResult {
     const PREFIXES: [&str; 5] = [
         "makespan-",
         "speedup-",

@@ -8,8 +8,8 @@
 //! Pool creation inside or outside the timed region (`pool_in_timing`) gives
 //! separate sweeps, because it moves the crossover.
 
-use crate::report::stats::{crossover, Crossover};
-use crate::report::summary::{is_serial, serial_of, strategy_rank, CellSummary};
+use crate::stats::{crossover, Crossover};
+use crate::summary::{is_serial, serial_of, strategy_rank, CellSummary};
 use std::collections::BTreeMap;
 
 /// Fewest distinct sizes that make a sweep.
@@ -50,7 +50,7 @@ pub struct Sweep {
 /// The sweep family of a workload name: the last digit run equal to `size` becomes `N`.
 ///
 /// ```
-/// use experiments::report::sweeps::family;
+/// use wsbench_report::sweeps::family;
 /// assert_eq!(family("factorial-n500", 500), "factorial-nN");
 /// assert_eq!(family("fact-5-n500", 500), "fact-5-nN");
 /// assert_eq!(family("clustered", 20000), "clustered");
