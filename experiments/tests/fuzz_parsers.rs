@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
-use experiments::run::config::Experiment;
 use proptest::prelude::*;
+use wsbench::run::config::Experiment;
 
 /// The shipped configs, by file name.
 fn shipped_configs() -> Vec<(String, String)> {
@@ -157,7 +157,7 @@ proptest! {
             0..200,
         )
     ) {
-        let _ = experiments::factor_cmd::read_numbers(&bytes[..]);
+        let _ = wsbench::factor_cmd::read_numbers(&bytes[..]);
         let mut f = tempfile::NamedTempFile::new().unwrap();
         std::io::Write::write_all(&mut f, &bytes).unwrap();
         let _ = workloads::numbers::read_numbers(f.path());
