@@ -40,19 +40,31 @@ fn parse(text: &str, where_: &str) -> CliResult<u64> {
     })
 }
 
+/// The numbers of `input`, one a line (blank lines and `#` comments ignored); a line
+/// that is not text (binary data) is refused with its line number, as a bad number is.
+pub fn read_numbers(input: impl BufRead) -> CliResult<Vec<u64>> {
+    let mut v = Vec::new();
+    for (i, line) in input.split(b'\n').enumerate() {
+        let where_ = format!("standard input, line {}", i + 1);
+        let line = line?;
+        let Ok(line) = std::str::from_utf8(&line) else {
+            return Err(CliError::usage(format!(
+                "{where_}: not text (binary data); {ALLOWED}, one a line"
+            )));
+        };
+        let text = line.split('#').next().unwrap_or("").trim();
+        if !text.is_empty() {
+            v.push(parse(text, &where_)?);
+        }
+    }
+    Ok(v)
+}
+
 /// Runs `wsbench factor`.
 pub fn main(args: FactorArgs) -> CliResult {
     let method: Method = args.method.parse().map_err(CliError::usage)?;
     let numbers: Vec<u64> = if args.numbers.is_empty() {
-        let mut v = Vec::new();
-        for (i, line) in io::stdin().lock().lines().enumerate() {
-            let line = line?;
-            let text = line.split('#').next().unwrap_or("").trim();
-            if !text.is_empty() {
-                v.push(parse(text, &format!("standard input, line {}", i + 1))?);
-            }
-        }
-        v
+        read_numbers(io::stdin().lock())?
     } else {
         // Check every argument before printing anything.
         args.numbers

@@ -35,9 +35,20 @@ fn read_shards(dirs: &[PathBuf]) -> CliResult<Vec<(PathBuf, Meta)>> {
     let mut shards: Vec<(PathBuf, Meta)> = Vec::new();
     for d in dirs {
         let m = Meta::read(d).map_err(CliError::usage)?;
+        if m.shard.count == 0 || m.shard.index >= m.shard.count {
+            return Err(CliError::usage(format!(
+                "{}: shard {} is out of range; a shard is INDEX/COUNT with 0 ≤ INDEX < COUNT",
+                Layout::new(d).meta().display(),
+                m.shard
+            )));
+        }
         shards.push((d.clone(), m));
     }
-    let (first_dir, first) = &shards[0];
+    let Some((first_dir, first)) = shards.first() else {
+        return Err(CliError::usage(
+            "no shard folders given; pass every shard's folder",
+        ));
+    };
     for (d, m) in &shards[1..] {
         if m.config != first.config {
             return Err(CliError::usage(format!(
@@ -82,19 +93,34 @@ fn read_shards(dirs: &[PathBuf]) -> CliResult<Vec<(PathBuf, Meta)>> {
     Ok(shards)
 }
 
-/// Makes the empty output folder (with its `hgrm/`).
-fn make_output(out: &Layout) -> CliResult {
+/// Checks that the output folder is absent or an empty folder (before any is created).
+fn check_output(out: &Layout) -> CliResult {
     let dir = out.root();
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(());
+    };
+    if !meta.is_dir() {
         return Err(CliError::usage(format!(
-            "output folder {} already exists and is not empty",
+            "--out {}: is a file, not a folder; name a new or empty folder",
             dir.display()
         )));
     }
+    match std::fs::read_dir(dir).map(|mut d| d.next().is_some()) {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(CliError::usage(format!(
+            "--out {}: the folder already exists and is not empty; name a new or empty folder",
+            dir.display()
+        ))),
+        Err(e) => Err(CliError::usage(format!(
+            "--out {}: cannot read the folder: {e}",
+            dir.display()
+        ))),
+    }
+}
+
+/// Makes the empty output folder (with its `hgrm/`).
+fn make_output(out: &Layout) -> CliResult {
+    let dir = out.root();
     std::fs::create_dir_all(out.hgrm_dir()).map_err(|e| {
         CliError::usage(format!(
             "cannot create output folder {}: {e}",
@@ -163,16 +189,26 @@ fn merged_status(statuses: impl Iterator<Item = Option<RunStatus>> + Clone) -> R
 
 /// `wsbench merge`.
 pub fn merge(args: MergeArgs) -> CliResult {
+    // Every input is checked before the output folder is created.
     let shards = read_shards(&args.dirs)?;
     let out = Layout::new(&args.out);
-    make_output(&out)?;
+    check_output(&out)?;
     let first = &shards[0].1;
     let plan = Plan::new(&first.config, Shard::WHOLE);
     let mut rows = Rows::default();
     for (d, m) in &shards {
-        let from = Layout::new(d);
-        rows.add_shard(&from, &plan, m.shard)?;
-        copy_histograms(&from, &out, &plan, m.shard)?;
+        rows.add_shard(&Layout::new(d), &plan, m.shard)
+            .map_err(|e| {
+                CliError::usage(format!(
+                    "shard {} ({}) cannot be merged: {e:#} (a cut or edited row); rerun that shard",
+                    m.shard,
+                    d.display()
+                ))
+            })?;
+    }
+    make_output(&out)?;
+    for (d, m) in &shards {
+        copy_histograms(&Layout::new(d), &out, &plan, m.shard)?;
     }
     rows.write(&out)?;
     let merged_from = shards

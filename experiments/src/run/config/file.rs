@@ -1,7 +1,7 @@
 //! An experiment file exactly as written (serde's view of it), and where each value is.
 
 use serde::Deserialize;
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 use toml::Spanned;
 
 use super::super::policy::Choice;
@@ -95,15 +95,37 @@ pub(super) fn non_negative(
     Ok(x as u64)
 }
 
-/// An optional integer key that must be at least `min`.
+/// An integer key that must be within `allowed`.
+pub(super) fn bounded(
+    src: &ConfigText,
+    v: &Spanned<i64>,
+    key: &str,
+    allowed: RangeInclusive<i64>,
+) -> Result<u64, String> {
+    let x = *v.get_ref();
+    if !allowed.contains(&x) {
+        return Err(src.err(
+            &v.span(),
+            key,
+            format!(
+                "{x} is not allowed; it must be within {}..={}",
+                allowed.start(),
+                allowed.end()
+            ),
+        ));
+    }
+    Ok(x as u64)
+}
+
+/// An optional integer key that must be within `allowed`.
 pub(super) fn int(
     src: &ConfigText,
     v: &Option<Spanned<i64>>,
     key: &str,
-    min: i64,
+    allowed: RangeInclusive<i64>,
 ) -> Result<Option<u64>, String> {
     v.as_ref()
-        .map(|v| non_negative(src, v, key, min))
+        .map(|v| bounded(src, v, key, allowed))
         .transpose()
 }
 

@@ -12,10 +12,12 @@
 //! `merge` compare.
 //!
 //! * `file` — the file as written, and where each value is;
+//! * `limits` — the largest values a key may take;
 //! * `workers` — the `workers` key and `--workers`;
 //! * `workloads` — `[[workload]]` tables into [`WorkloadSpec`]s.
 
 mod file;
+pub mod limits;
 mod workers;
 mod workloads;
 

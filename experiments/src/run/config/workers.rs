@@ -3,13 +3,17 @@
 use toml::Spanned;
 
 use super::file::ConfigText;
+use super::limits::{self, WORKERS};
 
 /// The `workers` key: a list of counts ≥ 1, one count, or `"all"` (the default).
 pub(super) fn parse_workers(
     src: &ConfigText,
     v: Option<&Spanned<toml::Value>>,
 ) -> Result<Vec<usize>, String> {
-    let allowed = "a list of worker counts ≥ 1 (e.g. [1, 2, 4]) or \"all\" (1, 2, ... up to every allowed CPU)";
+    let allowed = format!(
+        "a list of worker counts within {} (e.g. [1, 2, 4]) or \"all\" (1, 2, ... up to every allowed CPU)",
+        limits::shown(&WORKERS)
+    );
     let Some(v) = v else {
         return Ok(all_workers());
     };
@@ -27,7 +31,7 @@ pub(super) fn parse_workers(
             let mut out = Vec::new();
             for item in items {
                 match item {
-                    toml::Value::Integer(n) if *n >= 1 => out.push(*n as usize),
+                    toml::Value::Integer(n) if WORKERS.contains(n) => out.push(*n as usize),
                     toml::Value::Integer(n) => {
                         return Err(src.err(
                             &span,
@@ -46,7 +50,14 @@ pub(super) fn parse_workers(
             }
             out
         }
-        toml::Value::Integer(n) if *n >= 1 => vec![*n as usize],
+        toml::Value::Integer(n) if WORKERS.contains(n) => vec![*n as usize],
+        toml::Value::Integer(n) => {
+            return Err(src.err(
+                &span,
+                "workers",
+                format!("{n} workers is not allowed; expected {allowed}"),
+            ))
+        }
         other => {
             return Err(src.err(
                 &span,
@@ -68,16 +79,20 @@ pub(super) fn parse_workers(
 /// assert_eq!(parse_workers_arg("8,2,4,2"), Ok(vec![2, 4, 8]));
 /// assert!(parse_workers_arg("2,x").unwrap_err().contains("`x`"));
 /// assert!(parse_workers_arg("0").is_err());
+/// assert!(parse_workers_arg("100000").unwrap_err().contains("1..=4096"));
 /// ```
 pub fn parse_workers_arg(text: &str) -> Result<Vec<usize>, String> {
-    let allowed = "`all` or a comma-separated list of worker counts ≥ 1 (e.g. 1,2,4,16)";
+    let allowed = format!(
+        "`all` or a comma-separated list of worker counts within {} (e.g. 1,2,4,16)",
+        limits::shown(&WORKERS)
+    );
     if text.trim() == "all" {
         return Ok(all_workers());
     }
     let mut out = Vec::new();
     for item in text.split(',') {
-        match item.trim().parse::<usize>() {
-            Ok(n) if n >= 1 => out.push(n),
+        match item.trim().parse::<i64>() {
+            Ok(n) if WORKERS.contains(&n) => out.push(n as usize),
             _ => {
                 return Err(format!(
                     "`{item}` is not a worker count; expected {allowed}"

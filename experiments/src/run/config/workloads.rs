@@ -9,6 +9,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::file::{int, ConfigText, WorkloadFile};
+use super::limits;
 use crate::run::workload::{KindName, SizeKey, WorkloadRecord, WorkloadSpec};
 
 /// The settings every workload inherits from the experiment unless it sets its own.
@@ -129,13 +130,13 @@ fn record_of(
         name,
         kind: kind.name().to_string(),
         generator: s(&w.generator),
-        count: int(src, &w.count, "workload.count", 1)?.map(|x| x as usize),
+        count: int(src, &w.count, "workload.count", limits::TASKS)?.map(|x| x as usize),
         heavy_fraction: w.heavy_fraction.as_ref().map(|v| *v.get_ref()),
         order: s(&w.order),
-        seed: int(src, &w.seed, "workload.seed", 0)?,
-        bits: int(src, &w.bits, "workload.bits", 2)?.map(|x| x.min(64) as u32),
+        seed: int(src, &w.seed, "workload.seed", 0..=i64::MAX)?,
+        bits: int(src, &w.bits, "workload.bits", limits::BITS)?.map(|x| x as u32),
         method: s(&w.method),
-        n: int(src, &w.n, "workload.n", 1)?,
+        n: int(src, &w.n, "workload.n", limits::FACTORIAL_N)?,
         distribution: s(&w.distribution),
         path: s(&w.path),
         ..WorkloadRecord::default()
@@ -168,13 +169,20 @@ fn sizes(
             "the list is empty; give task counts ≥ 1",
         ));
     }
+    let (allowed, what) = match size_key {
+        SizeKey::Count => (limits::TASKS, "task counts (`count`)"),
+        SizeKey::N => (limits::FACTORIAL_N, "factorial sizes (`n`)"),
+    };
     let mut out = Vec::new();
     for &size in sizes.get_ref() {
-        if size < 1 {
+        if !allowed.contains(&size) {
             return Err(src.err(
                 &sizes.span(),
                 "workload.sizes",
-                format!("{size} is not allowed; sizes are task counts ≥ 1"),
+                format!(
+                    "{size} is not allowed; sizes are {what} within {}",
+                    limits::shown(&allowed)
+                ),
             ));
         }
         out.push((size_key, size as u64));
