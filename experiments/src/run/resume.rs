@@ -125,6 +125,13 @@ impl State {
             if !path.exists() {
                 continue;
             }
+            // A run cut off mid-write (a crash, a full disk) can leave half an interval.
+            if let Some(line) = drop_unterminated_line(&path)? {
+                eprintln!(
+                    "wsbench: warning: {}:{line}: incomplete last interval dropped",
+                    path.display()
+                );
+            }
             // The last interval of a repetition is the one whose row was written (an
             // earlier one would be from a run killed before its row).
             let mut by_rep: HashMap<usize, Latency> = HashMap::new();
