@@ -18,53 +18,34 @@ pub(super) fn parse_workers(
         return Ok(all_workers());
     };
     let span = v.span();
+    // One count, with what to say of a value that is not a number at all.
+    let count = |value: &toml::Value, not_a_count: &str| match value {
+        toml::Value::Integer(n) if WORKERS.contains(n) => Ok(*n as usize),
+        toml::Value::Integer(n) => Err(src.err(
+            &span,
+            "workers",
+            format!("{n} workers is not allowed; expected {allowed}"),
+        )),
+        other => Err(src.err(
+            &span,
+            "workers",
+            format!("{other} {not_a_count}; expected {allowed}"),
+        )),
+    };
     let mut out = match v.get_ref() {
         toml::Value::String(s) if s == "all" => all_workers(),
-        toml::Value::Array(items) => {
-            if items.is_empty() {
-                return Err(src.err(
-                    &span,
-                    "workers",
-                    format!("the list is empty; expected {allowed}"),
-                ));
-            }
-            let mut out = Vec::new();
-            for item in items {
-                match item {
-                    toml::Value::Integer(n) if WORKERS.contains(n) => out.push(*n as usize),
-                    toml::Value::Integer(n) => {
-                        return Err(src.err(
-                            &span,
-                            "workers",
-                            format!("{n} workers is not allowed; expected {allowed}"),
-                        ))
-                    }
-                    other => {
-                        return Err(src.err(
-                            &span,
-                            "workers",
-                            format!("{other} is not a worker count; expected {allowed}"),
-                        ))
-                    }
-                }
-            }
-            out
-        }
-        toml::Value::Integer(n) if WORKERS.contains(n) => vec![*n as usize],
-        toml::Value::Integer(n) => {
+        toml::Value::Array(items) if items.is_empty() => {
             return Err(src.err(
                 &span,
                 "workers",
-                format!("{n} workers is not allowed; expected {allowed}"),
-            ))
+                format!("the list is empty; expected {allowed}"),
+            ));
         }
-        other => {
-            return Err(src.err(
-                &span,
-                "workers",
-                format!("{other} is not allowed; expected {allowed}"),
-            ))
-        }
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| count(item, "is not a worker count"))
+            .collect::<Result<Vec<_>, _>>()?,
+        value => vec![count(value, "is not allowed")?],
     };
     out.sort_unstable();
     out.dedup();
