@@ -3,9 +3,10 @@
 //! standard input. Each exits 2 with one message naming where and what is allowed,
 //! and creates no folder.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 const GOOD: &str = r#"name = "tiny"
 repetitions = 1
@@ -28,16 +29,7 @@ count = 40
 "#;
 
 fn wsbench(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsbench"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs wsbench");
-    // A command that does not read its input may close it first.
-    let _ = child.stdin.take().expect("piped").write_all(stdin);
-    child.wait_with_output().expect("wsbench ends")
+    common::wsbench_with_stdin(args, stdin)
 }
 
 /// Exit 2, one `wsbench:` or clap message with every needle, no panic.

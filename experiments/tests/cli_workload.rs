@@ -1,26 +1,14 @@
 //! `wsbench factor` and `wsbench workload generate|describe`, run as the built
 //! binary: output format, determinism, and bad input (exit 2, one message, no panic).
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 use workloads::factor::{is_prime, trial_divisions};
 use workloads::numbers::{costs, describe};
 
 fn wsbench(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsbench"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start wsbench");
-    {
-        let mut input = child.stdin.take().unwrap();
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
+    common::wsbench_with_stdin(args, stdin.unwrap_or_default().as_bytes())
 }
 
 fn ok(args: &[&str], stdin: Option<&str>) -> String {
