@@ -1,14 +1,21 @@
 //! Where workers run: a placement string, parsed once, resolved against a
 //! [`Topology`] into one OS CPU per worker.
 //!
-//! The words are the ones researchers already use: OpenMP's
-//! `OMP_PLACES=threads|cores` and `OMP_PROC_BIND=close|spread`, Intel's
-//! `KMP_AFFINITY=compact|scatter`, and `taskset -c`'s CPU lists.
+//! The words are the ones researchers already use: OpenMP's `OMP_PLACES`
+//! (abstract names and explicit place lists) and `OMP_PROC_BIND`
+//! (`close`, `spread`, `primary`), Intel's `KMP_AFFINITY=compact|scatter`, and
+//! `taskset`'s CPU lists and masks.
 //!
 //! ```text
 //! placement := base ( "@package:" N | "@node:" N )* [ "+oversubscribe" ]
-//! base      := none | threads | cores | close | compact | spread | scatter | list:CPUS
-//! CPUS      := taskset list: N, M-N, M-N:S (every S-th), comma-separated
+//! base      := none | threads | cores | close | compact | spread | scatter
+//!            | CPUS | list:CPUS | MASK | PLACES | BIND "@" PLACES | primary | master
+//! CPUS      := taskset -c list: N, M-N, M-N:S (every S-th), comma-separated
+//! MASK      := taskset mask: 0x followed by hexadecimal digits (CPU 0 = lowest bit)
+//! PLACES    := OMP_PLACES: threads | cores | ll_caches | numa_domains | sockets, each
+//!              with an optional "(" COUNT ")", or an explicit list such as {0:4}:8:4
+//!              (see the omp_places module); after BIND "@" also CPUS, list:CPUS or MASK
+//! BIND      := OMP_PROC_BIND: close | spread | primary (alias master)
 //! ```
 //!
 //! * `none` — no pinning; the OS decides. Places = the allowed CPUs (for the count only).
@@ -20,25 +27,48 @@
 //!   where `threads` deals workers round-robin.
 //! * `spread` / `scatter` — one worker per core, round-robin across packages and, within
 //!   a package, across last-level caches; only then the second SMT siblings, and so on.
-//! * `list:0-3,8` — exactly these CPUs, worker *i* on the *i*-th; each must exist, be
-//!   online and allowed.
+//! * `list:0-3,8` or just `0-3,8` (or the mask `0xf`) — exactly these CPUs, worker *i*
+//!   on the *i*-th; each must exist, be online and allowed.
+//! * OpenMP places with a binding, `BIND@PLACES` (`spread@cores`, `close@{0:4}:2:8`,
+//!   `primary@sockets`); places alone (`cores(4)`, `sockets`, `{0,1},{2,3}`) bind
+//!   `close`. The places are built from the allowed CPUs (abstract names) or
+//!   written out (explicit lists, whose CPUs must be allowed); `BIND` assigns
+//!   each worker a place as OpenMP 5.2 does (section 10.1.3: `close` worker *i* on
+//!   place *i*, `spread` one worker per equal run of places, `primary` all on the
+//!   first place; with more workers than places, consecutive workers share a place),
+//!   and the *k*-th worker on a place is pinned to its *k*-th CPU (wrapping). A
+//!   place of an abstract name lists the first sibling of each of its cores, then
+//!   the second siblings, and so on, so that workers sharing a `sockets` place
+//!   take its cores before their SMT siblings.
 //! * `@package:N`, `@node:N` restrict the places to one package or NUMA node (repeatable;
 //!   all must hold), e.g. `spread@node:0`.
-//! * `+oversubscribe` allows more workers than places; workers then wrap around the places
-//!   (`close`: neighbours share). Without it that is an error.
+//! * `+oversubscribe` allows two workers on one CPU (more workers than places for the
+//!   keywords and lists); workers then wrap around the places (`close`: neighbours
+//!   share). Without it that is an error.
 //!
 //! The worker count defaults to the number of places; fewer workers take the first places.
 
-use crate::cpulist::{format_list, parse_list};
+mod bind;
+mod error;
+mod omp_places;
+mod order;
+mod parse;
+mod taskset;
+
+pub use error::PlacementError;
+pub use omp_places::{MAX_PLACES, MAX_PLACE_CPUS};
+
+use crate::cpulist::format_list;
 use crate::Topology;
 use std::fmt;
-use std::str::FromStr;
 
 /// The syntax, quoted in every parse error.
 pub const SYNTAX: &str = "none | threads | cores | close (alias compact) | spread (alias scatter) \
-| list:CPUS (taskset syntax, e.g. list:0-3,8,10-11 or list:0-14:2), optionally followed by \
-@package:N and/or @node:N, then +oversubscribe to allow more workers than places \
-(e.g. spread@node:0, cores+oversubscribe)";
+| a CPU list as taskset -c takes it (0-3,8 or 0-14:2, also written list:0-3,8,10-11) or a mask 0xff \
+| OpenMP places: threads, cores, ll_caches, numa_domains or sockets, each with an optional count \
+as in cores(4), or an explicit list such as {0,1},{2,3} or {0:4}:2:8 \
+| BIND@PLACES with BIND close, spread or primary (e.g. spread@cores(4)); \
+then optionally @package:N and/or @node:N, then +oversubscribe to allow two workers on a CPU";
 
 /// The most workers [`Placement::resolve`] places: the scheduler's pool
 /// limit, so that a typo is refused before one entry per worker is allocated.
@@ -67,6 +97,77 @@ pub enum Kind {
     Spread,
     /// Exactly these OS CPUs, in this order.
     List(Vec<usize>),
+    /// OpenMP places and an OpenMP binding policy.
+    Omp(OmpPlacement),
+}
+
+/// OpenMP's `OMP_PLACES` and `OMP_PROC_BIND` together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OmpPlacement {
+    /// The places.
+    pub places: Places,
+    /// How workers are assigned to them.
+    pub bind: Bind,
+}
+
+/// OpenMP places (`OMP_PLACES`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Places {
+    /// An abstract name, with the number of places to take (the first ones,
+    /// in topology order), or all.
+    Abstract(AbstractName, Option<usize>),
+    /// Places written out: each its OS CPUs, in the order written, each CPU once.
+    Explicit(Vec<Vec<usize>>),
+}
+
+/// OpenMP 5.2's abstract names of places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbstractName {
+    /// One place per hardware thread.
+    Threads,
+    /// One place per core: its SMT siblings.
+    Cores,
+    /// One place per last-level cache: the CPUs sharing it.
+    LlCaches,
+    /// One place per NUMA node.
+    NumaDomains,
+    /// One place per package.
+    Sockets,
+}
+
+impl AbstractName {
+    /// The name as `OMP_PLACES` writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            AbstractName::Threads => "threads",
+            AbstractName::Cores => "cores",
+            AbstractName::LlCaches => "ll_caches",
+            AbstractName::NumaDomains => "numa_domains",
+            AbstractName::Sockets => "sockets",
+        }
+    }
+}
+
+/// OpenMP's thread-affinity policies (`OMP_PROC_BIND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bind {
+    /// Worker *i* on place *i*; more workers than places share in blocks.
+    Close,
+    /// Workers spread evenly over the places, each at the start of its share.
+    Spread,
+    /// Every worker on the first place (`master` before OpenMP 5.1).
+    Primary,
+}
+
+impl Bind {
+    /// The word as `OMP_PROC_BIND` writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Bind::Close => "close",
+            Bind::Spread => "spread",
+            Bind::Primary => "primary",
+        }
+    }
 }
 
 /// A restriction of the places.
@@ -99,182 +200,6 @@ pub struct Placement {
     pub oversubscribe: bool,
 }
 
-/// Why a placement could not be parsed or resolved. Every message names the
-/// offending value and says what is allowed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlacementError {
-    /// The string does not follow the syntax.
-    #[error("placement `{spec}`: {reason}; expected {SYNTAX}")]
-    Syntax {
-        /// The whole placement string.
-        spec: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// Zero workers were asked for.
-    #[error("placement `{placement}`: the number of workers must be at least 1")]
-    ZeroWorkers {
-        /// The placement.
-        placement: String,
-    },
-    /// More workers than places without `+oversubscribe`.
-    #[error(
-        "placement `{placement}` has {places} places (CPUs {cpus}) but {workers} workers were asked for; \
-         ask for at most {places} or write `{placement}+oversubscribe`"
-    )]
-    TooManyWorkers {
-        /// The placement.
-        placement: String,
-        /// Workers asked for.
-        workers: usize,
-        /// Places available.
-        places: usize,
-        /// The places, as a CPU list.
-        cpus: String,
-    },
-    /// A listed CPU cannot be used.
-    #[error("placement `{placement}`: CPU {cpu} {why}; allowed CPUs: {allowed}")]
-    CpuUnavailable {
-        /// The placement.
-        placement: String,
-        /// The CPU.
-        cpu: usize,
-        /// Why: does not exist, is offline, is not allowed, is outside a filter.
-        why: String,
-        /// The allowed CPUs, as a CPU list.
-        allowed: String,
-    },
-    /// The filters (or the affinity mask) leave no CPU.
-    #[error("placement `{placement}`: {reason}")]
-    NoPlaces {
-        /// The placement.
-        placement: String,
-        /// What is empty and what exists.
-        reason: String,
-    },
-    /// More workers than any pool can have, even oversubscribed.
-    #[error(
-        "placement `{placement}`: {workers} workers is more than the {MAX_WORKERS} a pool can have"
-    )]
-    WorkersAboveLimit {
-        /// The placement.
-        placement: String,
-        /// Workers asked for.
-        workers: usize,
-    },
-    /// The placement needs core information the topology does not have.
-    #[error(
-        "placement `{placement}` needs to know which CPUs are SMT siblings, but CPU {cpu}'s core is unknown \
-         (no sysfs topology); use threads, close or list:CPUS"
-    )]
-    UnknownTopology {
-        /// The placement.
-        placement: String,
-        /// A CPU without core information.
-        cpu: usize,
-    },
-}
-
-impl FromStr for Placement {
-    type Err = PlacementError;
-
-    fn from_str(spec: &str) -> Result<Self, Self::Err> {
-        let syntax = |reason: String| PlacementError::Syntax {
-            spec: spec.to_string(),
-            reason,
-        };
-        let mut plus_parts = spec.trim().split('+');
-        let main = plus_parts.next().unwrap_or_default();
-        let oversubscribe = parse_modifiers(plus_parts).map_err(syntax)?;
-        let mut at_parts = main.split('@');
-        let base = at_parts.next().unwrap_or_default().trim();
-        let kind = parse_kind(base, oversubscribe).map_err(syntax)?;
-        let filters = at_parts
-            .map(|filter| parse_filter(filter.trim()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(syntax)?;
-        if kind == Kind::None && !filters.is_empty() {
-            return Err(syntax(
-                "`none` pins nothing, so it takes no @package/@node".into(),
-            ));
-        }
-        Ok(Placement {
-            kind,
-            filters,
-            oversubscribe,
-        })
-    }
-}
-
-/// The `+…` modifiers: whether `+oversubscribe` is given. Errors are the
-/// reason alone; the caller adds the placement and the syntax.
-fn parse_modifiers<'a>(modifiers: impl Iterator<Item = &'a str>) -> Result<bool, String> {
-    let mut oversubscribe = false;
-    for modifier in modifiers {
-        match modifier.trim() {
-            "oversubscribe" if !oversubscribe => oversubscribe = true,
-            "oversubscribe" => return Err("`+oversubscribe` is given twice".into()),
-            other => {
-                return Err(format!(
-                    "unknown modifier `+{other}` (only +oversubscribe exists)"
-                ))
-            }
-        }
-    }
-    Ok(oversubscribe)
-}
-
-/// The base word (`threads`, `spread`, `list:0-3`, ...), case-insensitive.
-fn parse_kind(base: &str, oversubscribe: bool) -> Result<Kind, String> {
-    Ok(match base.to_ascii_lowercase().as_str() {
-        "none" => Kind::None,
-        "threads" => Kind::Threads,
-        "cores" => Kind::Cores,
-        "close" | "compact" => Kind::Close,
-        "spread" | "scatter" => Kind::Spread,
-        "" => return Err("the placement is empty".into()),
-        lower if lower.starts_with("list:") => {
-            Kind::List(parse_cpu_list(&base["list:".len()..], oversubscribe)?)
-        }
-        _ => return Err(format!("unknown placement `{base}`")),
-    })
-}
-
-/// The CPUs of `list:CPUS`; a CPU listed twice needs `+oversubscribe`.
-fn parse_cpu_list(text: &str, oversubscribe: bool) -> Result<Vec<usize>, String> {
-    let cpus = parse_list(text).map_err(|e| format!("in the CPU list, {e}"))?;
-    if cpus.is_empty() {
-        return Err("`list:` needs at least one CPU, as in list:0-3".into());
-    }
-    if !oversubscribe {
-        let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = cpus.iter().find(|&&cpu| !seen.insert(cpu)) {
-            return Err(format!(
-                "CPU {dup} is listed twice; two workers on one CPU need +oversubscribe"
-            ));
-        }
-    }
-    Ok(cpus)
-}
-
-/// One `@package:N` or `@node:N` restriction (without the `@`).
-fn parse_filter(filter: &str) -> Result<Filter, String> {
-    let (what, number) = filter
-        .split_once(':')
-        .ok_or_else(|| format!("`@{filter}` should be @package:N or @node:N"))?;
-    let number: usize = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`@{filter}`: `{}` is not a number", number.trim()))?;
-    match what.trim() {
-        "package" => Ok(Filter::Package(number)),
-        "node" => Ok(Filter::Node(number)),
-        other => Err(format!(
-            "unknown restriction `@{other}` (use @package:N or @node:N)"
-        )),
-    }
-}
-
 impl fmt::Display for Placement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
@@ -284,6 +209,16 @@ impl fmt::Display for Placement {
             Kind::Close => f.write_str("close")?,
             Kind::Spread => f.write_str("spread")?,
             Kind::List(cpus) => write!(f, "list:{}", format_list(cpus))?,
+            Kind::Omp(omp) => {
+                write!(f, "{}@", omp.bind.word())?;
+                match &omp.places {
+                    Places::Abstract(name, None) => f.write_str(name.word())?,
+                    Places::Abstract(name, Some(n)) => write!(f, "{}({n})", name.word())?,
+                    Places::Explicit(places) => {
+                        f.write_str(&omp_places::format_place_list(places))?
+                    }
+                }
+            }
         }
         for filter in &self.filters {
             match filter {
@@ -300,7 +235,8 @@ impl fmt::Display for Placement {
 
 impl Placement {
     /// The places, in the order workers take them: OS CPU numbers (for `none`,
-    /// the allowed CPUs, which only set the default worker count).
+    /// the allowed CPUs, which only set the default worker count; for OpenMP
+    /// places, the first CPU of each place: see [`Placement::place_sets`]).
     ///
     /// ```
     /// use topology::placement::Placement;
@@ -313,17 +249,14 @@ impl Placement {
     /// assert!(err.to_string().contains("CPU 65000 does not exist"));
     /// ```
     pub fn places(&self, topo: &Topology) -> Result<Vec<usize>, PlacementError> {
+        if let Kind::Omp(omp) = &self.kind {
+            let sets = bind::place_sets(self, omp, topo)?;
+            return Ok(sets.iter().map(|place| place[0]).collect());
+        }
         let name = self.to_string();
-        let candidates: Vec<usize> = topo
-            .topology_order()
-            .into_iter()
-            .filter(|&id| self.keeps(topo, id))
-            .collect();
+        let candidates = self.candidates(topo);
         if candidates.is_empty() && !matches!(self.kind, Kind::List(_)) {
-            return Err(PlacementError::NoPlaces {
-                placement: name,
-                reason: self.why_no_places(topo),
-            });
+            return Err(self.no_places(topo));
         }
         let needs_cores = |name: &str| match candidates
             .iter()
@@ -336,7 +269,7 @@ impl Placement {
             None => Ok(()),
         };
         Ok(match &self.kind {
-            Kind::None | Kind::Threads | Kind::Close => candidates,
+            Kind::None | Kind::Threads | Kind::Close | Kind::Omp(_) => candidates,
             Kind::Cores => {
                 needs_cores(&name)?;
                 topo.cores()
@@ -346,13 +279,52 @@ impl Placement {
             }
             Kind::Spread => {
                 needs_cores(&name)?;
-                spread_order(topo, &candidates)
+                order::spread_order(topo, &candidates)
             }
             Kind::List(cpus) => {
                 self.check_listed(topo, cpus)?;
                 cpus.clone()
             }
         })
+    }
+
+    /// The places as sets of CPUs, in the order workers take them: one CPU
+    /// each, except OpenMP places, which may hold several (`cores`: the SMT
+    /// siblings of a core).
+    ///
+    /// ```
+    /// use topology::placement::Placement;
+    /// use topology::Topology;
+    /// let topo = Topology::detect().unwrap();
+    /// let first = topo.allowed_cpus()[0];
+    /// let one: Placement = format!("{{{first}}}").parse().unwrap();
+    /// assert_eq!(one.place_sets(&topo).unwrap(), vec![vec![first]]);
+    /// ```
+    pub fn place_sets(&self, topo: &Topology) -> Result<Vec<Vec<usize>>, PlacementError> {
+        match &self.kind {
+            Kind::Omp(omp) => bind::place_sets(self, omp, topo),
+            _ => Ok(self
+                .places(topo)?
+                .into_iter()
+                .map(|cpu| vec![cpu])
+                .collect()),
+        }
+    }
+
+    /// The allowed CPUs that pass the filters, in topology order.
+    fn candidates(&self, topo: &Topology) -> Vec<usize> {
+        topo.topology_order()
+            .into_iter()
+            .filter(|&id| self.keeps(topo, id))
+            .collect()
+    }
+
+    /// The error for filters (or an affinity mask) that leave no CPU.
+    fn no_places(&self, topo: &Topology) -> PlacementError {
+        PlacementError::NoPlaces {
+            placement: self.to_string(),
+            reason: self.why_no_places(topo),
+        }
     }
 
     /// Whether CPU `id` passes every `@package`/`@node` filter.
@@ -432,19 +404,12 @@ impl Placement {
         topo: &Topology,
         workers: Option<usize>,
     ) -> Result<Vec<Option<usize>>, PlacementError> {
+        if let Kind::Omp(omp) = &self.kind {
+            return bind::resolve(self, omp, topo, workers);
+        }
         let places = self.places(topo)?;
         let workers = workers.unwrap_or(places.len());
-        if workers == 0 {
-            return Err(PlacementError::ZeroWorkers {
-                placement: self.to_string(),
-            });
-        }
-        if workers > MAX_WORKERS {
-            return Err(PlacementError::WorkersAboveLimit {
-                placement: self.to_string(),
-                workers,
-            });
-        }
+        self.check_count(workers)?;
         if workers > places.len() && !self.oversubscribe {
             return Err(PlacementError::TooManyWorkers {
                 placement: self.to_string(),
@@ -465,56 +430,22 @@ impl Placement {
     }
 }
 
-/// `spread`: cores interleaved across packages, and within a package across
-/// LLCs; first sibling of every core, then second siblings, and so on.
-fn spread_order(topo: &Topology, candidates: &[usize]) -> Vec<usize> {
-    // package -> llc -> cores (each core = its candidate CPUs, ascending)
-    // (llc, its cores' candidate CPUs) grouped per package, in topology order.
-    type LlcCores = (Option<usize>, Vec<Vec<usize>>);
-    let mut packages: Vec<(Option<usize>, Vec<LlcCores>)> = Vec::new();
-    for core in topo.cores() {
-        let cpus: Vec<usize> = core
-            .cpus
-            .iter()
-            .copied()
-            .filter(|id| candidates.contains(id))
-            .collect();
-        if cpus.is_empty() {
-            continue;
+impl Placement {
+    /// Refuses zero workers and more than a pool can have, before anything
+    /// is allocated per worker.
+    fn check_count(&self, workers: usize) -> Result<(), PlacementError> {
+        if workers == 0 {
+            return Err(PlacementError::ZeroWorkers {
+                placement: self.to_string(),
+            });
         }
-        let package = match packages.iter().position(|(p, _)| *p == core.package) {
-            Some(i) => &mut packages[i].1,
-            None => {
-                packages.push((core.package, Vec::new()));
-                &mut packages.last_mut().expect("just pushed").1
-            }
-        };
-        match package.iter().position(|(l, _)| *l == core.llc) {
-            Some(i) => package[i].1.push(cpus),
-            None => package.push((core.llc, vec![cpus])),
+        if workers > MAX_WORKERS {
+            return Err(PlacementError::WorkersAboveLimit {
+                placement: self.to_string(),
+                workers,
+            });
         }
-    }
-    let per_package: Vec<Vec<Vec<usize>>> = packages
-        .into_iter()
-        .map(|(_, llcs)| interleave(llcs.into_iter().map(|(_, cores)| cores).collect()))
-        .collect();
-    let cores = interleave(per_package);
-    let max_threads = cores.iter().map(Vec::len).max().unwrap_or(0);
-    (0..max_threads)
-        .flat_map(|rank| cores.iter().filter_map(move |cpus| cpus.get(rank).copied()))
-        .collect()
-}
-
-/// Round-robin over groups: first of each, then second of each, ...
-fn interleave<T>(groups: Vec<Vec<T>>) -> Vec<T> {
-    let mut iters: Vec<_> = groups.into_iter().map(Vec::into_iter).collect();
-    let mut out = Vec::new();
-    loop {
-        let before = out.len();
-        out.extend(iters.iter_mut().filter_map(Iterator::next));
-        if out.len() == before {
-            return out;
-        }
+        Ok(())
     }
 }
 
