@@ -1,5 +1,6 @@
 //! Fuzzing every parser of the crate with proptest: CPU lists, CPU masks,
-//! placement strings (`list:`, `@package:N`, `@node:N`, `+oversubscribe`)
+//! placement strings (keywords, `list:` and bare taskset lists and masks,
+//! OpenMP places and `BIND@PLACES`, `@package:N`, `@node:N`, `+oversubscribe`)
 //! with their resolution, and each kind of sysfs, procfs and cgroup file the
 //! crate reads, inside a whole tree. Inputs are arbitrary strings and bytes,
 //! plus strings built from each grammar's own pieces and small mutations of
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use support::{fixture, hybrid, two_sockets, Style};
 use topology::cpulist::{format_list, parse_list, parse_mask, MAX_CPU};
-use topology::placement::Placement;
+use topology::placement::{Placement, PlacementError};
 use topology::usable::UsableCpus;
 use topology::{cgroup, Topology};
 
@@ -92,7 +93,68 @@ const PLACEMENT_PIECES: &[&str] = &[
     " ",
     "\0",
     "ü",
+    // OpenMP places and bindings, taskset masks.
+    "primary",
+    "master",
+    "sockets",
+    "ll_caches",
+    "numa_domains",
+    "THREADS",
+    "(",
+    ")",
+    "(4)",
+    "(65537)",
+    "{",
+    "}",
+    "{0:4}",
+    "{0:4:2}",
+    "{0,!1}",
+    ":8:4",
+    ":2:-8",
+    ":65536",
+    ":0",
+    "!",
+    "!{0}",
+    "0x",
+    "0xff",
+    "f",
+    "close@",
+    "spread@",
 ];
+
+/// `BIND@` and an OpenMP place list built from its grammar, with numbers
+/// small and large, strides negative and zero, and exclusions.
+fn openmp_place_list() -> impl Strategy<Value = String> {
+    let number = prop_oneof![0usize..20, Just(65536), Just(70000)];
+    let stride = prop_oneof![-20i64..20, Just(65537)];
+    let interval = (
+        number.clone(),
+        prop::option::of((0usize..6, prop::option::of(stride.clone()))),
+        any::<bool>(),
+    )
+        .prop_map(|(first, rest, negate)| match (negate, rest) {
+            (true, _) => format!("!{first}"),
+            (false, None) => first.to_string(),
+            (false, Some((len, None))) => format!("{first}:{len}"),
+            (false, Some((len, Some(s)))) => format!("{first}:{len}:{s}"),
+        });
+    let place = prop::collection::vec(interval, 1..4).prop_map(|r| format!("{{{}}}", r.join(",")));
+    let place_interval = (
+        place,
+        prop::option::of((0usize..5, prop::option::of(stride))),
+        any::<bool>(),
+    )
+        .prop_map(|(place, rest, negate)| match (negate, rest) {
+            (true, _) => format!("!{place}"),
+            (false, None) => place,
+            (false, Some((len, None))) => format!("{place}:{len}"),
+            (false, Some((len, Some(s)))) => format!("{place}:{len}:{s}"),
+        });
+    let bind = prop::sample::select(&["", "close@", "spread@", "primary@", "master@"][..]);
+    let suffix = prop::sample::select(&["", "+oversubscribe", "@node:0", "@package:1"][..]);
+    (bind, prop::collection::vec(place_interval, 1..4), suffix)
+        .prop_map(|(bind, places, suffix)| format!("{bind}{}{suffix}", places.join(",")))
+}
 
 fn assert_message(error: &str) {
     assert!(!error.trim().is_empty(), "an empty error message");
@@ -145,8 +207,36 @@ proptest! {
                         prop_assert_eq!(cpus.len(), workers.unwrap_or(cpus.len()));
                         let allowed = machine().allowed_cpus();
                         prop_assert!(cpus.iter().flatten().all(|c| allowed.contains(c)));
+                        if !placement.oversubscribe {
+                            let mut pinned: Vec<usize> = cpus.iter().flatten().copied().collect();
+                            pinned.sort_unstable();
+                            prop_assert!(pinned.windows(2).all(|w| w[0] != w[1]), "{:?}", cpus);
+                        }
                     }
                     Err(e) => assert_message(&e.to_string()),
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                assert_message(&message);
+                if matches!(e, PlacementError::Syntax { .. }) {
+                    prop_assert!(message.contains("at character"), "{}", message);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn openmp_place_lists(
+        text in openmp_place_list(),
+        workers in prop_oneof![Just(None), (0usize..40).prop_map(Some)],
+    ) {
+        match text.parse::<Placement>() {
+            Ok(placement) => {
+                let again: Placement = placement.to_string().parse().unwrap();
+                prop_assert_eq!(&again, &placement);
+                if let Err(e) = placement.resolve(machine(), workers) {
+                    assert_message(&e.to_string());
                 }
             }
             Err(e) => assert_message(&e.to_string()),
