@@ -4,13 +4,19 @@
 //! Without `--placement`: the tree package → last-level cache → core → CPUs
 //! (text, in the spirit of hwloc's `lstopo`), or one row per CPU (csv), or
 //! everything (json). With `--placement`: one row per worker, the CPUs that
-//! stay idle, and (json) each worker's victim order for topology-aware stealing.
+//! stay idle, and (json) each worker's victim order for topology-aware stealing;
+//! or (`--format omp|taskset|likwid`) the same worker → CPU map in another
+//! tool's words, so that a result can be reproduced with OpenMP, taskset or
+//! likwid-pin.
 //!
 //! `--root DIR` reads a sysfs snapshot instead of the live machine (every
 //! online CPU then counts as allowed); the live machine is intersected with
 //! this process's affinity mask (`taskset`, cgroup cpusets).
 
+mod reproduce;
+
 use crate::error::{CliError, CliResult};
+use reproduce::{other_tool, reproduce};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -27,8 +33,10 @@ pub struct TopologyArgs {
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Show where this placement puts workers: none, threads, cores, close
-    /// (compact), spread (scatter), list:CPUS; modifiers @package:N, @node:N,
-    /// +oversubscribe. See docs/placement.md.
+    /// (compact), spread (scatter), a CPU list (0-3,8 or list:0-3,8) or mask
+    /// (0xff), OpenMP places (cores(4), sockets, {0:4}:2:8) and BIND@PLACES
+    /// (spread@cores); modifiers @package:N, @node:N, +oversubscribe. See
+    /// topology/README.md.
     #[arg(long, value_name = "SPEC")]
     pub placement: Option<String>,
     /// Number of workers for --placement (default: one per place).
@@ -48,6 +56,13 @@ pub enum Format {
     Csv,
     /// Everything, for scripts and meta.json.
     Json,
+    /// With --placement: `OMP_PLACES`, `OMP_PROC_BIND` and `OMP_NUM_THREADS`
+    /// that pin OpenMP thread i where worker i runs.
+    Omp,
+    /// With --placement: a `taskset -c` line (binds the process, not each thread).
+    Taskset,
+    /// With --placement: a `likwid-pin -c` line (threads pinned in creation order).
+    Likwid,
 }
 
 /// A placement resolved on a topology, ready to print.
@@ -63,6 +78,11 @@ pub fn main(args: TopologyArgs) -> CliResult {
             "--workers needs --placement (e.g. --placement cores --workers 4)",
         ));
     }
+    if let (Some(name), None) = (other_tool(args.format), &args.placement) {
+        return Err(CliError::usage(format!(
+            "--format {name} needs --placement (e.g. --placement spread --workers 4 --format {name})"
+        )));
+    }
     let topo = match &args.root {
         Some(root) => Topology::from_root(root)
             .map_err(|e| CliError::usage(format!("--root {}: {e}", root.display())))?,
@@ -77,6 +97,8 @@ pub fn main(args: TopologyArgs) -> CliResult {
         (Format::Text, Some(r)) => text_placement(&topo, r),
         (Format::Csv, None) => csv_cpus(&topo)?,
         (Format::Csv, Some(r)) => csv_workers(&topo, r)?,
+        (Format::Omp | Format::Taskset | Format::Likwid, Some(r)) => reproduce(r, args.format),
+        (Format::Omp | Format::Taskset | Format::Likwid, None) => String::new(),
         (Format::Json, r) => {
             let mut value = topology_json(&topo);
             if let Some(r) = r {

@@ -151,6 +151,15 @@ fn bad_input_is_exit_code_2_with_one_clear_line() {
             "no allowed CPU matches @node:7",
         ),
         (vec!["--workers", "2"], "--workers needs --placement"),
+        (vec!["--format", "omp"], "--format omp needs --placement"),
+        (
+            vec!["--placement", "spread@{0,x}"],
+            "at character 11: expected a CPU number",
+        ),
+        (
+            vec!["--placement", "cores(9)"],
+            "9 cores asked for but only 8",
+        ),
     ] {
         let mut all = vec!["topology", "--root", root];
         all.extend(args.iter());
@@ -170,6 +179,65 @@ fn bad_input_is_exit_code_2_with_one_clear_line() {
     let out = wsbench(&["topology", "--root", empty.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no CPUs under"));
+}
+
+/// `--format omp|taskset|likwid` on two SMT sockets (core c = CPUs c, c+8;
+/// package 1 = CPUs 4-7,12-15).
+#[test]
+fn placement_in_other_tools_words() {
+    let dir = fixture(&two_sockets(true), &[], Style::Lists);
+    let root = dir.path().to_str().unwrap();
+    let run = |placement: &str, workers: &str, format: &str| {
+        stdout_of(&[
+            "topology",
+            "--root",
+            root,
+            "--placement",
+            placement,
+            "--workers",
+            workers,
+            "--format",
+            format,
+        ])
+    };
+    let omp = run("spread", "4", "omp");
+    assert!(
+        omp.ends_with("\nOMP_PLACES='{0},{4},{1},{5}' OMP_PROC_BIND=close OMP_NUM_THREADS=4\n"),
+        "{omp}"
+    );
+    assert!(
+        omp.starts_with("# wsbench placement spread, 4 workers"),
+        "{omp}"
+    );
+    let omp = run("{0:4}:2:8", "8", "omp");
+    assert!(
+        omp.contains(
+            "OMP_PLACES='{0},{1},{2},{3},{8},{9},{10},{11}' OMP_PROC_BIND=close OMP_NUM_THREADS=8"
+        ),
+        "{omp}"
+    );
+    let taskset = run("spread", "4", "taskset");
+    assert!(taskset.ends_with("\ntaskset -c 0-1,4-5\n"), "{taskset}");
+    assert!(taskset.contains("not each thread"), "{taskset}");
+    let likwid = run("spread", "4", "likwid");
+    assert!(likwid.ends_with("\nlikwid-pin -c 0,4,1,5\n"), "{likwid}");
+    assert!(likwid.contains("skip mask"), "{likwid}");
+    let shared = run("primary@cores+oversubscribe", "3", "likwid");
+    assert!(shared.ends_with("\nlikwid-pin -c 0,8,0\n"), "{shared}");
+    assert!(shared.contains("a CPU listed twice"), "{shared}");
+    for format in ["omp", "taskset", "likwid"] {
+        let none = run("none", "3", format);
+        assert!(
+            none.contains("not pinned, so there is no binding"),
+            "{none}"
+        );
+        assert!(
+            !none.contains("taskset -c")
+                && !none.contains("likwid-pin -c")
+                && !none.contains("OMP_PLACES"),
+            "{none}"
+        );
+    }
 }
 
 #[test]
