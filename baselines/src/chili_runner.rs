@@ -29,6 +29,15 @@ use crate::threads;
 /// chili's heartbeat interval (its default).
 pub const HEARTBEAT: Duration = Duration::from_micros(100);
 
+/// What `meta.json` says about chili.
+pub fn describe() -> String {
+    format!(
+        "chili 0.2 (the exact version is in Cargo.lock), heartbeat every {} µs; workers \
+         pinned by thread id, the heartbeat thread on the placement's CPUs",
+        HEARTBEAT.as_micros()
+    )
+}
+
 /// Team ids for the per-thread worker-index cache (0: none).
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
