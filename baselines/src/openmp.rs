@@ -322,6 +322,31 @@ impl OmpTeam {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moved_counts_threads_seen_off_their_pinned_cpu() {
+        let r = RegionReport::from_raw(3, &[0, 1, -1], &[0, 0, 5]);
+        assert_eq!(r.cpu_start, [Some(0), Some(1), None]);
+        // Thread 1 ended on CPU 0; thread 2 is not pinned.
+        assert_eq!(r.moved(&[Some(0), Some(1), None]), 1);
+        assert_eq!(r.moved(&[Some(0), Some(0), Some(5)]), 2);
+        assert_eq!(r.moved(&[None, None, None]), 0);
+    }
+
+    #[test]
+    fn the_loaded_runtime_is_found_by_name() {
+        assert!(loaded_library("no-such-library-name").is_none());
+        if unavailable().is_none() {
+            // A binary that never starts a team may not load libgomp at all (--as-needed).
+            OmpTeam::new(&[None]).unwrap();
+            assert!(loaded_library("libgomp").unwrap().starts_with('/'));
+        }
+    }
+}
+
 #[cfg(not(wsbench_no_openmp))]
 mod ffi {
     use std::ffi::c_void;
