@@ -201,6 +201,10 @@ pub struct Machine {
     /// `release` or `debug`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The other runtimes' facts: OpenMP (whether built, `_OPENMP`, compiler, the libgomp
+    /// file loaded, `OMP_WAIT_POLICY` and every `OMP_*`/`GOMP_*` variable) and chili.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtimes: Option<Value>,
     /// The rustc that built the binary.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rustc: Option<String>,

@@ -85,14 +85,16 @@ pub struct RunOutcome {
 
 /// Runs cells; owns the warm pools and the per-worker recorders.
 pub struct Executor {
-    clock: TaskClock,
+    pub(super) clock: TaskClock,
     topology: Topology,
     policy: StealPolicy,
     /// Recording on for the run in progress (set by [`Executor::run`]).
-    latency: bool,
+    pub(super) latency: bool,
     pools: HashMap<(usize, String), Pool>,
     rayon_pools: HashMap<(usize, String), rayon::ThreadPool>,
-    recorders: HashMap<usize, Recorders>,
+    pub(super) recorders: HashMap<usize, Recorders>,
+    /// Warm OpenMP and chili teams (`baseline_runs.rs`).
+    pub(super) baselines: super::baseline_runs::Teams,
 }
 
 /// How many workers can run at once: the distinct CPUs they are pinned to, or for unpinned
@@ -209,6 +211,7 @@ impl Executor {
             pools: HashMap::new(),
             rayon_pools: HashMap::new(),
             recorders: HashMap::new(),
+            baselines: Default::default(),
         }
     }
 
@@ -234,6 +237,9 @@ impl Executor {
             Strategy::Pool(schedule) => self.run_pool(cell, &cpus, schedule, work, pool_in_timing),
             Strategy::Rayon => self.run_rayon(cell, &cpus, false, work, pool_in_timing),
             Strategy::RayonFine => self.run_rayon(cell, &cpus, true, work, pool_in_timing),
+            Strategy::Omp(_) | Strategy::OmpTaskloop(_) | Strategy::Chili => {
+                self.run_baseline(cell, &cpus, work, pool_in_timing)
+            }
         }?;
         out.cpus = parallelism(&cpus, self.topology.allowed_cpus().len());
         Ok(out)
@@ -434,7 +440,12 @@ impl Executor {
     }
 
     /// The recorders' side of an outcome: checksum, latency, per-worker counts.
-    fn collect(&self, cell: &Cell, makespan_ns: u64, cpus: &[Option<usize>]) -> RunOutcome {
+    pub(super) fn collect(
+        &self,
+        cell: &Cell,
+        makespan_ns: u64,
+        cpus: &[Option<usize>],
+    ) -> RunOutcome {
         let rec = &self.recorders[&cell.workers];
         let mut out = RunOutcome {
             makespan_ns,

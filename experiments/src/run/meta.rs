@@ -87,6 +87,10 @@ pub fn machine(placements: PlacementMap, topology: Value, clock: Value) -> Machi
             .into(),
         ),
         rustc: Some(env!("WSBENCH_BUILD_RUSTC").into()),
+        runtimes: Some(json!({
+            "openmp": wsbench_baselines::facts(),
+            "chili": wsbench_baselines::chili_runner::describe(),
+        })),
         smt: Some(smt_text(smt_active()).into()),
         topology,
         usable_cpus: topology::usable::usable_cpus(std::path::Path::new("/"))

@@ -3,10 +3,10 @@
 //! One module per concern:
 //! * [`config`] — the TOML file, checked into an [`config::Experiment`];
 //! * [`workload`] — the workload kinds, one module each (keys, `--quick`, building);
-//! * [`strategy`] — what a cell runs (the scheduler's schedules, rayon, serial);
+//! * [`strategy`] — what a cell runs (the scheduler's schedules, rayon, serial, OpenMP, chili);
 //! * [`policy`] — our pool's stealing policy (`victim_order`, `steal`);
 //! * [`plan`] — cells, interleaved rounds, shards;
-//! * [`execute`] — one run of one cell;
+//! * [`execute`] — one run of one cell (`baseline_runs`: its OpenMP and chili arms);
 //! * [`record`] — per-worker latency histograms and the clock;
 //! * [`output`] — a run's percentile rows, `.hgrm` text and interval logs (every path, row
 //!   type and unit of the results folder is [`wsbench_schema`]'s);
@@ -18,6 +18,7 @@
 //! * [`merge`] — joining shard folders;
 //! * [`summary`] — the table printed at the end.
 
+mod baseline_runs;
 pub mod config;
 pub mod execute;
 pub mod merge;

@@ -1,0 +1,161 @@
+//! Runner arms for the field's runtimes (`wsbench-baselines`): OpenMP's schedules and
+//! taskloop on GNU libgomp, and chili.
+//!
+//! They follow rayon's arm in `execute.rs`: one warm team per (workers, placement), built
+//! on first use outside the timed region (inside it with `pool_in_timing`, and dropped
+//! there too); the timed region is the call that runs the loop; every index runs the same
+//! `Recorders::run_task` as every other strategy, on the worker index the runtime reports
+//! (OpenMP's thread number; chili's worker found by thread id), so the checksum, the
+//! latency histograms and the per-worker counts mean the same thing for every strategy.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::anyhow;
+use workloads::workload::Workload;
+use wsbench_baselines::{ChiliTeam, OmpTeam};
+
+use super::execute::{Executor, RunOutcome};
+use super::plan::Cell;
+use super::strategy::Strategy;
+
+/// The warm teams of the baseline runtimes, keyed like the executor's pools.
+#[derive(Default)]
+pub struct Teams {
+    omp: HashMap<(usize, String), OmpTeam>,
+    chili: HashMap<(usize, String), ChiliTeam>,
+}
+
+/// One team, borrowed from [`Teams`] or built for this run only.
+enum Team<'a> {
+    Omp(&'a OmpTeam),
+    Chili(&'a ChiliTeam),
+}
+
+/// A team built for one run (`pool_in_timing`).
+enum Owned {
+    Omp(OmpTeam),
+    Chili(ChiliTeam),
+}
+
+impl Owned {
+    fn build(strategy: Strategy, cpus: &[Option<usize>]) -> anyhow::Result<Owned> {
+        match strategy {
+            Strategy::Omp(_) | Strategy::OmpTaskloop(_) => Ok(Owned::Omp(OmpTeam::new(cpus)?)),
+            Strategy::Chili => Ok(Owned::Chili(ChiliTeam::new(cpus).map_err(|e| anyhow!(e))?)),
+            other => Err(anyhow!("{other} is not a baseline runtime")),
+        }
+    }
+
+    fn team(&self) -> Team<'_> {
+        match self {
+            Owned::Omp(t) => Team::Omp(t),
+            Owned::Chili(t) => Team::Chili(t),
+        }
+    }
+}
+
+impl Teams {
+    /// Builds the warm team `strategy` needs for `key` unless there is one.
+    fn ensure(
+        &mut self,
+        strategy: Strategy,
+        key: &(usize, String),
+        cpus: &[Option<usize>],
+    ) -> anyhow::Result<()> {
+        let missing = match strategy {
+            Strategy::Chili => !self.chili.contains_key(key),
+            _ => !self.omp.contains_key(key),
+        };
+        if missing {
+            match Owned::build(strategy, cpus)? {
+                Owned::Omp(t) => self.omp.insert(key.clone(), t).map(drop),
+                Owned::Chili(t) => self.chili.insert(key.clone(), t).map(drop),
+            };
+        }
+        Ok(())
+    }
+
+    fn get(&self, strategy: Strategy, key: &(usize, String)) -> Team<'_> {
+        match strategy {
+            Strategy::Chili => Team::Chili(&self.chili[key]),
+            _ => Team::Omp(&self.omp[key]),
+        }
+    }
+}
+
+/// Runs `strategy`'s loop over `0..n` on `team`, `body(worker, index)` per index.
+fn run_loop(
+    team: Team<'_>,
+    strategy: Strategy,
+    n: usize,
+    body: &(dyn Fn(usize, usize) + Sync),
+) -> anyhow::Result<()> {
+    match (team, strategy) {
+        (Team::Omp(t), Strategy::Omp(s)) => t.for_each(&s, n, body).map(drop)?,
+        (Team::Omp(t), Strategy::OmpTaskloop(g)) => t.taskloop(g, n, body).map(drop)?,
+        (Team::Chili(t), Strategy::Chili) => t.for_each(n, body).map_err(|e| anyhow!(e))?,
+        (_, other) => return Err(anyhow!("{other}: no baseline team for it")),
+    }
+    Ok(())
+}
+
+impl Executor {
+    /// One run of an `omp:*`, `omp-taskloop:*` or `chili` cell.
+    pub(super) fn run_baseline(
+        &mut self,
+        cell: &Cell,
+        cpus: &[Option<usize>],
+        work: &Arc<dyn Workload>,
+        in_timing: bool,
+    ) -> anyhow::Result<RunOutcome> {
+        let key = (cell.workers, cell.placement.to_string());
+        let strategy = cell.strategy;
+        if !in_timing {
+            self.baselines.ensure(strategy, &key, cpus)?;
+        }
+        let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
+        let clock = &self.clock;
+        let n = work.len();
+        let w = work.as_ref();
+        let latency = self.latency;
+        let teams = &self.baselines;
+        let started = Instant::now();
+        rec.set_batch_start(clock.now());
+        let rec = &*rec;
+        let body = |worker: usize, i: usize| {
+            rec.run_task(clock, worker, latency, w, i);
+        };
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| -> anyhow::Result<()> {
+            if in_timing {
+                let owned = Owned::build(strategy, cpus)?;
+                run_loop(owned.team(), strategy, n, &body)?;
+                drop(owned);
+                Ok(())
+            } else {
+                run_loop(teams.get(strategy, &key), strategy, n, &body)
+            }
+        }));
+        let makespan_ns = started.elapsed().as_nanos() as u64;
+        ran.map_err(|p| anyhow!("{cell}: {}", panic_text(p)))?
+            .map_err(|e| anyhow!("{cell}: {e:#}"))?;
+        let mut out = self.collect(cell, makespan_ns, cpus);
+        out.tasks = n as u64;
+        if latency {
+            out.busy_ns = out.task_sum_ns;
+            out.idle_ns = Some(
+                (makespan_ns * cell.workers as u64).saturating_sub(out.task_sum_ns.unwrap_or(0)),
+            );
+        }
+        Ok(out)
+    }
+}
+
+fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a task panicked".into())
+}
