@@ -1,7 +1,7 @@
 //! FISS, fixed increase size chunking.
 //!
-//! Philip and Das, "Load balancing in distributed memory systems with
-//! static and dynamic scheduling of parallel loops" (FISS and VISS), 1997;
+//! Philip and Das, "Evaluation of loop scheduling algorithms on distributed
+//! memory systems", Proc. PDCS 1997 (FISS and VISS);
 //! as LB4OMP computes it (`kmp_sch_fiss`) with its default of `B = p − 1`
 //! stages. Chunks grow by a fixed `δ` per batch of `p` requests:
 //!

@@ -1,7 +1,8 @@
 //! LB4OMP's dynamic loop scheduling (DLS) techniques on our workers.
 //!
 //! Korndörfer, Eleliemy, Mohammed and Ciorba, "LB4OMP: A Dynamic Load
-//! Balancing Library for Multithreaded Applications", IEEE TPDS, 2021, put
+//! Balancing Library for Multithreaded Applications", IEEE TPDS 33(4), 2022
+//! (online 2021, doi:10.1109/TPDS.2021.3107775), put
 //! the DLS catalogue into LLVM's OpenMP runtime. Here the same techniques run
 //! as [`crate::Schedule::Dls`] on the pool's workers, beside our own
 //! schedules. Each has its own module with the paper it comes from and its
@@ -28,6 +29,7 @@ mod rnd;
 mod tap;
 #[cfg(test)]
 mod tests;
+mod tfss;
 mod timing;
 mod tss;
 mod viss;
@@ -43,6 +45,9 @@ use timing::{IterStats, Slots};
 pub enum Dls {
     /// `tss`: trapezoid self-scheduling (Tzen and Ni 1993): linearly shrinking chunks.
     Tss,
+    /// `tfss`: trapezoid factoring self-scheduling (Chronopoulos et al. 2001):
+    /// TSS's chunks averaged over batches of `p`.
+    Tfss,
     /// `fac2`: factoring (Hummel, Schonberg, Flynn 1992), practical form: each
     /// batch of `p` chunks hands out half of the remaining work.
     Fac2,
@@ -67,8 +72,9 @@ pub enum Dls {
 
 impl Dls {
     /// Every technique, in the order of the README's table.
-    pub const ALL: [Dls; 10] = [
+    pub const ALL: [Dls; 11] = [
         Dls::Tss,
+        Dls::Tfss,
         Dls::Fac2,
         Dls::Mfsc,
         Dls::Tap,
@@ -85,6 +91,7 @@ impl Dls {
     pub fn name(self) -> &'static str {
         match self {
             Dls::Tss => "tss",
+            Dls::Tfss => "tfss",
             Dls::Fac2 => "fac2",
             Dls::Mfsc => "mfsc",
             Dls::Tap => "tap",
@@ -107,6 +114,7 @@ impl Dls {
 #[derive(Clone, Copy, Debug)]
 enum Rule {
     Tss(tss::Tss),
+    Tfss(tfss::Tfss),
     Fac2,
     Mfsc(usize),
     Tap,
@@ -151,6 +159,7 @@ impl DlsLoop {
         let (n, p, k) = (len, parts.max(1), chunk.max(1));
         let rule = match technique {
             Dls::Tss => Rule::Tss(tss::Tss::new(n, p, k)),
+            Dls::Tfss => Rule::Tfss(tfss::Tfss::new(n, p, k)),
             Dls::Fac2 => Rule::Fac2,
             Dls::Mfsc => Rule::Mfsc(mfsc::chunk(n, p, k)),
             Dls::Tap => Rule::Tap,
@@ -205,7 +214,13 @@ impl DlsLoop {
     fn request(&self, w: usize, local: &mut Local) -> Option<(usize, usize)> {
         let counts_steps = matches!(
             self.rule,
-            Rule::Tss(_) | Rule::Fac2 | Rule::Fiss(_) | Rule::Viss(_) | Rule::Rnd(_) | Rule::AwfB
+            Rule::Tss(_)
+                | Rule::Tfss(_)
+                | Rule::Fac2
+                | Rule::Fiss(_)
+                | Rule::Viss(_)
+                | Rule::Rnd(_)
+                | Rule::AwfB
         );
         let step = match counts_steps {
             // Wraps only after 2^64 requests; a wrapped number only resizes chunks.
@@ -250,6 +265,7 @@ impl DlsLoop {
         let (n, p, min) = (self.len, self.parts, self.min);
         match (self.rule, local) {
             (Rule::Tss(tss), _) => tss.chunk(step),
+            (Rule::Tfss(tfss), _) => tfss.chunk(step),
             (Rule::Fac2, _) => fac2::chunk(n, p, min, step),
             (Rule::Mfsc(chunk), _) => chunk,
             (Rule::Tap, _) => tap::chunk(remaining, p, tap::variability(&self.slots), min),

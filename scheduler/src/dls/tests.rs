@@ -43,6 +43,23 @@ fn tss_shrinks_linearly_from_n_over_2p() {
 }
 
 #[test]
+fn tfss_hands_out_tss_chunks_averaged_per_batch() {
+    // n = 100, p = 4: F = ceil(100/8) = 13, N = ceil(200/14) = 15,
+    // δ = floor(12/14) = 0: chunks of 13 (91), then 9.
+    assert_eq!(
+        sequence(Dls::Tfss, 0, 100, 4),
+        [13, 13, 13, 13, 13, 13, 13, 9]
+    );
+    // n = 1000, p = 3: F = 167, N = ceil(2000/168) = 12, δ = floor(166/11) = 15.
+    // Batch b starts at c = 167 − 45b; its chunk is (c + (c−15) + (c−30)) / 3 = c − 15:
+    // 152, 107, 62, 17 (963 after three batches, then 17, 17 and the 3 left).
+    assert_eq!(
+        sequence(Dls::Tfss, 0, 1000, 3),
+        [152, 152, 152, 107, 107, 107, 62, 62, 62, 17, 17, 3]
+    );
+}
+
+#[test]
 fn fac2_halves_per_batch_of_p() {
     // n = 100, p = 4: ceil(100 / (4·2^(b+1))) = 13, 7, 4, 2 per batch of 4;
     // 52 + 28 + 16 = 96, then two chunks of 2.

@@ -1,6 +1,7 @@
 //! VISS, variable increase size chunking.
 //!
-//! Philip and Das, 1997 (with FISS); as LB4OMP computes it (`kmp_sch_viss`)
+//! Philip and Das, "Evaluation of loop scheduling algorithms on distributed
+//! memory systems", Proc. PDCS 1997 (with FISS); as LB4OMP computes it (`kmp_sch_viss`)
 //! with its default `X = p`. Each batch of `p` requests adds half of the
 //! previous batch's increase, so chunks approach `2·C₀`:
 //!
