@@ -757,7 +757,7 @@ mod tests {
     #[test]
     fn nested_loops_do_not_wait_for_a_busy_worker() {
         // Worker 1 sleeps in a long task while worker 0 runs a nested loop:
-        // with Adaptive, Dynamic and Guided the unstarted participant of worker 1
+        // with Adaptive, Dynamic, Guided and Dls the unstarted participant of worker 1
         // is cancelled once the work is handed out, so the nested loop returns
         // while worker 1 is still busy.
         use std::sync::atomic::AtomicBool;
@@ -766,6 +766,14 @@ mod tests {
             Schedule::Adaptive,
             Schedule::Dynamic { chunk: 4 },
             Schedule::Guided { min_chunk: 1 },
+            Schedule::Dls {
+                technique: Dls::Fac2,
+                chunk: 0,
+            },
+            Schedule::Dls {
+                technique: Dls::Af,
+                chunk: 0,
+            },
         ] {
             let busy_done = AtomicBool::new(false);
             let returned_early = AtomicBool::new(false);

@@ -193,7 +193,7 @@ impl DlsLoop {
             } else {
                 let started = Instant::now();
                 (lo..hi).for_each(&run);
-                self.ran(&mut local, w, hi - lo, timing::seconds(started.elapsed()));
+                self.record(&mut local, w, hi - lo, timing::seconds(started.elapsed()));
             }
             ran += (hi - lo) as u64;
         }
@@ -284,7 +284,7 @@ impl DlsLoop {
     }
 
     /// Records that participant `w` ran `size` indices in `secs`.
-    fn ran(&self, local: &mut Local, w: usize, size: usize, secs: f64) {
+    fn record(&self, local: &mut Local, w: usize, size: usize, secs: f64) {
         match local {
             Local::Plain => {}
             Local::Tap(stats) => {

@@ -202,7 +202,7 @@ fn af_with_injected_times() {
     // (1 µs per iterate) on worker 0.
     for k in 0..10 {
         assert_eq!(dls.request(0, &mut w0), Some((10 * k, 10 * k + 10)));
-        dls.ran(&mut w0, 0, 10, 10e-6);
+        dls.record(&mut w0, 0, 10, 10e-6);
     }
     // Measured μ = 1 µs, σ = 0; worker 1 unmeasured counts the same:
     // R/p = 9900/2 = 4950, in sub-chunks of 495.
@@ -211,7 +211,7 @@ fn af_with_injected_times() {
     for k in 0..10 {
         let lo = 595 + 10 * k;
         assert_eq!(dls.request(1, &mut w1), Some((lo, lo + 10)));
-        dls.ran(&mut w1, 1, 10, 30e-6);
+        dls.record(&mut w1, 1, 10, 30e-6);
     }
     // Now μ = (1, 3) µs, σ = 0: worker 1 gets T·R/μ₁ = R/4 of R = 10000 − 695:
     // ceil(9305/4) = 2327, in sub-chunks of 232.
@@ -255,7 +255,7 @@ fn awf_b_and_awf_c_with_injected_times() {
             let got = dls.request(w, &mut locals[w]);
             assert_eq!(got, Some(want), "{technique:?} request {k}");
             let size = want.1 - want.0;
-            dls.ran(&mut locals[w], w, size, size as f64 * per_iterate[w]);
+            dls.record(&mut locals[w], w, size, size as f64 * per_iterate[w]);
         }
     }
 }
