@@ -10,7 +10,7 @@
 //! range stealing with lazy splitting (Tzannes et al., "Lazy binary-splitting",
 //! PPoPP 2010; Acar et al., "Heartbeat scheduling", PLDI 2018, for the idea of
 //! splitting only when a thief asks), and the dynamic loop scheduling
-//! techniques of LB4OMP ([`Dls`]: TSS, TFSS, FAC2, mFSC, TAP, FISS, VISS, RND, AF,
+//! techniques of LB4OMP ([`Dls`]: TSS, TFSS, FAC2, mFSC, TAP, FISS, VISS, RND, PLS, AF,
 //! AWF-B, AWF-C) — all on the same workers, so their differences are the
 //! schedules' and not the runtimes'.
 //!

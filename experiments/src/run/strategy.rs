@@ -29,7 +29,7 @@ pub enum Strategy {
 
 /// Every spelling accepted, for error messages.
 pub const ALLOWED: &str = "serial, static, static-cyclic, dynamic, dynamic:K, guided, guided:K, \
-work-stealing, work-stealing:G, adaptive, tss, tfss, fac2, mfsc, tap, fiss, viss, rnd, af, awf-b, awf-c (each also NAME:K), rayon, rayon-fine (K, G ≥ 1; OMP_SCHEDULE's static,1 dynamic,K guided,K too)";
+work-stealing, work-stealing:G, adaptive, tss, tfss, fac2, mfsc, tap, fiss, viss, rnd, pls, af, awf-b, awf-c (each also NAME:K), rayon, rayon-fine (K, G ≥ 1; OMP_SCHEDULE's static,1 dynamic,K guided,K too)";
 
 impl FromStr for Strategy {
     type Err = String;

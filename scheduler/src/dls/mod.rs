@@ -25,6 +25,7 @@ mod awf;
 mod fac2;
 mod fiss;
 mod mfsc;
+mod pls;
 mod rnd;
 mod tap;
 #[cfg(test)]
@@ -61,6 +62,9 @@ pub enum Dls {
     Viss,
     /// `rnd`: chunk sizes drawn uniformly from `[1, K]` (seeded).
     Rnd,
+    /// `pls`: performance-based loop scheduling (Shih, Yang, Tseng 2007): half
+    /// the loop in `p` static parts, the rest as guided self-scheduling.
+    Pls,
     /// `af`: adaptive factoring (Banicescu and Liu 2000): per-worker mean and
     /// variance of iterate times measured during the loop.
     Af,
@@ -72,7 +76,7 @@ pub enum Dls {
 
 impl Dls {
     /// Every technique, in the order of the README's table.
-    pub const ALL: [Dls; 11] = [
+    pub const ALL: [Dls; 12] = [
         Dls::Tss,
         Dls::Tfss,
         Dls::Fac2,
@@ -81,6 +85,7 @@ impl Dls {
         Dls::Fiss,
         Dls::Viss,
         Dls::Rnd,
+        Dls::Pls,
         Dls::Af,
         Dls::AwfB,
         Dls::AwfC,
@@ -98,6 +103,7 @@ impl Dls {
             Dls::Fiss => "fiss",
             Dls::Viss => "viss",
             Dls::Rnd => "rnd",
+            Dls::Pls => "pls",
             Dls::Af => "af",
             Dls::AwfB => "awf-b",
             Dls::AwfC => "awf-c",
@@ -121,6 +127,7 @@ enum Rule {
     Fiss(fiss::Fiss),
     Viss(viss::Viss),
     Rnd(rnd::Rnd),
+    Pls(pls::Pls),
     Af,
     AwfB,
     AwfC,
@@ -166,6 +173,7 @@ impl DlsLoop {
             Dls::Fiss => Rule::Fiss(fiss::Fiss::new(n, p, k)),
             Dls::Viss => Rule::Viss(viss::Viss::new(n, p, k)),
             Dls::Rnd => Rule::Rnd(rnd::Rnd::new(n, p, chunk)),
+            Dls::Pls => Rule::Pls(pls::Pls::new(n, p, k)),
             Dls::Af => Rule::Af,
             Dls::AwfB => Rule::AwfB,
             Dls::AwfC => Rule::AwfC,
@@ -220,6 +228,7 @@ impl DlsLoop {
                 | Rule::Fiss(_)
                 | Rule::Viss(_)
                 | Rule::Rnd(_)
+                | Rule::Pls(_)
                 | Rule::AwfB
         );
         let step = match counts_steps {
@@ -272,6 +281,7 @@ impl DlsLoop {
             (Rule::Fiss(fiss), _) => fiss.chunk(step),
             (Rule::Viss(viss), _) => viss.chunk(step),
             (Rule::Rnd(rnd), _) => rnd.chunk(step),
+            (Rule::Pls(pls), _) => pls.chunk(step),
             (Rule::Af, Local::Af(af)) => af.size(),
             (Rule::AwfB, Local::Awf(awf)) => {
                 awf::weighted(fac2::batch_chunk(n, p, step / p), awf.weight(), min)

@@ -155,6 +155,23 @@ fn tap_is_guided_cut_back_by_the_variability() {
 }
 
 #[test]
+fn pls_hands_out_static_parts_then_guided() {
+    // n = 100, p = 4: S = ceil(50/4) = 13 for the first four (52); the rest,
+    // 48, as GSS: ceil(0.75^j · 12) = 12, 9, 7 (6.75), 6 (5.06), 4 (3.80), 3 (2.85),
+    // 3 (2.14), 2 (1.60), 2 (1.20) — 48 in all.
+    assert_eq!(
+        sequence(Dls::Pls, 0, 100, 4),
+        [13, 13, 13, 13, 12, 9, 7, 6, 4, 3, 3, 2, 2]
+    );
+    // n = 1000, p = 3: S = ceil(500/3) = 167 (501); the rest, 499, from 499/3 = 166.3
+    // shrinking by 2/3: 167, 111 (110.9), 74, 50, 33, 22, 15, 10, 7, 5, 3, then the 2 left.
+    assert_eq!(
+        sequence(Dls::Pls, 0, 1000, 3),
+        [167, 167, 167, 167, 111, 74, 50, 33, 22, 15, 10, 7, 5, 3, 2]
+    );
+}
+
+#[test]
 fn rnd_draws_reproducibly_from_one_to_k() {
     let a = sequence(Dls::Rnd, 7, 10_000, 4);
     assert_eq!(a, sequence(Dls::Rnd, 7, 10_000, 4), "seeded");

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 /// The accepted schedule syntax, for error messages.
 pub const SCHEDULE_SYNTAX: &str = "static, static-cyclic, dynamic, dynamic:K, guided, guided:K, \
-work-stealing, work-stealing:G, adaptive, LB4OMP's tss, tfss, fac2, mfsc, tap, fiss, viss, rnd, af, awf-b, awf-c \
+work-stealing, work-stealing:G, adaptive, LB4OMP's tss, tfss, fac2, mfsc, tap, fiss, viss, rnd, pls, af, awf-b, awf-c \
 (each also NAME:K), or OMP_SCHEDULE's static,1 dynamic,K guided,K NAME,K (K, G integers >= 1)";
 
 /// A schedule name that does not parse.
