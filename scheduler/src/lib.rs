@@ -9,15 +9,18 @@
 //! `dynamic` and `guided`, deque-based work stealing, and [`Schedule::Adaptive`]
 //! range stealing with lazy splitting (Tzannes et al., "Lazy binary-splitting",
 //! PPoPP 2010; Acar et al., "Heartbeat scheduling", PLDI 2018, for the idea of
-//! splitting only when a thief asks) — all on the same workers, so their
-//! differences are the schedules' and not the runtimes'.
+//! splitting only when a thief asks), and the dynamic loop scheduling
+//! techniques of LB4OMP ([`Dls`]: TSS, TFSS, FAC2, mFSC, TAP, FISS, VISS, RND, PLS, AF,
+//! AWF-B, AWF-C) — all on the same workers, so their differences are the
+//! schedules' and not the runtimes'.
 //!
 //! Modules: `pool` (threads, shared state, shutdown), `builder` (settings and
 //! start-up), `worker` (search and idle
 //! loop), `sleep` (sleep/wake protocol, loom-checked; see its README), `job` and
 //! `latch` (type-erased jobs and completion), `malloc_cache` (keeping the
 //! spawning thread's blocks out of a new worker's malloc cache), `scope` (join/scope), `schedule`
-//! and `adaptive` (for_each_index; the Adaptive range-stealing protocol is loom-checked, see `src/adaptive/README.md`), [`stats`] (per-worker counters) and `pin`
+//! and `adaptive` (for_each_index; the Adaptive range-stealing protocol is loom-checked, see `src/adaptive/README.md`),
+//! `dls` (LB4OMP's techniques, one module each), [`stats`] (per-worker counters) and `pin`
 //! (pinning a worker to the CPU [`PoolBuilder::pin_to`] names). Where workers
 //! go and whom they steal from first is decided outside the pool: the
 //! `topology` crate detects the machine, resolves placements to CPUs and
@@ -50,6 +53,7 @@
 
 mod adaptive;
 mod builder;
+mod dls;
 mod job;
 mod latch;
 mod malloc_cache;
@@ -65,6 +69,7 @@ mod tests;
 mod worker;
 
 pub use builder::{BuildError, DequeOrder, PoolBuilder, StealAmount, VictimOrder};
+pub use dls::Dls;
 pub use pool::Pool;
 pub use schedule::{ParseScheduleError, Schedule, TaskCtx, SCHEDULE_SYNTAX};
 pub use scope::Scope;

@@ -1,38 +1,46 @@
-//! `for_each_index` and its six schedules.
+//! `for_each_index` and its schedules.
 //!
 //! Every schedule runs on the same workers the same way: the call posts one
 //! *participant* job to each worker's inbox (the calling worker, if any, runs its
 //! own participant inline) and waits on a latch counting them. Participant `w`
 //! then runs the schedule's rule for worker `w`, as each [`Schedule`] variant
-//! says (the table of all six is in `scheduler/README.md`, "Schedules").
+//! says (the table of all of them is in `scheduler/README.md`, "Schedules").
 //!
 //! Because participants are addressed to workers, static schedules really pin
 //! index blocks to workers, and the experiments can see their imbalance.
 //!
-//! For `Adaptive`, `Dynamic` and `Guided` any subset of participants can do all
+//! For `Adaptive`, `Dynamic`, `Guided` and the `Dls` techniques any subset of participants can do all
 //! the work, so the first participant to leave (no work left to hand out)
 //! cancels those that have not started ([`Tickets`]): the call then returns
 //! without waiting for a worker that is asleep or busy elsewhere.
 
 use crate::adaptive::{self, Ranges};
 use crate::builder::DequeOrder;
+use crate::dls::{Dls, DlsLoop};
 use crate::job::{JobRef, Panic};
 use crate::latch::CountLatch;
 use crate::pool::Pool;
 use crate::stats::bump;
 use crate::worker::{Caller, WorkerThread};
 use crossbeam_utils::CachePadded;
-use std::fmt;
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+mod parse;
+pub use parse::{ParseScheduleError, SCHEDULE_SYNTAX};
+
 /// How `for_each_index` distributes indices over the workers.
 ///
-/// Parameters of 0 are treated as 1. Parsing and display use the names the
-/// experiment configs and CSV files use:
+/// Parameters of 0 are treated as 1 (a `Dls` technique's 0 is its default).
+/// Parsing and display use the names the experiment configs and CSV files
+/// use. Parsing also takes `OMP_SCHEDULE`'s spellings of the same schedules,
+/// with a comma before the parameter: `static,1` is `static-cyclic`,
+/// `dynamic,K` is `dynamic:K`, `guided,K` is `guided:K` (`dynamic` and
+/// `guided` without one take OpenMP's default of 1, as ours do), and
+/// LB4OMP's `fac2,K` and the like are `fac2:K`. Display always writes our
+/// names, so `static,1` comes back as `static-cyclic`:
 ///
 /// ```
 /// use scheduler::Schedule;
@@ -40,6 +48,9 @@ use std::sync::{Arc, Mutex};
 /// assert_eq!(s, Schedule::Dynamic { chunk: 16 });
 /// assert_eq!(s.to_string(), "dynamic:16");
 /// assert_eq!("guided".parse::<Schedule>().unwrap(), Schedule::Guided { min_chunk: 1 });
+/// assert_eq!("dynamic,16".parse::<Schedule>().unwrap(), s);
+/// assert_eq!("static,1".parse::<Schedule>().unwrap().to_string(), "static-cyclic");
+/// assert_eq!("awf-b".parse::<Schedule>().unwrap().to_string(), "awf-b");
 /// assert!("fastest".parse::<Schedule>().is_err());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -72,72 +83,58 @@ pub enum Schedule {
     /// No per-index allocation or queue operation.
     #[default]
     Adaptive,
+    /// One of LB4OMP's dynamic loop scheduling techniques: self-scheduling from
+    /// a shared counter, with the technique's rule for the next chunk's size
+    /// (the modules of `src/dls/` give each rule and its paper).
+    Dls {
+        /// The technique.
+        technique: Dls,
+        /// LB4OMP's chunk argument: the smallest chunk (TSS: the last chunk;
+        /// RND: the largest); 0 when not given, which means 1 (RND: `ceil(n / 2p)`).
+        chunk: usize,
+    },
 }
 
-/// The accepted schedule syntax, for error messages.
-pub const SCHEDULE_SYNTAX: &str =
-    "static, static-cyclic, dynamic, dynamic:K, guided, guided:K, work-stealing, work-stealing:G, adaptive (K, G integers >= 1)";
+impl Schedule {
+    /// One schedule of each kind, with default parameters; the stress tests
+    /// iterate over it (with [`Schedule::with_param`]), so a new schedule
+    /// listed here is tested with all the others.
+    pub const ALL: [Schedule; 6 + Dls::ALL.len()] = all_schedules();
 
-/// A schedule name that does not parse.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid schedule `{input}`: {reason}; allowed: {SCHEDULE_SYNTAX}")]
-pub struct ParseScheduleError {
-    input: String,
-    reason: String,
-}
-
-impl FromStr for Schedule {
-    type Err = ParseScheduleError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let err = |reason: String| ParseScheduleError {
-            input: text.to_string(),
-            reason,
-        };
-        let (name, param) = match text.trim().split_once(':') {
-            Some((name, param)) => (name, Some(param)),
-            None => (text.trim(), None),
-        };
-        let number = |default: usize| -> Result<usize, ParseScheduleError> {
-            match param {
-                None => Ok(default),
-                Some(p) => match p.trim().parse::<usize>() {
-                    Ok(0) => Err(err(format!("the parameter of `{name}` must be at least 1"))),
-                    Ok(k) => Ok(k),
-                    Err(_) => Err(err(format!("`{p}` is not a positive integer"))),
-                },
-            }
-        };
-        let no_param = |s: Schedule| match param {
-            None => Ok(s),
-            Some(_) => Err(err(format!("`{name}` takes no parameter"))),
-        };
-        match name {
-            "static" => no_param(Schedule::Static),
-            "static-cyclic" => no_param(Schedule::StaticCyclic),
-            "adaptive" => no_param(Schedule::Adaptive),
-            "dynamic" => Ok(Schedule::Dynamic { chunk: number(1)? }),
-            "guided" => Ok(Schedule::Guided {
-                min_chunk: number(1)?,
-            }),
-            "work-stealing" => Ok(Schedule::WorkStealing { grain: number(1)? }),
-            other => Err(err(format!("unknown schedule name `{other}`"))),
-        }
-    }
-}
-
-impl fmt::Display for Schedule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// This schedule with its parameter (chunk, minimum chunk, grain or DLS
+    /// chunk argument) set to `param`; schedules without one are returned as
+    /// they are.
+    pub fn with_param(self, param: usize) -> Schedule {
         match self {
-            Schedule::Static => f.write_str("static"),
-            Schedule::StaticCyclic => f.write_str("static-cyclic"),
-            Schedule::Dynamic { chunk } => write!(f, "dynamic:{chunk}"),
-            Schedule::Guided { min_chunk: 1 } => f.write_str("guided"),
-            Schedule::Guided { min_chunk } => write!(f, "guided:{min_chunk}"),
-            Schedule::WorkStealing { grain } => write!(f, "work-stealing:{grain}"),
-            Schedule::Adaptive => f.write_str("adaptive"),
+            Schedule::Dynamic { .. } => Schedule::Dynamic { chunk: param },
+            Schedule::Guided { .. } => Schedule::Guided { min_chunk: param },
+            Schedule::WorkStealing { .. } => Schedule::WorkStealing { grain: param },
+            Schedule::Dls { technique, .. } => Schedule::Dls {
+                technique,
+                chunk: param,
+            },
+            other => other,
         }
     }
+}
+
+/// [`Schedule::ALL`]: ours, then every [`Dls`] technique.
+const fn all_schedules() -> [Schedule; 6 + Dls::ALL.len()] {
+    let mut all = [Schedule::Static; 6 + Dls::ALL.len()];
+    all[1] = Schedule::StaticCyclic;
+    all[2] = Schedule::Dynamic { chunk: 1 };
+    all[3] = Schedule::Guided { min_chunk: 1 };
+    all[4] = Schedule::WorkStealing { grain: 1 };
+    all[5] = Schedule::Adaptive;
+    let mut i = 0;
+    while i < Dls::ALL.len() {
+        all[6 + i] = Schedule::Dls {
+            technique: Dls::ALL[i],
+            chunk: 0,
+        };
+        i += 1;
+    }
+    all
 }
 
 /// What a `for_each_index` task knows about where it runs.
@@ -179,6 +176,8 @@ struct LoopCall<'f, F> {
     next: CachePadded<AtomicUsize>,
     /// Adaptive: one range slot per participant.
     ranges: Option<Ranges>,
+    /// Dls: the technique's counters and measurements.
+    dls: Option<DlsLoop>,
     /// Outstanding participants and work-stealing chunks.
     latch: CountLatch,
     /// First panic of a task of this call.
@@ -214,6 +213,10 @@ impl<F: Fn(&TaskCtx, usize) + Sync> LoopCall<'_, F> {
             Schedule::Adaptive => {
                 let ranges = self.ranges.as_ref().expect("adaptive call without ranges");
                 adaptive::participate(ranges, wt, w, run)
+            }
+            Schedule::Dls { .. } => {
+                let dls = self.dls.as_ref().expect("DLS call without its state");
+                dls.participate(w, run)
             }
         }
     }
@@ -399,11 +402,14 @@ unsafe fn run_participant<F: Fn(&TaskCtx, usize) + Sync>(data: *const (), w: usi
     };
     let optional = matches!(
         call_ref.schedule,
-        Schedule::Adaptive | Schedule::Dynamic { .. } | Schedule::Guided { .. }
+        Schedule::Adaptive
+            | Schedule::Dynamic { .. }
+            | Schedule::Guided { .. }
+            | Schedule::Dls { .. }
     );
     if left_normally && optional {
         // We left because no work is left to hand out (see `adaptive.rs`,
-        // "Termination"; for Dynamic/Guided the counter passed the end): an
+        // "Termination"; for Dynamic/Guided/Dls the counter passed the end): an
         // unstarted participant would find nothing. Cancel them and count them
         // done. Our own count is still held, so the latch cannot be set here.
         for (v, state) in tickets.states.iter().enumerate() {
@@ -506,6 +512,12 @@ impl Pool {
             schedule,
             next: CachePadded::new(AtomicUsize::new(0)),
             ranges: (schedule == Schedule::Adaptive).then(|| Ranges::new(range.len(), parts)),
+            dls: match schedule {
+                Schedule::Dls { technique, chunk } => {
+                    Some(DlsLoop::new(technique, chunk, range.len(), parts))
+                }
+                _ => None,
+            },
             latch: CountLatch::new(parts, caller.waiter()),
             panic: Mutex::new(None),
         };
@@ -560,8 +572,34 @@ mod tests {
             Schedule::WorkStealing { grain: 8 },
             Schedule::Adaptive,
         ];
-        for s in all {
+        for s in all.into_iter().chain(Schedule::ALL) {
             assert_eq!(s.to_string().parse::<Schedule>(), Ok(s), "{s}");
+            let with = s.with_param(7);
+            assert_eq!(with.to_string().parse::<Schedule>(), Ok(with), "{with}");
+        }
+        for technique in Dls::ALL {
+            let name = technique.name();
+            let s = Schedule::Dls {
+                technique,
+                chunk: 0,
+            };
+            assert!(
+                Schedule::ALL.contains(&s),
+                "{name} missing from Schedule::ALL"
+            );
+            assert_eq!(name.parse::<Schedule>(), Ok(s));
+            assert_eq!(s.to_string(), name);
+            let k = Schedule::Dls {
+                technique,
+                chunk: 4,
+            };
+            assert_eq!(format!("{name}:4").parse::<Schedule>(), Ok(k));
+            assert_eq!(
+                format!("{name},4").parse::<Schedule>(),
+                Ok(k),
+                "LB4OMP's spelling"
+            );
+            assert_eq!(k.to_string(), format!("{name}:4"));
         }
         let expect = [
             ("static", Schedule::Static),
@@ -586,6 +624,45 @@ mod tests {
     }
 
     #[test]
+    fn omp_schedule_spellings_are_our_schedules() {
+        // OpenMP's `dynamic` and `guided` default to a chunk of 1, as ours do.
+        let same = [
+            ("static", "static"),
+            ("static,1", "static-cyclic"),
+            ("dynamic", "dynamic:1"),
+            ("dynamic,1", "dynamic:1"),
+            ("dynamic,16", "dynamic:16"),
+            (" dynamic, 16 ", "dynamic:16"),
+            ("guided", "guided:1"),
+            ("guided,4", "guided:4"),
+            ("fac2,2", "fac2:2"),
+        ];
+        for (omp, ours) in same {
+            let a = omp.parse::<Schedule>();
+            assert_eq!(a, ours.parse::<Schedule>(), "{omp} vs {ours}");
+            assert!(a.is_ok(), "{omp}: {a:?}");
+        }
+        // Display writes our names, never the comma form.
+        assert_eq!(
+            "static,1".parse::<Schedule>().unwrap().to_string(),
+            "static-cyclic"
+        );
+        assert_eq!(
+            "dynamic,8".parse::<Schedule>().unwrap().to_string(),
+            "dynamic:8"
+        );
+        assert_eq!(
+            "guided,1".parse::<Schedule>().unwrap().to_string(),
+            "guided"
+        );
+        let err = "static,4".parse::<Schedule>().unwrap_err().to_string();
+        assert!(
+            err.contains("block-cyclic") && err.contains("static-cyclic"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn bad_schedule_names_say_what_is_allowed() {
         for bad in [
             "",
@@ -596,6 +673,15 @@ mod tests {
             "guided:-1",
             "adaptive:2",
             "Dynamic",
+            "static,4",
+            "static,0",
+            "dynamic,0",
+            "work-stealing,2",
+            "adaptive,1",
+            "tss:0",
+            "fac2:x",
+            "awf_b",
+            "af,",
         ] {
             let err = bad.parse::<Schedule>().unwrap_err().to_string();
             assert!(err.contains(&format!("`{bad}`")), "{err}");
@@ -671,7 +757,7 @@ mod tests {
     #[test]
     fn nested_loops_do_not_wait_for_a_busy_worker() {
         // Worker 1 sleeps in a long task while worker 0 runs a nested loop:
-        // with Adaptive, Dynamic and Guided the unstarted participant of worker 1
+        // with Adaptive, Dynamic, Guided and Dls the unstarted participant of worker 1
         // is cancelled once the work is handed out, so the nested loop returns
         // while worker 1 is still busy.
         use std::sync::atomic::AtomicBool;
@@ -680,6 +766,14 @@ mod tests {
             Schedule::Adaptive,
             Schedule::Dynamic { chunk: 4 },
             Schedule::Guided { min_chunk: 1 },
+            Schedule::Dls {
+                technique: Dls::Fac2,
+                chunk: 0,
+            },
+            Schedule::Dls {
+                technique: Dls::Af,
+                chunk: 0,
+            },
         ] {
             let busy_done = AtomicBool::new(false);
             let returned_early = AtomicBool::new(false);

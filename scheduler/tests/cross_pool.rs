@@ -36,7 +36,8 @@ fn plan(rng: &mut Rng, depth: u32, next_leaf: &mut usize) -> Plan {
                 .collect(),
         ),
         _ => {
-            let schedule = all_schedules(rng)[rng.index(6)];
+            let schedules = all_schedules(rng);
+            let schedule = schedules[rng.index(schedules.len())];
             // Mostly leaves, so that long loops are runs of fast tasks, with a
             // few subtrees that call the next pool.
             let len = [1, 2, 5, 2_000][rng.index(4)];

@@ -64,7 +64,7 @@ fn for_each_index_runs_every_index_once() {
             }
         }
     }
-    assert_eq!(runs, 24 * 20 * 6);
+    assert_eq!(runs, 24 * 20 * scheduler::Schedule::ALL.len());
 }
 
 /// A random tree of nested calls; every leaf index is counted.
@@ -117,7 +117,7 @@ fn nested(pool: &Pool, rng_seed: u64, depth: u32, counts: &[AtomicU32], next_lea
         }),
         _ => {
             let schedules = all_schedules(&mut rng);
-            let schedule = schedules[rng.below(6) as usize];
+            let schedule = schedules[rng.index(schedules.len())];
             let n = rng.below(4) as usize;
             pool.for_each_index(0..n, schedule, |_, i| {
                 nested(
@@ -172,7 +172,8 @@ fn concurrent_outside_callers_share_the_pool() {
             s.spawn(move || {
                 let mut rng = stress_support::seeded(100 + t);
                 for _ in 0..200 {
-                    let schedule = all_schedules(&mut rng)[rng.below(6) as usize];
+                    let schedules = all_schedules(&mut rng);
+                    let schedule = schedules[rng.index(schedules.len())];
                     let n = rng.below(500) as usize;
                     let counts: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
                     pool.for_each_index(0..n, schedule, |_, i| {

@@ -6,7 +6,7 @@
 mod common;
 mod stress_support;
 
-use scheduler::{Pool, Schedule};
+use scheduler::{Dls, Pool, Schedule};
 use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,7 +69,7 @@ fn check_range(pool: &Pool, range: std::ops::Range<usize>, schedule: Schedule) {
 
 /// Every range of [`extreme_ranges`] with the schedules `make(param)` gives for
 /// each extreme parameter, on 1–3 workers.
-fn check_extremes(name: &'static str, make: fn(usize) -> Schedule) {
+fn check_extremes(name: &'static str, make: impl Fn(usize) -> Schedule + Copy + Send + 'static) {
     for workers in 1..=3 {
         common::within(
             common::HANG_LIMIT,
@@ -102,6 +102,21 @@ fn guided_with_extreme_min_chunks() {
 #[test]
 fn work_stealing_with_extreme_grains() {
     check_extremes("WorkStealing", |grain| Schedule::WorkStealing { grain });
+}
+
+#[test]
+fn dls_techniques_with_extreme_chunk_arguments() {
+    for technique in Dls::ALL {
+        check_extremes(technique.name(), move |chunk| Schedule::Dls {
+            technique,
+            chunk,
+        });
+        // 0: the technique's default.
+        check_extremes(technique.name(), move |_| Schedule::Dls {
+            technique,
+            chunk: 0,
+        });
+    }
 }
 
 #[test]
@@ -141,6 +156,9 @@ fn huge_ranges_whose_tasks_all_panic() {
                 let pool = stress_support::pool(workers);
                 for range in ranges {
                     let len = range.len();
+                    let dls = Dls::ALL.into_iter().flat_map(|technique| {
+                        [0, 1, HALF + 1, usize::MAX].map(|chunk| Schedule::Dls { technique, chunk })
+                    });
                     let schedules = [
                         Schedule::Static,
                         Schedule::StaticCyclic,
@@ -162,7 +180,7 @@ fn huge_ranges_whose_tasks_all_panic() {
                         Schedule::WorkStealing { grain: usize::MAX },
                         Schedule::Adaptive,
                     ];
-                    for schedule in schedules {
+                    for schedule in schedules.into_iter().chain(dls) {
                         all_panic(&pool, range.clone(), schedule);
                     }
                 }

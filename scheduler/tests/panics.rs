@@ -9,21 +9,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use stress_support::{all_schedules, check_at_most_once, check_once, counters, stress_iters};
 
-const SCHEDULES: [Schedule; 6] = [
-    Schedule::Static,
-    Schedule::StaticCyclic,
-    Schedule::Dynamic { chunk: 3 },
-    Schedule::Guided { min_chunk: 2 },
-    Schedule::WorkStealing { grain: 2 },
-    Schedule::Adaptive,
-];
+/// Every schedule ([`Schedule::ALL`]) with a parameter of 2 where it takes one.
+fn schedules() -> impl Iterator<Item = Schedule> {
+    Schedule::ALL.into_iter().map(|s| s.with_param(2))
+}
 
 #[test]
 fn for_each_index_panics_reach_the_caller_with_every_schedule() {
     common::quiet_boom_panics();
     for workers in [1, 2, 3] {
         let pool = Pool::builder().workers(workers).build().unwrap();
-        for schedule in SCHEDULES {
+        for schedule in schedules() {
             for inside_pool in [false, true] {
                 let running = AtomicUsize::new(0);
                 let finished_before_return = AtomicUsize::new(0);

@@ -38,9 +38,10 @@ pub enum Strategy {
 
 /// Every spelling accepted, for error messages.
 pub const ALLOWED: &str = "serial, static, static-cyclic, dynamic, dynamic:K, guided, guided:K, \
-work-stealing, work-stealing:G, adaptive, rayon, rayon-fine, omp:SCHED (SCHED as OMP_SCHEDULE \
-takes it: static, static,1, dynamic,K, guided,K, auto, nonmonotonic:dynamic,K, …), \
-omp-taskloop:G, chili (K, G ≥ 1)";
+work-stealing, work-stealing:G, adaptive, tss, tfss, fac2, mfsc, tap, fiss, viss, rnd, pls, af, \
+awf-b, awf-c (each also NAME:K), rayon, rayon-fine, omp:SCHED (SCHED as OMP_SCHEDULE takes it: \
+static, static,1, dynamic,K, guided,K, auto, nonmonotonic:dynamic,K, …), omp-taskloop:G, chili \
+(K, G ≥ 1; our own schedules also take OMP_SCHEDULE's static,1 dynamic,K guided,K)";
 
 impl Strategy {
     /// Parses a strategy name; `openmp_missing` is why this build has no OpenMP (with how

@@ -1,5 +1,5 @@
-//! Helpers shared by the seeded stress tests: a reproducible RNG, the six
-//! schedules, per-index run counters and the iteration multiplier.
+//! Helpers shared by the seeded stress tests: a reproducible RNG, every
+//! schedule, per-index run counters and the iteration multiplier.
 #![allow(dead_code)]
 
 use scheduler::{Pool, Schedule};
@@ -55,22 +55,16 @@ pub fn stress_iters() -> u64 {
         .unwrap_or(1)
 }
 
-/// The six schedules, with random small parameters.
-pub fn all_schedules(rng: &mut Rng) -> [Schedule; 6] {
-    [
-        Schedule::Static,
-        Schedule::StaticCyclic,
-        Schedule::Dynamic {
-            chunk: 1 + rng.index(8),
-        },
-        Schedule::Guided {
-            min_chunk: 1 + rng.index(4),
-        },
-        Schedule::WorkStealing {
-            grain: 1 + rng.index(8),
-        },
-        Schedule::Adaptive,
-    ]
+/// Every schedule ([`Schedule::ALL`]), with random small parameters (a DLS
+/// technique's may be 0, its default).
+pub fn all_schedules(rng: &mut Rng) -> Vec<Schedule> {
+    Schedule::ALL
+        .into_iter()
+        .map(|s| match s {
+            Schedule::Dls { .. } => s.with_param(rng.index(9)),
+            _ => s.with_param(1 + rng.index(8)),
+        })
+        .collect()
 }
 
 /// A pool of `workers` workers with default settings.
