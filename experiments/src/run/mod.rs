@@ -20,6 +20,7 @@
 
 pub mod config;
 pub mod execute;
+pub mod host;
 pub mod merge;
 pub mod meta;
 pub mod output;
