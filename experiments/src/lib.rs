@@ -4,6 +4,7 @@
 //! to exit codes (see [`error`]).
 #![deny(missing_docs)]
 
+pub mod build_info;
 pub mod error;
 pub mod factor_cmd;
 pub mod hdr;
@@ -17,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 /// wsbench: work-stealing scheduling experiments.
 #[derive(Debug, Parser)]
-#[command(name = "wsbench", version, about)]
+#[command(name = "wsbench", version = build_info::VERSION_LINE, about)]
 pub struct Cli {
     /// The verb to run.
     #[command(subcommand)]

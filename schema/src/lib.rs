@@ -23,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod host;
 pub mod io;
 pub mod machine;
 pub mod meta;

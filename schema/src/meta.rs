@@ -178,6 +178,9 @@ pub struct Machine {
     pub boost: Option<String>,
     /// The measured cost of each clock and of recording one task.
     pub clock: Value,
+    /// How the binary was built: profile, LTO, codegen units, RUSTFLAGS, dependency versions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<crate::host::Build>,
     /// The CPU model ([`crate::machine::cpu_model`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_model: Option<String>,
@@ -187,6 +190,10 @@ pub struct Machine {
     /// CPU 0's frequency governor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub governor: Option<String>,
+    /// CPU identity and flags, caches, memory, hypervisor, kernel settings, load and
+    /// environment at the start of the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<crate::host::Host>,
     /// Host name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,

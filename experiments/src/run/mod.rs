@@ -21,6 +21,7 @@
 mod baseline_runs;
 pub mod config;
 pub mod execute;
+pub mod host;
 pub mod merge;
 pub mod meta;
 pub mod output;

@@ -54,7 +54,8 @@ impl FileSpec {
 
     pub(super) fn build(&self, base: &Path) -> Result<Arc<dyn Workload>, String> {
         let path = base.join(&self.path);
-        let mut numbers = read_numbers(&path).map_err(|e| e.to_string())?;
+        let mut numbers =
+            read_numbers(&path).map_err(|e| binary_line(&path).unwrap_or_else(|| e.to_string()))?;
         if numbers.is_empty() {
             return Err(format!("{} holds no numbers", path.display()));
         }
@@ -65,5 +66,46 @@ impl FileSpec {
             numbers,
             self.method.unwrap_or_default(),
         )))
+    }
+}
+
+/// For a number file that failed to read: its first line that is not text (not UTF-8), in
+/// the words `wsbench factor` uses for its standard input; the reader's own error only says
+/// "stream did not contain valid UTF-8". `None` if every line is text (another failure).
+fn binary_line(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let line = bytes
+        .split(|&b| b == b'\n')
+        .position(|l| std::str::from_utf8(l).is_err())?;
+    Some(format!(
+        "{}:{}: not text (binary data); allowed: one decimal integer 0..=18446744073709551615 \
+         per line, blank lines, and `#` comments",
+        path.display(),
+        line + 1
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_data_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.txt");
+        std::fs::write(&path, b"12\n# ok\n\xff\xfe\n35\n").unwrap();
+        let spec = FileSpec {
+            path: "n.txt".into(),
+            method: None,
+            limit: None,
+        };
+        let err = spec
+            .build(dir.path())
+            .err()
+            .expect("binary data is refused");
+        assert!(err.contains("n.txt:3: not text (binary data)"), "{err}");
+        std::fs::write(&path, b"12\n35\n").unwrap();
+        assert!(spec.build(dir.path()).is_ok());
+        assert_eq!(binary_line(&dir.path().join("missing")), None);
     }
 }
