@@ -65,7 +65,7 @@ mod tests;
 mod worker;
 
 pub use builder::{BuildError, DequeOrder, PoolBuilder, StealAmount, VictimOrder};
-pub use pool::Pool;
+pub use pool::{Pool, StatsReader};
 pub use schedule::{ParseScheduleError, Schedule, TaskCtx, SCHEDULE_SYNTAX};
 pub use scope::Scope;
 pub use stats::{PoolStats, WorkerStats};

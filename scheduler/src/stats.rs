@@ -66,8 +66,13 @@ counters! {
     parks,
     /// Times it was woken from there.
     wakeups,
-    /// Nanoseconds spent running jobs (closed at idle transitions and at the end
-    /// of each loop participant; a period still running is not included).
+    /// Nanoseconds spent running jobs: time inside scheduler-dispatched work,
+    /// which holds the tasks' service time plus the pool's own work between them
+    /// (closed at idle transitions and flushed at the end of every loop job, a
+    /// participant or a work-stealing chunk, before the call's latch is counted
+    /// down; so after a `for_each_index` returns, the call's busy time is all
+    /// here. What a worker does after its last job, looking for more before it
+    /// goes idle, is added when it goes idle).
     busy_ns,
     /// Nanoseconds spent idle: searching for work, spinning or parked (a period
     /// still running is not included).

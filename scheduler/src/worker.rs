@@ -356,7 +356,12 @@ impl WorkerThread {
     }
 
     /// Adds the busy time so far to the counters without ending the busy period,
-    /// so that a caller reading stats right after its call returns sees it.
+    /// so that a caller reading stats right after its call returns sees it. Every
+    /// job that counts down a loop call's latch (a participant, a work-stealing
+    /// chunk) calls this just before its decrement: the latch's release/acquire
+    /// then makes the whole busy time of the call's jobs visible to the caller. A
+    /// worker that runs chunks back to back never goes idle in between, so without
+    /// this its busy period would still be open (and uncounted) when the call returns.
     pub(crate) fn flush_busy(&self) {
         if let Some(since) = self.busy_since.get() {
             let now = add_elapsed(&self.counters().busy_ns, since);
