@@ -132,10 +132,10 @@ row! {
         pub steals: Option<u64>,
         /// Σ over workers of the CPU changes of the worker's thread during the run: the
         /// kernel's per-thread `se.nr_migrations` (`/proc/self/task/<tid>/sched`) read
-        /// before and after the run, outside the timed region. With `pool_in_timing` (the
-        /// threads end inside the run) the CPU changes between a worker's consecutive task
-        /// starts when latency recording is on. Empty where not measured (no such file, or
-        /// `pool_in_timing` without recording).
+        /// before and after the run, outside the timed region. Where that count cannot be
+        /// read (`pool_in_timing`: the threads end inside the run; a kernel without the
+        /// file), the CPU changes between a worker's consecutive task starts when latency
+        /// recording is on; else empty (not measured).
         pub migrations: Option<u64>,
         /// The run's order-independent checksum equals the serial run's.
         pub checksum_ok: Option<bool>,

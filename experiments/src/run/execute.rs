@@ -48,14 +48,22 @@ struct Warm<P> {
     tids: Arc<Tids>,
 }
 
-/// Runs cells; owns the warm pools and the per-worker recorders.
+/// Runs cells; owns the warm pools and the per-worker recorders. The fields are open to
+/// the sibling modules of `run/`, so that a new strategy's runner (in its own file, an
+/// `impl Executor` block) follows the same pattern as `run_rayon` below.
 pub struct Executor {
-    clock: TaskClock,
-    topology: Topology,
-    policy: StealPolicy,
+    /// The task clock (also the makespan's).
+    pub(super) clock: TaskClock,
+    /// The machine, for placements.
+    pub(super) topology: Topology,
+    /// Our pool's stealing policy.
+    pub(super) policy: StealPolicy,
+    /// Our warm pools, by (workers, placement).
     pools: HashMap<(usize, String), Warm<Pool>>,
+    /// rayon's warm pools, by (workers, placement).
     rayon_pools: HashMap<(usize, String), Warm<rayon::ThreadPool>>,
-    recorders: HashMap<usize, Recorders>,
+    /// Recorders by worker count, reset by [`Executor::run`] before every run.
+    pub(super) recorders: HashMap<usize, Recorders>,
 }
 
 /// How many workers can run at once: the distinct CPUs they are pinned to, or for unpinned

@@ -153,8 +153,8 @@ impl RunOutcome {
                 });
                 wo.tasks.get_or_insert(r.tasks);
                 if wo.migrations.is_none() {
-                    // Threads that ended inside the run (`pool_in_timing`): the CPU changes
-                    // seen between consecutive task starts.
+                    // The kernel's count could not be read (threads that ended inside the
+                    // run, or no such file): the CPU changes between consecutive task starts.
                     wo.migrations = Some(r.cpu_changes);
                 }
             }
