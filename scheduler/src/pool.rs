@@ -139,7 +139,12 @@ impl StatsReader {
     /// A snapshot of every worker's counters since the pool was built.
     pub fn stats(&self) -> PoolStats {
         PoolStats {
-            workers: self.shared.counters.iter().map(|c| c.snapshot()).collect(),
+            workers: self
+                .shared
+                .counters
+                .iter()
+                .map(|c| c.snapshot(self.shared.epoch))
+                .collect(),
         }
     }
 }
@@ -207,7 +212,7 @@ impl Pool {
                 .counters
                 .iter()
                 .zip(baseline.iter())
-                .map(|(c, b)| c.snapshot().since(b))
+                .map(|(c, b)| c.snapshot(self.shared.epoch).since(b))
                 .collect(),
         }
     }
@@ -247,7 +252,7 @@ impl Pool {
             .stats_reset_ns
             .store(since_epoch, Ordering::Relaxed);
         for (b, c) in baseline.iter_mut().zip(self.shared.counters.iter()) {
-            *b = c.snapshot();
+            *b = c.snapshot(self.shared.epoch);
         }
     }
 

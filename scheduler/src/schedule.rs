@@ -444,8 +444,6 @@ unsafe fn run_chunk<F: Fn(&TaskCtx, usize) + Sync>(data: *const (), lo: usize) {
         Ok(()) => bump(&wt.counters().tasks, (hi - lo) as u64),
         Err(p) => call_ref.store_panic(p),
     }
-    // Busy time is in the counters before the call can return (see `flush_busy`).
-    wt.flush_busy();
     // SAFETY: as above; nothing touches `call` after this.
     unsafe { CountLatch::decrement(std::ptr::addr_of!((*call).latch)) };
 }
