@@ -70,7 +70,7 @@ mod worker;
 
 pub use builder::{BuildError, DequeOrder, PoolBuilder, StealAmount, VictimOrder};
 pub use dls::Dls;
-pub use pool::Pool;
+pub use pool::{Pool, StatsReader};
 pub use schedule::{ParseScheduleError, Schedule, TaskCtx, SCHEDULE_SYNTAX};
 pub use scope::Scope;
 pub use stats::{PoolStats, WorkerStats};

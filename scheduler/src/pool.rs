@@ -127,6 +127,34 @@ pub struct Pool {
     baseline: Mutex<Vec<WorkerStats>>,
 }
 
+/// Reads a pool's per-worker counters, also after the pool is dropped (see
+/// [`Pool::stats_reader`]). Counts run from the pool's start: a
+/// [`Pool::reset_stats`] baseline is not applied.
+#[derive(Clone)]
+pub struct StatsReader {
+    shared: Arc<Shared>,
+}
+
+impl StatsReader {
+    /// A snapshot of every worker's counters since the pool was built.
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            workers: self
+                .shared
+                .counters
+                .iter()
+                .map(|c| c.snapshot(self.shared.epoch))
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Debug for StatsReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StatsReader").finish_non_exhaustive()
+    }
+}
+
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
@@ -184,8 +212,25 @@ impl Pool {
                 .counters
                 .iter()
                 .zip(baseline.iter())
-                .map(|(c, b)| c.snapshot().since(b))
+                .map(|(c, b)| c.snapshot(self.shared.epoch).since(b))
                 .collect(),
+        }
+    }
+
+    /// A reader of this pool's counters that outlives the pool: a caller that times
+    /// the pool's whole life (built, used, dropped with its workers joined) takes one
+    /// before the drop and reads the counters after its clock has stopped.
+    ///
+    /// ```
+    /// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
+    /// pool.for_each_index(0..10, scheduler::Schedule::Static, |_, _| {});
+    /// let reader = pool.stats_reader();
+    /// drop(pool);
+    /// assert_eq!(reader.stats().total().tasks, 10);
+    /// ```
+    pub fn stats_reader(&self) -> StatsReader {
+        StatsReader {
+            shared: Arc::clone(&self.shared),
         }
     }
 
@@ -207,7 +252,7 @@ impl Pool {
             .stats_reset_ns
             .store(since_epoch, Ordering::Relaxed);
         for (b, c) in baseline.iter_mut().zip(self.shared.counters.iter()) {
-            *b = c.snapshot();
+            *b = c.snapshot(self.shared.epoch);
         }
     }
 

@@ -14,7 +14,7 @@ use crate::builder::{BuildError, StealAmount};
 use crate::job::JobRef;
 use crate::latch::{CountLatch, Waiter};
 use crate::pool::Shared;
-use crate::stats::{bump, WorkerCounters};
+use crate::stats::{bump, ns_since, WorkerCounters};
 use crossbeam_deque::{Steal, Worker};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -335,7 +335,8 @@ impl WorkerThread {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    /// Idle → busy transition (no-op if already busy).
+    /// Idle → busy transition (no-op if already busy); publishes the open busy
+    /// period's start for readers (see `stats.rs`).
     #[inline]
     pub(crate) fn went_busy(&self) {
         if let Some(since) = self.idle_since.take() {
@@ -343,6 +344,8 @@ impl WorkerThread {
             let since = since.max(self.shared.stats_since());
             let now = add_elapsed(&self.counters().idle_ns, since);
             self.busy_since.set(Some(now));
+            self.counters()
+                .set_busy(0, Some(ns_since(self.shared.epoch, now)));
         }
     }
 
@@ -350,16 +353,24 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn went_idle(&self) {
         if let Some(since) = self.busy_since.take() {
-            let now = add_elapsed(&self.counters().busy_ns, since);
+            let now = Instant::now();
+            self.counters()
+                .set_busy(now.saturating_duration_since(since).as_nanos() as u64, None);
             self.idle_since.set(Some(now));
         }
     }
 
-    /// Adds the busy time so far to the counters without ending the busy period,
-    /// so that a caller reading stats right after its call returns sees it.
+    /// Closes the busy time so far into the counters without ending the busy
+    /// period (a loop participant calls this before its latch decrement). A
+    /// snapshot counts an open period anyway (see `stats.rs`); this keeps the
+    /// closed total current at no cost per task.
     pub(crate) fn flush_busy(&self) {
         if let Some(since) = self.busy_since.get() {
-            let now = add_elapsed(&self.counters().busy_ns, since);
+            let now = Instant::now();
+            self.counters().set_busy(
+                now.saturating_duration_since(since).as_nanos() as u64,
+                Some(ns_since(self.shared.epoch, now)),
+            );
             self.busy_since.set(Some(now));
         }
     }

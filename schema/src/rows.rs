@@ -111,13 +111,18 @@ row! {
         pub placement: String,
         /// Counted repetition, 0-based: the round the run belongs to.
         pub repetition: usize,
-        /// Wall time of the whole batch (the timed region).
+        /// Wall time of the whole batch (the timed region, the same for every strategy:
+        /// see "What is timed" in the top-level README), read on the calling thread from
+        /// the same clock as the task times (`meta.json`: `machine.clock.chosen`).
         pub makespan_ns: u64,
         /// max(Σ serial task time / p, max serial task time), p = the `cpus` column, from
-        /// the same round's serial run (serial makespan / p where latency recording, which
-        /// times the tasks, is off).
+        /// one serial run of the workload under the same placement: the same round's if it
+        /// ran before this run (the order within a round is shuffled), else the most recent
+        /// one (serial makespan / p where latency recording, which times the tasks, is
+        /// off); empty if no serial run preceded this one. A per-run figure: the report
+        /// builds its bound from every round's serial runs.
         pub lower_bound_ns: Option<u64>,
-        /// Makespan of the same round's serial run.
+        /// Makespan of that serial run.
         pub serial_ns: Option<u64>,
         /// serial_ns / makespan_ns.
         pub speedup: Option<f64>,
@@ -125,8 +130,12 @@ row! {
         pub lb_ratio: Option<f64>,
         /// Successful steals (our pool; empty for serial and rayon).
         pub steals: Option<u64>,
-        /// Tasks that started on a CPU other than their worker's pinned CPU (empty when
-        /// latency recording is off).
+        /// Σ over workers of the CPU changes of the worker's thread during the run: the
+        /// kernel's per-thread `se.nr_migrations` (`/proc/self/task/<tid>/sched`) read
+        /// before and after the run, outside the timed region. Where that count cannot be
+        /// read (`pool_in_timing`: the threads end inside the run; a kernel without the
+        /// file), the CPU changes between a worker's consecutive task starts when latency
+        /// recording is on; else empty (not measured).
         pub migrations: Option<u64>,
         /// The run's order-independent checksum equals the serial run's.
         pub checksum_ok: Option<bool>,
@@ -134,9 +143,11 @@ row! {
         pub failed_steals: Option<u64>,
         /// Times workers went to sleep (our pool).
         pub parks: Option<u64>,
-        /// Σ over workers of time spent running tasks.
+        /// Σ over workers of busy time: a worker's busy time is the Σ of the service times
+        /// (task start → end, on the task clock) of the tasks it ran, for every strategy;
+        /// empty when latency recording, which times the tasks, is off.
         pub busy_ns: Option<u64>,
-        /// Σ over workers of makespan − busy time.
+        /// Σ over workers of makespan − busy time (empty when recording is off).
         pub idle_ns: Option<u64>,
         /// Tasks run.
         pub tasks: Option<u64>,
@@ -148,9 +159,11 @@ row! {
         pub latency: Option<bool>,
         /// The run's checksum (hex).
         pub checksum: String,
-        /// Σ per-task service time (serial rows: the sum the lower bounds use).
+        /// Σ per-task service time (serial rows: the sum the lower bounds use; empty when
+        /// recording is off).
         pub task_sum_ns: Option<u64>,
-        /// Longest task's service time (serial rows: the max the lower bounds use).
+        /// Longest task's service time (serial rows: the max the lower bounds use; empty
+        /// when recording is off).
         pub task_max_ns: Option<u64>,
         /// The size sweep this workload belongs to (empty if none).
         pub sweep: Option<String>,
@@ -158,6 +171,23 @@ row! {
         /// the lower bound; empty in folders written before this column existed, and on
         /// rows of the Python baseline).
         pub cpus: Option<usize>,
+        /// 0-based position of this run within its round (the order is shuffled per round
+        /// from `meta.json`'s `config.order_seed`; paired workloads run back to back, ABBA).
+        pub round_position: Option<usize>,
+        /// LB4OMP's percent imbalance over the workers' finishing times (each worker's last
+        /// task end, from the batch start; a worker that ran no task finishes at 0):
+        /// (max − mean) / max × p / (p − 1) × 100, p = `workers`; 0 when all finish
+        /// together, 100 when one worker did everything. Empty for one worker and when
+        /// latency recording is off.
+        pub percent_imbalance: Option<f64>,
+        /// Coefficient of variation of the workers' busy times (population standard
+        /// deviation / mean over the `workers` workers); 0 = equally busy. Empty when
+        /// latency recording is off.
+        pub cov: Option<f64>,
+        /// Task-clock differences that came out negative (a task start before the batch
+        /// start or an end before its start: counters that disagree across CPUs) and were
+        /// counted as 0. Empty when latency recording is off.
+        pub clock_clamped: Option<u64>,
     }
 }
 
@@ -202,7 +232,8 @@ row! {
         pub worker: usize,
         /// OS CPU the worker was pinned to (empty if not pinned).
         pub cpu: Option<usize>,
-        /// Busy time (our pool: the scheduler's count; rayon and serial: Σ service time).
+        /// Busy time: Σ service time of the tasks this worker ran (every strategy; empty
+        /// when latency recording is off).
         pub busy_ns: Option<u64>,
         /// Idle time: makespan − busy (the batch time this worker did not run tasks).
         pub idle_ns: Option<u64>,
@@ -212,6 +243,12 @@ row! {
         pub steals: Option<u64>,
         /// Times this worker went to sleep.
         pub parks: Option<u64>,
+        /// End of this worker's last task, from the batch start (0 if it ran none; empty
+        /// when latency recording is off): the finishing time `percent_imbalance` uses.
+        pub finish_ns: Option<u64>,
+        /// CPU changes of this worker's thread during the run (as `runs.csv`'s
+        /// `migrations`).
+        pub migrations: Option<u64>,
     }
 }
 
@@ -273,7 +310,7 @@ mod tests {
         );
         assert_eq!(
             WorkerRow::header().join(","),
-            "workload,strategy,workers,placement,repetition,worker,cpu,busy_ns,idle_ns,tasks,steals,parks"
+            "workload,strategy,workers,placement,repetition,worker,cpu,busy_ns,idle_ns,tasks,steals,parks,finish_ns,migrations"
         );
     }
 

@@ -9,9 +9,7 @@
 //! latency histograms and the per-worker counts mean the same thing for every strategy.
 
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::anyhow;
 use workloads::workload::Workload;
@@ -20,6 +18,7 @@ use wsbench_baselines::{ChiliTeam, OmpTeam};
 use super::execute::{Executor, RunOutcome};
 use super::plan::Cell;
 use super::strategy::Strategy;
+use super::timed::{timed, trace};
 
 /// The warm teams of the baseline runtimes, keyed like the executor's pools.
 #[derive(Default)]
@@ -103,13 +102,15 @@ fn run_loop(
 }
 
 impl Executor {
-    /// One run of an `omp:*`, `omp-taskloop:*` or `chili` cell.
+    /// One run of an `omp:*`, `omp-taskloop:*` or `chili` cell, through the same
+    /// [`timed`] region as every other strategy.
     pub(super) fn run_baseline(
         &mut self,
         cell: &Cell,
         cpus: &[Option<usize>],
         work: &Arc<dyn Workload>,
         in_timing: bool,
+        latency: bool,
     ) -> anyhow::Result<RunOutcome> {
         let key = (cell.workers, cell.placement.to_string());
         let strategy = cell.strategy;
@@ -117,45 +118,25 @@ impl Executor {
             self.baselines.ensure(strategy, &key, cpus)?;
         }
         let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
-        let clock = &self.clock;
-        let n = work.len();
-        let w = work.as_ref();
-        let latency = self.latency;
+        let (clock, w, n) = (&self.clock, work.as_ref(), work.len());
         let teams = &self.baselines;
-        let started = Instant::now();
-        rec.set_batch_start(clock.now());
-        let rec = &*rec;
-        let body = |worker: usize, i: usize| {
-            rec.run_task(clock, worker, latency, w, i);
-        };
-        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| -> anyhow::Result<()> {
+        trace("prepared");
+        let (span, ()) = timed(clock, rec, |rec| {
+            let body = |worker: usize, i: usize| {
+                rec.run_task(clock, worker, latency, w, i);
+            };
             if in_timing {
+                trace("build");
                 let owned = Owned::build(strategy, cpus)?;
                 run_loop(owned.team(), strategy, n, &body)?;
                 drop(owned);
+                trace("teardown");
                 Ok(())
             } else {
                 run_loop(teams.get(strategy, &key), strategy, n, &body)
             }
-        }));
-        let makespan_ns = started.elapsed().as_nanos() as u64;
-        ran.map_err(|p| anyhow!("{cell}: {}", panic_text(p)))?
-            .map_err(|e| anyhow!("{cell}: {e:#}"))?;
-        let mut out = self.collect(cell, makespan_ns, cpus);
-        out.tasks = n as u64;
-        if latency {
-            out.busy_ns = out.task_sum_ns;
-            out.idle_ns = Some(
-                (makespan_ns * cell.workers as u64).saturating_sub(out.task_sum_ns.unwrap_or(0)),
-            );
-        }
-        Ok(out)
+        })?;
+        trace("after");
+        Ok(RunOutcome::new(&span, cpus, n as u64))
     }
-}
-
-fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a task panicked".into())
 }

@@ -1,97 +1,68 @@
 //! One run of one cell: build or reuse the workers, time the batch, collect what was recorded.
 //!
-//! The timed region is the batch: from just before the first task can start to the return
-//! of `for_each_index` (or rayon's `for_each`, or the serial loop). With `pool_in_timing`,
-//! it also holds the pool's creation and its shutdown (the second seed post's setup: a
-//! fresh `multiprocessing.Pool` per batch); otherwise one warm pool per (workers,
-//! placement) is built on first use and reused for every run. (Our pool's drop joins every
-//! worker; rayon's `ThreadPool` drop only signals its threads to exit, so rayon's
-//! shutdown is not fully inside the timed region.)
+//! Every strategy runs through the same harness ([`super::timed`]): preparation before the
+//! clock, [`timed`] around the batch on the calling thread, collection after it. What is
+//! inside the region, for each strategy:
 //!
-//! The serial baseline runs as one task on the warm one-worker pool of the cell's
-//! placement: a long-lived thread pinned like worker 0 (the main thread is never pinned:
-//! threads it spawns would inherit its mask). With
-//! recording on it times every task, which gives the lower bound's Σ and max of the task
-//! times; with recording off it is as uninstrumented as the parallel runs, and the lower
-//! bound falls back to serial makespan / p (the max-task term is unknown).
+//! * **serial**: the batch handed as one job to the warm one-worker pool of the cell's
+//!   placement (a long-lived thread pinned like worker 0; the main thread is never pinned,
+//!   as threads it spawns would inherit its mask), which wakes, runs `0..n` in a plain loop
+//!   and signals the caller: the injection and wake-up every parallel run pays, once;
+//! * **our pool**: `for_each_index(0..n, schedule, …)` on the warm pool of (workers,
+//!   placement), returning when the last task has run;
+//! * **rayon, rayon-fine**: `install` of a `par_iter().for_each` (`with_max_len(1)` for
+//!   fine) on the warm rayon pool of (workers, placement).
+//!
+//! Every task, whatever the strategy, is [`Recorders::run_task`] with its worker's index.
+//! With `pool_in_timing` (the second seed post's setup: a fresh `multiprocessing.Pool`
+//! per batch), the region also holds the pool's creation and its teardown, waited for on
+//! both sides: our pool's drop joins every worker thread; rayon's drop only signals its
+//! threads, so the region then waits until each has run its exit handler (its last act
+//! before its thread returns; the thread's own exit after that is not waited for). The
+//! serial baseline always runs on a warm pool: it is the work, not a setup. Pool
+//! statistics are reset before the region and read after it; with `pool_in_timing`, a
+//! reader of them is taken inside, before the teardown (one reference count).
 
 use anyhow::{anyhow, Context};
 use rayon::prelude::*;
-use scheduler::{Pool, PoolStats, Schedule, StealAmount, VictimOrder};
+use scheduler::{Pool, Schedule, StealAmount, VictimOrder};
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 use topology::placement::Placement;
 use topology::Topology;
-use workloads::checksum::task_digest;
 use workloads::workload::Workload;
 
+pub use super::outcome::{RunOutcome, WorkerOutcome};
 use super::plan::Cell;
 pub use super::policy::StealPolicy;
 use super::policy::{Steal, Victims};
-use super::record::{Latency, Recorders, TaskClock};
+use super::record::{Recorders, TaskClock};
 use super::strategy::Strategy;
+use super::threads::Tids;
+use super::timed::{timed, trace};
 
-/// What one worker did in one run (a row of `workers.csv`).
-#[derive(Debug, Clone, Default)]
-pub struct WorkerOutcome {
-    /// OS CPU the worker was pinned to.
-    pub cpu: Option<usize>,
-    /// Busy time (ns).
-    pub busy_ns: Option<u64>,
-    /// Idle time (ns).
-    pub idle_ns: Option<u64>,
-    /// Tasks run.
-    pub tasks: Option<u64>,
-    /// Successful steals.
-    pub steals: Option<u64>,
-    /// Parks.
-    pub parks: Option<u64>,
+/// A warm pool and its workers' thread ids.
+struct Warm<P> {
+    pool: P,
+    tids: Arc<Tids>,
 }
 
-/// What one run measured.
-#[derive(Debug, Clone, Default)]
-pub struct RunOutcome {
-    /// Wall time of the timed region.
-    pub makespan_ns: u64,
-    /// Wrapping sum of task digests.
-    pub checksum: u64,
-    /// Merged latency histograms (when recording).
-    pub latency: Option<Latency>,
-    /// Per worker.
-    pub workers: Vec<WorkerOutcome>,
-    /// Σ successful steals (pool strategies only).
-    pub steals: Option<u64>,
-    /// Σ failed steal attempts (pool strategies only).
-    pub failed_steals: Option<u64>,
-    /// Σ parks (pool strategies only).
-    pub parks: Option<u64>,
-    /// Σ busy time.
-    pub busy_ns: Option<u64>,
-    /// Σ idle time.
-    pub idle_ns: Option<u64>,
-    /// Tasks off their pinned CPU (when recording).
-    pub migrations: Option<u64>,
-    /// Tasks run (counted by the scheduler or the recorder; the workload's length otherwise).
-    pub tasks: u64,
-    /// Σ task service time (serial always; others when recording).
-    pub task_sum_ns: Option<u64>,
-    /// Longest task (serial always; others when recording).
-    pub task_max_ns: Option<u64>,
-    /// How many workers can run at once (see [`parallelism`]).
-    pub cpus: usize,
-}
-
-/// Runs cells; owns the warm pools and the per-worker recorders.
+/// Runs cells; owns the warm pools and the per-worker recorders. The fields are open to
+/// the sibling modules of `run/`, so that a new strategy's runner (in its own file, an
+/// `impl Executor` block) follows the same pattern as `run_rayon` below.
 pub struct Executor {
+    /// The task clock (also the makespan's).
     pub(super) clock: TaskClock,
-    topology: Topology,
-    policy: StealPolicy,
-    /// Recording on for the run in progress (set by [`Executor::run`]).
-    pub(super) latency: bool,
-    pools: HashMap<(usize, String), Pool>,
-    rayon_pools: HashMap<(usize, String), rayon::ThreadPool>,
+    /// The machine, for placements.
+    pub(super) topology: Topology,
+    /// Our pool's stealing policy.
+    pub(super) policy: StealPolicy,
+    /// Our warm pools, by (workers, placement).
+    pools: HashMap<(usize, String), Warm<Pool>>,
+    /// rayon's warm pools, by (workers, placement).
+    rayon_pools: HashMap<(usize, String), Warm<rayon::ThreadPool>>,
+    /// Recorders by worker count, reset by [`Executor::run`] before every run.
     pub(super) recorders: HashMap<usize, Recorders>,
     /// Warm OpenMP and chili teams (`baseline_runs.rs`).
     pub(super) baselines: super::baseline_runs::Teams,
@@ -124,10 +95,12 @@ pub fn resolve(
         .map_err(|e| format!("{e}"))
 }
 
+/// Our pool for workers at `cpus`; each worker notes its thread id in `tids`.
 fn build_pool(
     cpus: &[Option<usize>],
     policy: &StealPolicy,
     topology: &Topology,
+    tids: Option<Arc<Tids>>,
 ) -> anyhow::Result<Pool> {
     let victims = match policy.victim_order {
         Victims::Random => VictimOrder::Random,
@@ -139,65 +112,52 @@ fn build_pool(
         Steal::One => StealAmount::One,
         Steal::Half => StealAmount::Half,
     };
-    Pool::builder()
+    let mut builder = Pool::builder()
         .workers(cpus.len())
         .pin_to(cpus.to_vec())
         .victim_order(victims)
-        .steal_amount(amount)
+        .steal_amount(amount);
+    if let Some(tids) = tids {
+        builder = builder.on_worker_start(move |i| tids.note_current(i));
+    }
+    builder
         .build()
         .map_err(|e| anyhow!("building a pool of {} workers: {e}", cpus.len()))
 }
 
-fn build_rayon(cpus: &[Option<usize>]) -> anyhow::Result<rayon::ThreadPool> {
+/// A rayon pool for workers at `cpus`; each worker notes its thread id in `tids`, and
+/// counts itself in `exits` as its thread ends.
+fn build_rayon(
+    cpus: &[Option<usize>],
+    tids: Option<Arc<Tids>>,
+    exits: Option<Arc<AtomicUsize>>,
+) -> anyhow::Result<rayon::ThreadPool> {
     let pins = cpus.to_vec();
-    rayon::ThreadPoolBuilder::new()
+    let mut builder = rayon::ThreadPoolBuilder::new()
         .num_threads(cpus.len())
         .thread_name(|i| format!("wsbench-rayon-{i}"))
         .start_handler(move |i| {
             if let Some(Some(cpu)) = pins.get(i) {
                 topology::affinity::pin_current(*cpu);
             }
-        })
-        .build()
-        .context("building a rayon pool")
-}
-
-/// The pool's side of an outcome: per-worker and total steals, parks, busy and idle time.
-fn add_pool_stats(out: &mut RunOutcome, stats: &PoolStats, makespan_ns: u64) {
-    let mut totals = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
-    for (i, ws) in stats.workers.iter().enumerate() {
-        // Idle = the part of the batch this worker spent not running tasks. The
-        // pool's own idle counter cannot be used: it leaves out the idle period
-        // still open when the stats are read (a worker that finished early).
-        let idle_ns = makespan_ns.saturating_sub(ws.busy_ns);
-        let failed = ws.steal_attempts.saturating_sub(ws.steal_successes);
-        totals.0 += ws.steal_successes;
-        totals.1 += failed;
-        totals.2 += ws.parks;
-        totals.3 += ws.busy_ns;
-        totals.4 += idle_ns;
-        totals.5 += ws.tasks;
-        if let Some(wo) = out.workers.get_mut(i) {
-            wo.busy_ns = Some(ws.busy_ns);
-            wo.idle_ns = Some(idle_ns);
-            wo.tasks = Some(ws.tasks);
-            wo.steals = Some(ws.steal_successes);
-            wo.parks = Some(ws.parks);
-        }
+            if let Some(tids) = &tids {
+                tids.note_current(i);
+            }
+        });
+    if let Some(exits) = exits {
+        builder = builder.exit_handler(move |_| {
+            exits.fetch_add(1, Ordering::Release);
+        });
     }
-    out.steals = Some(totals.0);
-    out.failed_steals = Some(totals.1);
-    out.parks = Some(totals.2);
-    out.busy_ns = Some(totals.3);
-    out.idle_ns = Some(totals.4);
-    out.tasks = totals.5;
+    builder.build().context("building a rayon pool")
 }
 
-fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a task panicked".into())
+/// Drops a rayon pool and waits until all `n` of its threads have run their exit handler.
+fn teardown_rayon(pool: rayon::ThreadPool, exits: &AtomicUsize, n: usize) {
+    drop(pool);
+    while exits.load(Ordering::Acquire) < n {
+        std::thread::yield_now();
+    }
 }
 
 impl Executor {
@@ -207,7 +167,6 @@ impl Executor {
             clock,
             topology,
             policy,
-            latency: true,
             pools: HashMap::new(),
             rayon_pools: HashMap::new(),
             recorders: HashMap::new(),
@@ -224,25 +183,43 @@ impl Executor {
         pool_in_timing: bool,
         latency: bool,
     ) -> anyhow::Result<RunOutcome> {
-        self.latency = latency;
         let cpus =
             resolve(&self.topology, &cell.placement, cell.workers).map_err(|e| anyhow!(e))?;
-        let rec = self
-            .recorders
+        self.recorders
             .entry(cell.workers)
-            .or_insert_with(|| Recorders::new(cell.workers));
-        rec.reset(&cpus);
+            .or_insert_with(|| Recorders::new(cell.workers))
+            .reset();
         let mut out = match cell.strategy {
-            Strategy::Serial => self.run_serial(cell, &cpus, work),
-            Strategy::Pool(schedule) => self.run_pool(cell, &cpus, schedule, work, pool_in_timing),
-            Strategy::Rayon => self.run_rayon(cell, &cpus, false, work, pool_in_timing),
-            Strategy::RayonFine => self.run_rayon(cell, &cpus, true, work, pool_in_timing),
-            Strategy::Omp(_) | Strategy::OmpTaskloop(_) | Strategy::Chili => {
-                self.run_baseline(cell, &cpus, work, pool_in_timing)
+            Strategy::Serial => self.run_serial(cell, &cpus, work, latency),
+            Strategy::Pool(schedule) => {
+                self.run_pool(cell, &cpus, schedule, work, pool_in_timing, latency)
             }
-        }?;
+            Strategy::Rayon => self.run_rayon(cell, &cpus, false, work, pool_in_timing, latency),
+            Strategy::RayonFine => self.run_rayon(cell, &cpus, true, work, pool_in_timing, latency),
+            Strategy::Omp(_) | Strategy::OmpTaskloop(_) | Strategy::Chili => {
+                self.run_baseline(cell, &cpus, work, pool_in_timing, latency)
+            }
+        }
+        .map_err(|e| anyhow!("{cell}: {e:#}"))?;
+        out.add_records(&self.recorders[&cell.workers], &self.clock, latency);
+        trace("collect");
         out.cpus = parallelism(&cpus, self.topology.allowed_cpus().len());
         Ok(out)
+    }
+
+    /// The warm pool of `key` (workers, placement), built on first use.
+    fn warm_pool(
+        &mut self,
+        key: &(usize, String),
+        cpus: &[Option<usize>],
+    ) -> anyhow::Result<&Warm<Pool>> {
+        if !self.pools.contains_key(key) {
+            let tids = Arc::new(Tids::new(cpus.len()));
+            let pool = build_pool(cpus, &self.policy, &self.topology, Some(tids.clone()))?;
+            tids.wait_all();
+            self.pools.insert(key.clone(), Warm { pool, tids });
+        }
+        Ok(&self.pools[key])
     }
 
     fn run_serial(
@@ -250,72 +227,34 @@ impl Executor {
         cell: &Cell,
         cpus: &[Option<usize>],
         work: &Arc<dyn Workload>,
+        latency: bool,
     ) -> anyhow::Result<RunOutcome> {
-        // The loop runs on the warm one-worker pool's thread: a long-lived, pinned thread
-        // like every parallel strategy's workers (a fresh thread per run would be treated
-        // differently by the OS scheduler on a busy machine).
+        // A long-lived, pinned thread like every parallel strategy's workers (a fresh
+        // thread per run would be treated differently by the OS scheduler on a busy machine).
         let key = (1, cell.placement.to_string());
-        if !self.pools.contains_key(&key) {
-            let pool = build_pool(&cpus[..1], &self.policy, &self.topology)?;
-            self.pools.insert(key.clone(), pool);
-        }
-        let pool = &self.pools[&key];
-        let cpu = pool.worker_cpus().first().copied().flatten();
+        self.warm_pool(&key, &cpus[..1])?;
+        let warm = &self.pools[&key];
         let rec = self.recorders.get_mut(&1).expect("reset above");
-        let clock = &self.clock;
-        let latency = self.latency;
-        let work = work.as_ref();
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            pool.scope(|_| {
-                let n = work.len();
-                let (mut sum, mut max, mut checksum) = (0u64, 0u64, 0u64);
-                let started = Instant::now();
-                rec.set_batch_start(clock.now());
+        let (clock, w, n) = (&self.clock, work.as_ref(), work.len());
+        let before = warm.tids.migrations();
+        trace("prepared");
+        let (span, ()) = timed(clock, rec, |rec| {
+            warm.pool.scope(|_| {
                 if latency {
-                    for i in 0..n {
-                        let d = rec.run_task(clock, 0, true, work, i);
-                        sum += d;
-                        max = max.max(d);
-                    }
+                    (0..n).for_each(|i| {
+                        rec.run_task(clock, 0, true, w, i);
+                    });
                 } else {
-                    // Uninstrumented, like the parallel runs without recording.
-                    for i in 0..n {
-                        checksum = checksum.wrapping_add(task_digest(i, work.run(i)));
-                    }
+                    (0..n).for_each(|i| {
+                        rec.run_task(clock, 0, false, w, i);
+                    });
                 }
-                let makespan = started.elapsed().as_nanos() as u64;
-                if !latency {
-                    sum = makespan;
-                }
-                (makespan, sum, max, checksum.wrapping_add(rec.checksum()), n)
-            })
-        }));
-        let (makespan_ns, sum, max, checksum, n) =
-            result.map_err(|p| anyhow!("serial run: {}", panic_message(p)))?;
-        let mut out = RunOutcome {
-            makespan_ns,
-            checksum,
-            tasks: n as u64,
-            task_sum_ns: Some(sum),
-            task_max_ns: self.latency.then_some(max),
-            busy_ns: Some(sum),
-            idle_ns: Some(makespan_ns.saturating_sub(sum)),
-            ..RunOutcome::default()
-        };
-        out.workers = vec![WorkerOutcome {
-            cpu,
-            busy_ns: out.busy_ns,
-            idle_ns: out.idle_ns,
-            tasks: Some(n as u64),
-            ..WorkerOutcome::default()
-        }];
-        if self.latency {
-            let rec = &self.recorders[&1];
-            out.latency = Some(rec.merged());
-            let mut migrations = 0;
-            rec.for_each(|_, r| migrations += r.migrations);
-            out.migrations = Some(migrations);
-        }
+            });
+            Ok(())
+        })?;
+        let mut out = RunOutcome::new(&span, warm.pool.worker_cpus(), n as u64);
+        out.set_migrations(&before, &warm.tids.migrations());
+        trace("after");
         Ok(out)
     }
 
@@ -326,22 +265,19 @@ impl Executor {
         schedule: Schedule,
         work: &Arc<dyn Workload>,
         in_timing: bool,
+        latency: bool,
     ) -> anyhow::Result<RunOutcome> {
         let key = (cell.workers, cell.placement.to_string());
-        if !in_timing && !self.pools.contains_key(&key) {
-            let pool = build_pool(cpus, &self.policy, &self.topology)?;
-            self.pools.insert(key.clone(), pool);
-        }
+        let warm = if in_timing {
+            None
+        } else {
+            self.warm_pool(&key, cpus)?;
+            Some(&self.pools[&key])
+        };
         let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
-        let clock = &self.clock;
-        let n = work.len();
-        let w = work.as_ref();
-        let latency = self.latency;
-        let mut fresh: Option<Pool> = None;
-        let started = Instant::now();
-        rec.set_batch_start(clock.now());
-        let rec = &*rec;
-        let body = |pool: &Pool| {
+        let (clock, w, n) = (&self.clock, work.as_ref(), work.len());
+        let (policy, topology) = (&self.policy, &self.topology);
+        let body = |pool: &Pool, rec: &Recorders| {
             if latency {
                 pool.for_each_index(0..n, schedule, |ctx, i| {
                     rec.run_task(clock, ctx.worker_index(), true, w, i);
@@ -352,35 +288,54 @@ impl Executor {
                 });
             }
         };
-        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| -> anyhow::Result<()> {
-            if in_timing {
-                let pool = build_pool(cpus, &self.policy, &self.topology)?;
-                pool.reset_stats();
-                body(&pool);
-                fresh = Some(pool);
-            } else {
-                let pool = &self.pools[&key];
-                pool.reset_stats();
-                body(pool);
+        let before = warm.map(|wp| {
+            wp.pool.reset_stats();
+            wp.tids.migrations()
+        });
+        trace("prepared");
+        let (span, reader) = timed(clock, rec, |rec| match warm {
+            Some(wp) => {
+                body(&wp.pool, rec);
+                Ok(None)
             }
-            Ok(())
-        }));
-        // With the pool inside the timed region, its shutdown (joining every thread) is too;
-        // the stats are read first.
-        let (stats, worker_cpus) = match &fresh {
-            Some(p) => (p.stats(), p.worker_cpus().to_vec()),
-            None => (
-                self.pools[&key].stats(),
-                self.pools[&key].worker_cpus().to_vec(),
-            ),
+            None => {
+                trace("build");
+                let pool = build_pool(cpus, policy, topology, None)?;
+                body(&pool, rec);
+                let reader = pool.stats_reader();
+                drop(pool); // joins every worker thread
+                trace("teardown");
+                Ok(Some(reader))
+            }
+        })?;
+        let (stats, worker_cpus) = match (&reader, warm) {
+            (Some(r), _) => (r.stats(), cpus.to_vec()),
+            (None, Some(wp)) => (wp.pool.stats(), wp.pool.worker_cpus().to_vec()),
+            (None, None) => unreachable!("a fresh pool leaves a reader"),
         };
-        drop(fresh);
-        let makespan_ns = started.elapsed().as_nanos() as u64;
-        ran.map_err(|p| anyhow!("{cell}: {}", panic_message(p)))??;
-
-        let mut out = self.collect(cell, makespan_ns, &worker_cpus);
-        add_pool_stats(&mut out, &stats, makespan_ns);
+        trace("after");
+        let mut out = RunOutcome::new(&span, &worker_cpus, n as u64);
+        if let (Some(wp), Some(before)) = (warm, before) {
+            out.set_migrations(&before, &wp.tids.migrations());
+        }
+        out.add_pool_stats(&stats);
         Ok(out)
+    }
+
+    /// The warm rayon pool of `key`, built on first use.
+    fn warm_rayon(
+        &mut self,
+        key: &(usize, String),
+        cpus: &[Option<usize>],
+    ) -> anyhow::Result<&Warm<rayon::ThreadPool>> {
+        if !self.rayon_pools.contains_key(key) {
+            let tids = Arc::new(Tids::new(cpus.len()));
+            let pool = build_rayon(cpus, Some(tids.clone()), None)?;
+            // rayon's builder returns before its threads start.
+            tids.wait_all();
+            self.rayon_pools.insert(key.clone(), Warm { pool, tids });
+        }
+        Ok(&self.rayon_pools[key])
     }
 
     fn run_rayon(
@@ -390,24 +345,22 @@ impl Executor {
         fine: bool,
         work: &Arc<dyn Workload>,
         in_timing: bool,
+        latency: bool,
     ) -> anyhow::Result<RunOutcome> {
         let key = (cell.workers, cell.placement.to_string());
-        if !in_timing && !self.rayon_pools.contains_key(&key) {
-            self.rayon_pools.insert(key.clone(), build_rayon(cpus)?);
-        }
-        let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
-        let clock = &self.clock;
-        let n = work.len();
-        let w = work.as_ref();
-        let latency = self.latency;
-        let started = Instant::now();
-        rec.set_batch_start(clock.now());
-        let rec = &*rec;
-        let task = |i: usize| {
-            let worker = rayon::current_thread_index().unwrap_or(0);
-            rec.run_task(clock, worker, latency, w, i);
+        let warm = if in_timing {
+            None
+        } else {
+            self.warm_rayon(&key, cpus)?;
+            Some(&self.rayon_pools[&key])
         };
-        let body = |pool: &rayon::ThreadPool| {
+        let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
+        let (clock, w, n) = (&self.clock, work.as_ref(), work.len());
+        let body = |pool: &rayon::ThreadPool, rec: &Recorders| {
+            let task = |i: usize| {
+                let worker = rayon::current_thread_index().unwrap_or(0);
+                rec.run_task(clock, worker, latency, w, i);
+            };
             pool.install(|| {
                 if fine {
                     (0..n).into_par_iter().with_max_len(1).for_each(task);
@@ -416,65 +369,107 @@ impl Executor {
                 }
             })
         };
-        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| -> anyhow::Result<()> {
-            if in_timing {
-                let pool = build_rayon(cpus)?;
-                body(&pool);
-                drop(pool);
-            } else {
-                body(&self.rayon_pools[&key]);
+        let before = warm.map(|wp| wp.tids.migrations());
+        let exits = Arc::new(AtomicUsize::new(0));
+        trace("prepared");
+        let (span, ()) = timed(clock, rec, |rec| {
+            match warm {
+                Some(wp) => body(&wp.pool, rec),
+                None => {
+                    trace("build");
+                    let pool = build_rayon(cpus, None, Some(exits.clone()))?;
+                    body(&pool, rec);
+                    teardown_rayon(pool, &exits, cpus.len());
+                    trace("teardown");
+                }
             }
             Ok(())
-        }));
-        let makespan_ns = started.elapsed().as_nanos() as u64;
-        ran.map_err(|p| anyhow!("{cell}: {}", panic_message(p)))??;
-        let mut out = self.collect(cell, makespan_ns, cpus);
-        out.tasks = n as u64;
-        if latency {
-            out.busy_ns = out.task_sum_ns;
-            out.idle_ns = Some(
-                (makespan_ns * cell.workers as u64).saturating_sub(out.task_sum_ns.unwrap_or(0)),
-            );
+        })?;
+        trace("after");
+        let mut out = RunOutcome::new(&span, cpus, n as u64);
+        if let (Some(wp), Some(before)) = (warm, before) {
+            out.set_migrations(&before, &wp.tids.migrations());
         }
         Ok(out)
     }
+}
 
-    /// The recorders' side of an outcome: checksum, latency, per-worker counts.
-    pub(super) fn collect(
-        &self,
-        cell: &Cell,
-        makespan_ns: u64,
-        cpus: &[Option<usize>],
-    ) -> RunOutcome {
-        let rec = &self.recorders[&cell.workers];
-        let mut out = RunOutcome {
-            makespan_ns,
-            checksum: rec.checksum(),
-            ..RunOutcome::default()
-        };
-        out.workers = (0..cell.workers)
-            .map(|i| WorkerOutcome {
-                cpu: cpus.get(i).copied().flatten(),
-                ..Default::default()
-            })
-            .collect();
-        if self.latency {
-            let (mut sum, mut max, mut migrations) = (0u64, 0u64, 0u64);
-            rec.for_each(|i, r| {
-                sum += r.busy_ns;
-                max = max.max(r.latency.service.max());
-                migrations += r.migrations;
-                if let Some(wo) = out.workers.get_mut(i) {
-                    wo.busy_ns = Some(r.busy_ns);
-                    wo.idle_ns = Some(makespan_ns.saturating_sub(r.busy_ns));
-                    wo.tasks = Some(r.tasks);
-                }
-            });
-            out.latency = Some(rec.merged());
-            out.task_sum_ns = Some(sum);
-            out.task_max_ns = Some(max);
-            out.migrations = Some(migrations);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::config::Experiment;
+    use crate::run::record::ClockKind;
+    use crate::run::timed::take_trace;
+
+    /// Every strategy, warm or with its pool timed, recording on or off: the same steps
+    /// in the same order around the clock, and nothing inside it but the batch (and the
+    /// pool's creation and teardown where those are timed).
+    #[test]
+    fn every_strategy_times_the_same_region() {
+        let text = "name = \"t\"\n[[workload]]\nname = \"f\"\nkind = \"factorial\"\nn = 300\n";
+        let exp = Experiment::parse("t.toml", text).unwrap();
+        let work = exp.workloads[0].build(std::path::Path::new(".")).unwrap();
+        let topology = Topology::detect().unwrap();
+        let mut exec = Executor::new(
+            TaskClock::new(ClockKind::Instant),
+            topology,
+            StealPolicy::default(),
+        );
+        let mut reference = None;
+        let mut strategies = vec![
+            "serial",
+            "static",
+            "work-stealing:1",
+            "adaptive",
+            "fac2",
+            "rayon",
+            "rayon-fine",
+            "chili",
+        ];
+        if wsbench_baselines::openmp::unavailable().is_none() {
+            strategies.extend(["omp:dynamic,1", "omp-taskloop:4"]);
         }
-        out
+        for strategy in strategies {
+            let strategy: Strategy = strategy.parse().unwrap();
+            for (in_timing, latency) in [(false, false), (false, true), (true, false), (true, true)]
+            {
+                let cell = Cell {
+                    workload: "f".into(),
+                    strategy,
+                    workers: if strategy == Strategy::Serial { 1 } else { 2 },
+                    placement: "none".parse().unwrap(),
+                };
+                take_trace();
+                let out = exec.run(&cell, &work, in_timing, latency).unwrap();
+                let t = take_trace();
+                let s = t.iter().position(|e| *e == "start").unwrap();
+                let e = t.iter().position(|e| *e == "end").unwrap();
+                let timed_pool = in_timing && strategy != Strategy::Serial;
+                let inside: &[&str] = if timed_pool {
+                    &["build", "teardown"]
+                } else {
+                    &[]
+                };
+                let what = format!("{cell}, pool timed {in_timing}, recording {latency}");
+                assert_eq!(&t[..s], ["prepared"], "{what}: {t:?}");
+                assert_eq!(&t[s + 1..e], inside, "{what}: {t:?}");
+                assert_eq!(&t[e + 1..], ["after", "collect"], "{what}: {t:?}");
+                assert_eq!(
+                    *reference.get_or_insert(out.checksum),
+                    out.checksum,
+                    "{what}"
+                );
+                assert_eq!(out.tasks, 300, "{what}");
+                assert_eq!(out.busy_ns.is_some(), latency, "{what}");
+                assert_eq!(out.cov.is_some(), latency, "{what}");
+                let finishes = out.workers.iter().filter(|w| w.finish_ns.is_some()).count();
+                assert_eq!(finishes, if latency { cell.workers } else { 0 }, "{what}");
+                assert_eq!(
+                    out.percent_imbalance.is_some(),
+                    latency && cell.workers > 1,
+                    "{what}"
+                );
+            }
+        }
     }
 }

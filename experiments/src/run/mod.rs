@@ -7,6 +7,9 @@
 //! * [`policy`] — our pool's stealing policy (`victim_order`, `steal`);
 //! * [`plan`] — cells, interleaved rounds, shards;
 //! * [`execute`] — one run of one cell (`baseline_runs`: its OpenMP and chili arms);
+//!   [`timed`] — the timed region every strategy shares; [`outcome`] — what a run
+//!   measured, and its imbalance metrics; [`threads`] — worker thread ids and the
+//!   kernel's migration counts;
 //! * [`record`] — per-worker latency histograms and the clock;
 //! * [`output`] — a run's percentile rows, `.hgrm` text and interval logs (every path, row
 //!   type and unit of the results folder is [`wsbench_schema`]'s);
@@ -24,6 +27,7 @@ pub mod execute;
 pub mod host;
 pub mod merge;
 pub mod meta;
+pub mod outcome;
 pub mod output;
 pub mod plan;
 pub mod policy;
@@ -33,6 +37,8 @@ mod setup;
 pub mod strategy;
 pub mod summary;
 pub mod sweep;
+pub mod threads;
+pub mod timed;
 pub mod workload;
 mod writer;
 

@@ -1,15 +1,26 @@
 //! The plan of a sweep: which cells exist, in which order runs happen, which shard runs what.
 //!
 //! A cell is (workload, strategy, workers, placement). The serial baseline is one cell per
-//! workload (workers 1, the first placement). Runs are interleaved by rounds: round `k` runs
-//! every cell once (A B C A B C ...), so that drift on a noisy machine spreads evenly over the
-//! cells instead of landing on whichever ran last. The first `warmup` rounds are not counted.
-//! Within a round, the serial cells come first: the parallel runs of repetition `r` are
-//! compared with the serial run of the same round.
+//! workload and placement (workers 1, pinned like worker 0 of that placement), so a pinned
+//! placement is compared with a serial run pinned the same way. Runs are interleaved by
+//! rounds: round `k` runs every cell once, so that drift on a noisy machine spreads evenly
+//! over the cells instead of landing on whichever ran last. The first `warmup` rounds are
+//! not counted.
+//!
+//! Within a round the order is shuffled (Fisher–Yates with a SplitMix64 stream seeded from
+//! the config's `order_seed` and the round's number), so that no cell always runs after the
+//! same predecessor or first in its round. The order depends on nothing else, so a resumed
+//! sweep runs what is left in the order it would have run, and each row's `round_position`
+//! can be recomputed. Paired workloads (`pairs`) are shuffled as units: the two cells that
+//! differ only in their workload run back to back, the first workload of the pair first in
+//! even repetitions and second in odd ones (ABBA across rounds; warmup rounds use AB).
+//! The first round (a warmup round unless `warmup = 0`) runs the serial cells first, in
+//! shuffled order: their checksums are the reference every other run is checked against.
 //!
 //! Shards: `--shard i/n` runs the cells whose index in the plan is `i mod n`, plus the serial
-//! cells of the workloads they use (speedups are only ever against a serial run on the same
-//! machine). `merge` keeps each serial cell's rows from the shard that owns it.
+//! cells of the (workload, placement)s they use (speedups are only ever against a serial run
+//! on the same machine). `merge` keeps each serial cell's rows from the shard that owns it.
+//! A shard's round order is the shuffle of its own cells.
 
 use super::config::Experiment;
 use super::strategy::Strategy;
@@ -88,6 +99,10 @@ pub struct Plan {
     pub warmup: usize,
     /// Counted rounds.
     pub repetitions: usize,
+    /// Seed of the order within each round.
+    pub order_seed: u64,
+    /// Paired workloads (run back to back, ABBA).
+    pub pairs: Vec<[String; 2]>,
 }
 
 /// One scheduled run: a cell, and its round (`repetition` is `None` for warmup).
@@ -97,22 +112,26 @@ pub struct Step<'a> {
     pub cell: &'a Cell,
     /// Counted repetition number, or `None` for a warmup run.
     pub repetition: Option<usize>,
+    /// Position of this run in its round's order (0-based, over all the round's cells,
+    /// done or not).
+    pub position: usize,
 }
 
 impl Plan {
-    /// All cells, in plan order: every workload's serial cell, then for each placement,
-    /// worker count and parallel strategy, that cell of every workload — so the cells that
-    /// differ only in their workload (two orders, recording on and off, the sizes of a
-    /// sweep) run back to back, and the same warm pool serves consecutive runs.
+    /// All cells, in plan order (which decides the shards; rounds shuffle it): every
+    /// workload's serial cell under every placement, then for each placement, worker count
+    /// and parallel strategy, that cell of every workload.
     pub fn new(exp: &Experiment, shard: Shard) -> Plan {
         let mut all_cells = Vec::new();
-        for w in &exp.workloads {
-            all_cells.push(Cell {
-                workload: w.name.clone(),
-                strategy: Strategy::Serial,
-                workers: 1,
-                placement: exp.placements[0].clone(),
-            });
+        for p in &exp.placements {
+            for w in &exp.workloads {
+                all_cells.push(Cell {
+                    workload: w.name.clone(),
+                    strategy: Strategy::Serial,
+                    workers: 1,
+                    placement: p.clone(),
+                });
+            }
         }
         for p in &exp.placements {
             for &n in &exp.workers {
@@ -137,10 +156,9 @@ impl Plan {
             .filter(|(i, c)| {
                 mine[*i]
                     || (c.is_serial()
-                        && all_cells
-                            .iter()
-                            .enumerate()
-                            .any(|(j, o)| mine[j] && o.workload == c.workload))
+                        && all_cells.iter().enumerate().any(|(j, o)| {
+                            mine[j] && o.workload == c.workload && o.placement == c.placement
+                        }))
             })
             .map(|(_, c)| c.clone())
             .collect();
@@ -149,7 +167,61 @@ impl Plan {
             cells,
             warmup: exp.warmup,
             repetitions: exp.repetitions,
+            order_seed: exp.order_seed,
+            pairs: exp.pairs.clone(),
         }
+    }
+
+    /// The index in [`Plan::cells`] of the cell paired with `cells[i]`, and whether
+    /// `cells[i]` is the first of its pair.
+    fn partner(&self, i: usize) -> Option<(usize, bool)> {
+        let c = &self.cells[i];
+        let (other, first) = self.pairs.iter().find_map(|[a, b]| {
+            if c.workload == *a {
+                Some((b, true))
+            } else if c.workload == *b {
+                Some((a, false))
+            } else {
+                None
+            }
+        })?;
+        let j = self.cells.iter().position(|o| {
+            o.workload == *other
+                && o.strategy == c.strategy
+                && o.workers == c.workers
+                && o.placement == c.placement
+        })?;
+        Some((j, first))
+    }
+
+    /// The order of [`Plan::cells`] in round `round` (0-based, warmup rounds included):
+    /// indices into `cells` (see the module documentation).
+    pub fn round_order(&self, round: usize) -> Vec<usize> {
+        // Units: a single cell, or a pair (first workload, second workload).
+        let mut units: Vec<Vec<usize>> = Vec::new();
+        for i in 0..self.cells.len() {
+            match self.partner(i) {
+                Some((j, true)) => units.push(vec![i, j]),
+                Some((_, false)) => {}
+                None => units.push(vec![i]),
+            }
+        }
+        let mut rng = SplitMix64::new(self.order_seed, round as u64);
+        for k in (1..units.len()).rev() {
+            let j = rng.below(k as u64 + 1) as usize;
+            units.swap(k, j);
+        }
+        if round == 0 {
+            // The serial runs' checksums are the reference every run is checked against.
+            units.sort_by_key(|u| !self.cells[u[0]].is_serial());
+        }
+        let odd = round >= self.warmup && (round - self.warmup) % 2 == 1;
+        if odd {
+            for u in &mut units {
+                u.reverse();
+            }
+        }
+        units.concat()
     }
 
     /// The shard that owns a cell (its rows are the ones `merge` keeps).
@@ -170,27 +242,55 @@ impl Plan {
             .collect();
         let mut steps = Vec::new();
         for round in 0..self.warmup + self.repetitions {
-            for (cell, &pending) in self.cells.iter().zip(&pending) {
-                if !pending {
+            for (position, i) in self.round_order(round).into_iter().enumerate() {
+                let cell = &self.cells[i];
+                if !pending[i] {
                     continue;
                 }
-                if round < self.warmup {
-                    steps.push(Step {
-                        cell,
-                        repetition: None,
-                    });
-                } else {
-                    let r = round - self.warmup;
-                    if !done(cell, r) {
-                        steps.push(Step {
-                            cell,
-                            repetition: Some(r),
-                        });
-                    }
+                let repetition = round.checked_sub(self.warmup);
+                if repetition.is_some_and(|r| done(cell, r)) {
+                    continue;
                 }
+                steps.push(Step {
+                    cell,
+                    repetition,
+                    position,
+                });
             }
         }
         steps
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a small generator whose stream is fixed by its
+/// definition, so a seed gives the same order in every version of wsbench.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// The stream of (seed, round).
+    fn new(seed: u64, round: u64) -> SplitMix64 {
+        let mut g = SplitMix64(seed ^ round.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        g.next();
+        g
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n ≥ 1), by rejection (no modulo bias).
+    fn below(&mut self, n: u64) -> u64 {
+        let zone = u64::MAX - u64::MAX % n;
+        loop {
+            let x = self.next();
+            if x < zone {
+                return x % n;
+            }
+        }
     }
 }
 
@@ -199,10 +299,7 @@ mod tests {
     use super::*;
     use crate::run::config::Experiment;
 
-    fn exp() -> Experiment {
-        Experiment::parse(
-            "t.toml",
-            r#"
+    const TEXT: &str = r#"
 name = "t"
 repetitions = 2
 warmup = 1
@@ -217,22 +314,117 @@ n = 10
 name = "b"
 kind = "factorial"
 n = 12
-"#,
-        )
-        .unwrap()
+"#;
+
+    fn exp() -> Experiment {
+        Experiment::parse("t.toml", TEXT).unwrap()
     }
 
     #[test]
-    fn rounds_interleave_and_serial_comes_first() {
+    fn order_seed_and_pairs_are_read_and_checked() {
+        use crate::run::config::DEFAULT_ORDER_SEED;
+        assert_eq!(exp().order_seed, DEFAULT_ORDER_SEED);
+        let with = |keys: &str| {
+            Experiment::parse("t.toml", &TEXT.replacen("\n", &format!("\n{keys}\n"), 1))
+        };
+        let e = with("order_seed = 7\npairs = [[\"b\", \"a\"]]").unwrap();
+        assert_eq!(
+            (e.order_seed, e.pairs),
+            (7, vec![["b".to_string(), "a".to_string()]])
+        );
+        for (keys, problem) in [
+            (
+                "pairs = [[\"a\", \"c\"]]",
+                "\"c\" is not a workload (workloads: a, b)",
+            ),
+            ("pairs = [[\"a\", \"a\"]]", "with itself"),
+            (
+                "pairs = [[\"a\", \"b\"], [\"b\", \"a\"]]",
+                "\"b\" is in two pairs",
+            ),
+            ("pairs = [[\"a\"]]", "is not a pair"),
+            ("order_seed = -1", "at least 0"),
+        ] {
+            let err = with(keys).unwrap_err();
+            let key = keys.split(' ').next().unwrap();
+            assert!(err.starts_with(&format!("t.toml:2: key `{key}`")), "{err}");
+            assert!(err.contains(problem), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_round_runs_every_cell_once_in_its_own_shuffled_order() {
         let plan = Plan::new(&exp(), Shard::WHOLE);
         assert_eq!(plan.cells.len(), 2 * (1 + 2 * 2));
         let steps = plan.steps(|_, _| false);
-        assert_eq!(steps.len(), plan.cells.len() * 3);
-        assert!(steps[0].cell.is_serial() && steps[0].repetition.is_none());
         let n = plan.cells.len();
-        assert_eq!(steps[n].cell, steps[0].cell);
-        assert_eq!(steps[n].repetition, Some(0));
-        assert_eq!(steps[2 * n + 1].repetition, Some(1));
+        assert_eq!(steps.len(), n * 3);
+        let mut orders = Vec::new();
+        for (round, chunk) in steps.chunks(n).enumerate() {
+            let mut cells: Vec<&Cell> = chunk.iter().map(|s| s.cell).collect();
+            orders.push(cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+            let positions: Vec<usize> = chunk.iter().map(|s| s.position).collect();
+            assert_eq!(positions, (0..n).collect::<Vec<_>>());
+            let want = if round == 0 { None } else { Some(round - 1) };
+            assert!(chunk.iter().all(|s| s.repetition == want));
+            cells.sort_by_key(|c| c.to_string());
+            cells.dedup();
+            assert_eq!(cells.len(), n, "round {round} runs a cell twice");
+        }
+        assert!(
+            orders[0] != orders[1] || orders[1] != orders[2],
+            "{orders:?}"
+        );
+        // The first round starts with the serial cells (the checksum reference).
+        assert!(steps[..2].iter().all(|s| s.cell.is_serial()));
+        // Serial is not always first.
+        let firsts: Vec<bool> = (0..20)
+            .map(|r| plan.cells[plan.round_order(r)[0]].is_serial())
+            .collect();
+        assert!(firsts.iter().any(|f| !f), "{firsts:?}");
+    }
+
+    #[test]
+    fn the_order_is_reproducible_from_the_seed_and_changes_with_it() {
+        let e = exp();
+        let a = Plan::new(&e, Shard::WHOLE);
+        let b = Plan::new(&e, Shard::WHOLE);
+        for r in 0..5 {
+            assert_eq!(a.round_order(r), b.round_order(r));
+        }
+        let mut other = e.clone();
+        other.order_seed += 1;
+        let c = Plan::new(&other, Shard::WHOLE);
+        assert!((0..5).any(|r| a.round_order(r) != c.round_order(r)));
+        // A resumed sweep keeps each run's position.
+        let all = a.steps(|_, _| false);
+        let rest = a.steps(|c, r| r == 0 && c.is_serial());
+        for s in &rest {
+            assert!(all.iter().any(|t| t == s), "{s:?} moved on resume");
+        }
+    }
+
+    #[test]
+    fn paired_workloads_run_back_to_back_in_abba_order() {
+        let mut e = exp();
+        e.pairs = vec![["a".into(), "b".into()]];
+        e.repetitions = 4;
+        let plan = Plan::new(&e, Shard::WHOLE);
+        let steps = plan.steps(|_, _| false);
+        for s in steps.iter().filter(|s| s.repetition.is_some()) {
+            let r = s.repetition.unwrap();
+            let round: Vec<&Step> = steps.iter().filter(|t| t.repetition == Some(r)).collect();
+            let k = round.iter().position(|t| t == &s).unwrap();
+            // The partner is adjacent: after it when this one leads the round's pair order.
+            let a_first = r % 2 == 0;
+            let leads = (s.cell.workload == "a") == a_first;
+            let partner = if leads { round[k + 1] } else { round[k - 1] };
+            assert_ne!(partner.cell.workload, s.cell.workload);
+            assert_eq!(
+                (partner.cell.strategy, partner.cell.workers),
+                (s.cell.strategy, s.cell.workers)
+            );
+        }
     }
 
     #[test]
@@ -257,10 +449,9 @@ n = 12
                     owned += 1;
                 }
                 if !c.is_serial() {
-                    assert!(p
-                        .cells
-                        .iter()
-                        .any(|s| s.is_serial() && s.workload == c.workload));
+                    assert!(p.cells.iter().any(|s| s.is_serial()
+                        && s.workload == c.workload
+                        && s.placement == c.placement));
                 }
             }
         }

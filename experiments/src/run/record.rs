@@ -5,11 +5,19 @@
 //! while recording. The slot sits behind an uncontended `Mutex` rather than an `UnsafeCell`:
 //! it costs one uncontended lock per task (tens of nanoseconds against tasks of microseconds
 //! and more) and stays sound even if some task were ever run by a thread outside the pool.
-//! With recording off, a task adds only one relaxed `fetch_add` (its checksum digest) to its
-//! worker's padded counter.
+//! With recording off, a task adds its checksum digest to its worker's padded accumulator
+//! with a plain load and store (no locked read-modify-write: each worker is the only writer
+//! of its slot; were two threads ever to share one, a lost update would show as a checksum
+//! mismatch, never as undefined behaviour). Every strategy, serial included, runs its tasks
+//! through [`Recorders::run_task`].
 //!
-//! Times come from [`TaskClock`]: the TSC through `quanta` where it is usable, otherwise
-//! `Instant` (see [`ClockCosts`] for the numbers `meta.json` records on every run).
+//! Times come from [`TaskClock`]: the TSC through `quanta` where quanta really reads it
+//! (it falls back to `CLOCK_MONOTONIC` without an invariant TSC, and then the TSC is not
+//! chosen), otherwise `Instant` (see [`ClockCosts`] for what `meta.json` records on every
+//! run). The run's makespan is read from the same clock as the task times, so a ratio of
+//! the two (`lb_ratio`) never mixes clocks. A negative difference between two readings
+//! (possible across CPUs whose counters disagree) is clamped to 0 and counted
+//! ([`WorkerRecord::clamped`]).
 
 use crossbeam_utils::CachePadded;
 use hdrhistogram::Histogram;
@@ -24,7 +32,9 @@ use workloads::workload::Workload;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockKind {
-    /// `quanta::Clock::raw()` (rdtsc), scaled to ns after the fact.
+    /// `quanta::Clock::raw()` reading the CPU's counter (rdtsc), scaled to ns after the
+    /// fact; chosen only where quanta uses the counter (invariant TSC and rdtscp on
+    /// x86_64, the system counter on aarch64).
     Tsc,
     /// `std::time::Instant` (clock_gettime through the vDSO on Linux).
     Instant,
@@ -61,7 +71,7 @@ impl TaskClock {
         }
     }
 
-    /// Nanoseconds from `start` to `end` (0 if `end` is earlier).
+    /// Nanoseconds from `start` to `end` (0 if `end` is earlier: see [`WorkerRecord::clamped`]).
     #[inline]
     pub fn ns(&self, start: u64, end: u64) -> u64 {
         if end <= start {
@@ -83,8 +93,20 @@ pub struct ClockCosts {
     pub tsc_ns: f64,
     /// ns per `sched_getcpu()` (the migration check), same method.
     pub current_cpu_ns: f64,
-    /// The clock picked: the TSC when it is cheaper than `Instant`, else `Instant`.
+    /// The clock task times and makespans use: the TSC when quanta reads the counter
+    /// (`quanta_counter`) and it is cheaper than `Instant`, else `Instant`.
     pub chosen: ClockKind,
+    /// Whether quanta reads the CPU's counter; false where it silently falls back to
+    /// `CLOCK_MONOTONIC` (no invariant TSC, common on virtual machines). Detected with the
+    /// same CPUID test quanta makes (invariant TSC and rdtscp on x86_64).
+    pub quanta_counter: bool,
+    /// The TSC flags the kernel reports in `/proc/cpuinfo` (`constant_tsc`, `nonstop_tsc`
+    /// where present; empty where the file cannot be read or lists neither).
+    pub cpu_tsc_flags: Vec<String>,
+    /// The kernel's clocksource (`/sys/devices/system/clocksource/clocksource0/
+    /// current_clocksource`, e.g. `tsc`, `kvm-clock`), which `Instant` reads through;
+    /// empty where it cannot be read.
+    pub clocksource: String,
     /// ns per task of the whole recording path with the chosen clock: `sched_getcpu`, two
     /// timestamps, the slot's lock and three histogram records (same method).
     pub record_task_ns: f64,
@@ -115,14 +137,15 @@ impl ClockCosts {
         let q = quanta::Clock::new();
         let tsc_ns = per_call_ns(|| q.raw());
         let current_cpu_ns = per_call_ns(|| topology::affinity::current_cpu().unwrap_or(0) as u64);
-        let chosen = if tsc_ns < instant_ns {
+        let quanta_counter = quanta_reads_counter();
+        let chosen = if quanta_counter && tsc_ns < instant_ns {
             ClockKind::Tsc
         } else {
             ClockKind::Instant
         };
         let clock = TaskClock::new(chosen);
         let mut rec = Recorders::new(1);
-        rec.reset(&[topology::affinity::current_cpu()]);
+        rec.reset();
         rec.set_batch_start(clock.now());
         let mut i = 0u64;
         let record_task_ns = per_call_ns(|| {
@@ -138,9 +161,57 @@ impl ClockCosts {
             tsc_ns,
             current_cpu_ns,
             chosen,
+            quanta_counter,
+            cpu_tsc_flags: cpu_tsc_flags(),
+            clocksource: std::fs::read_to_string(
+                "/sys/devices/system/clocksource/clocksource0/current_clocksource",
+            )
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default(),
             record_task_ns,
         }
     }
+}
+
+/// Whether `quanta::Clock` reads the CPU's counter: quanta's own test (its `detection`
+/// module is private), CPUID's invariant-TSC bit and rdtscp on x86_64.
+#[cfg(target_arch = "x86_64")]
+fn quanta_reads_counter() -> bool {
+    use std::arch::x86_64::__cpuid;
+    // Leaves above the highest extended leaf are not read.
+    if __cpuid(0x8000_0000).eax < 0x8000_0007 {
+        return false;
+    }
+    let (apm, ext) = (__cpuid(0x8000_0007), __cpuid(0x8000_0001));
+    let invariant_tsc = apm.edx & (1 << 8) != 0;
+    let rdtscp = ext.edx & (1 << 27) != 0;
+    invariant_tsc && rdtscp
+}
+
+/// Whether `quanta::Clock` reads the CPU's counter (aarch64: always, as quanta decides).
+#[cfg(target_arch = "aarch64")]
+fn quanta_reads_counter() -> bool {
+    true
+}
+
+/// Whether `quanta::Clock` reads the CPU's counter (elsewhere: never).
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+fn quanta_reads_counter() -> bool {
+    false
+}
+
+/// `constant_tsc` and `nonstop_tsc` where `/proc/cpuinfo`'s first `flags` line has them.
+fn cpu_tsc_flags() -> Vec<String> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags = text
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .unwrap_or_default();
+    ["constant_tsc", "nonstop_tsc"]
+        .into_iter()
+        .filter(|f| flags.split_whitespace().any(|w| w == *f))
+        .map(String::from)
+        .collect()
 }
 
 /// The three latency metrics, in the order files list them.
@@ -217,8 +288,16 @@ pub struct WorkerRecord {
     pub tasks: u64,
     /// Σ service time (ns).
     pub busy_ns: u64,
-    /// Tasks that started on a CPU other than the worker's pinned one.
-    pub migrations: u64,
+    /// CPU changes between this worker's consecutive task starts (`sched_getcpu` at each
+    /// start): the migration count where the kernel's per-thread count cannot be read.
+    pub cpu_changes: u64,
+    /// CPU of the last task start.
+    pub last_cpu: Option<usize>,
+    /// Raw clock reading at the end of this worker's last task (0 before any).
+    pub last_end: u64,
+    /// Negative differences clamped to 0 (a task start before the batch start, or an end
+    /// before its start: counters that disagree across CPUs).
+    pub clamped: u64,
     /// Wrapping sum of this worker's task digests.
     pub checksum: u64,
 }
@@ -228,7 +307,6 @@ pub struct WorkerRecord {
 pub struct Recorders {
     slots: Vec<CachePadded<Mutex<WorkerRecord>>>,
     sums: Vec<CachePadded<AtomicU64>>,
-    pinned: Vec<Option<usize>>,
     batch_start: u64,
 }
 
@@ -242,7 +320,6 @@ impl Recorders {
             sums: (0..workers)
                 .map(|_| CachePadded::new(AtomicU64::new(0)))
                 .collect(),
-            pinned: vec![None; workers],
             batch_start: 0,
         }
     }
@@ -252,22 +329,27 @@ impl Recorders {
         self.slots.len()
     }
 
-    /// Clears every slot and sets where each worker is pinned (for the migration count).
-    pub fn reset(&mut self, pinned: &[Option<usize>]) {
+    /// Clears every slot (histograms keep their memory).
+    pub fn reset(&mut self) {
         for s in &mut self.slots {
             let mut r = s.lock().unwrap_or_else(|p| p.into_inner());
             r.latency.reset();
             r.tasks = 0;
             r.busy_ns = 0;
-            r.migrations = 0;
+            r.cpu_changes = 0;
+            r.last_cpu = None;
+            r.last_end = 0;
+            r.clamped = 0;
             r.checksum = 0;
         }
         for s in &self.sums {
             s.store(0, Ordering::Relaxed);
         }
-        self.pinned = (0..self.slots.len())
-            .map(|w| pinned.get(w).copied().flatten())
-            .collect();
+    }
+
+    /// The batch start set by [`Recorders::set_batch_start`] (raw clock reading).
+    pub fn batch_start(&self) -> u64 {
+        self.batch_start
     }
 
     /// Sets the batch start (the timed region's start), before any task runs.
@@ -289,17 +371,21 @@ impl Recorders {
         let wait = clock.ns(self.batch_start, start);
         let service = clock.ns(start, end);
         let response = clock.ns(self.batch_start, end);
-        let migrated = match (self.pinned[worker], cpu) {
-            (Some(p), Some(c)) => u64::from(p != c),
-            _ => 0,
-        };
+        let clamped = u64::from(start < self.batch_start) + u64::from(end < start);
         let mut r = self.slots[worker].lock().unwrap_or_else(|p| p.into_inner());
         r.latency.wait.saturating_record(wait);
         r.latency.service.saturating_record(service);
         r.latency.response.saturating_record(response);
         r.tasks += 1;
         r.busy_ns += service;
-        r.migrations += migrated;
+        if r.last_cpu.is_some() && cpu.is_some() && r.last_cpu != cpu {
+            r.cpu_changes += 1;
+        }
+        if cpu.is_some() {
+            r.last_cpu = cpu;
+        }
+        r.last_end = r.last_end.max(end);
+        r.clamped += clamped;
         r.checksum = r.checksum.wrapping_add(digest);
     }
 
@@ -329,10 +415,15 @@ impl Recorders {
         }
     }
 
-    /// Hot path with recording off: only the checksum.
+    /// Hot path with recording off: only the checksum, added to the worker's own
+    /// accumulator with a plain load and store (see the module documentation).
     #[inline]
     pub fn add_digest(&self, worker: usize, digest: u64) {
-        self.sums[worker].fetch_add(digest, Ordering::Relaxed);
+        let sum = &self.sums[worker];
+        sum.store(
+            sum.load(Ordering::Relaxed).wrapping_add(digest),
+            Ordering::Relaxed,
+        );
     }
 
     /// The run's checksum: every worker's partial sum added up.
@@ -367,22 +458,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn records_merge_and_count_migrations() {
+    fn records_merge_and_count_cpu_changes_and_clamps() {
         let clock = TaskClock::new(ClockKind::Instant);
         let mut rec = Recorders::new(2);
-        rec.reset(&[Some(0), None]);
+        rec.reset();
         rec.set_batch_start(100);
         rec.record(&clock, 0, 150, 400, Some(1), 5);
+        rec.record(&clock, 0, 400, 450, Some(0), 0);
+        rec.record(&clock, 0, 450, 460, Some(0), 0);
         rec.record(&clock, 1, 120, 130, Some(1), 7);
+        // A start before the batch start and an end before the start: two clamps.
+        rec.record(&clock, 1, 90, 80, None, 0);
         rec.add_digest(1, 1);
         assert_eq!(rec.checksum(), 13);
         let m = rec.merged();
-        assert_eq!(m.response.len(), 2);
-        assert_eq!(m.response.max(), m.response.highest_equivalent(300));
-        let mut migrations = 0;
-        rec.for_each(|_, r| migrations += r.migrations);
-        assert_eq!(migrations, 1);
-        rec.reset(&[None, None]);
+        assert_eq!(m.response.len(), 5);
+        assert_eq!(m.response.max(), m.response.highest_equivalent(360));
+        let mut seen = Vec::new();
+        rec.for_each(|_, r| seen.push((r.cpu_changes, r.clamped, r.last_end)));
+        assert_eq!(seen, [(1, 0, 460), (0, 2, 130)]);
+        rec.reset();
         assert_eq!(rec.checksum(), 0);
         assert_eq!(rec.merged().wait.len(), 0);
     }

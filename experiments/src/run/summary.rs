@@ -44,7 +44,10 @@ pub fn human_ns(ns: f64) -> String {
 type Group<'a> = BTreeMap<(usize, usize), Vec<&'a RunRow>>;
 
 /// The summary table: medians over each cell's counted runs. `p99` gives a run's p99
-/// response time (ns) where latency was recorded (the table shows the median run's);
+/// response time (ns) where latency was recorded; the column "median run p99 response"
+/// is the median over the cell's runs of each run's own p99 (not the p99 of all runs'
+/// tasks pooled, which the report calls "pooled p99 response"). Response runs from the
+/// batch start to a task's end, so its tail restates when the last tasks finish.
 /// `order` and `placements` list the strategies and placements in config order.
 pub fn table(
     rows: &[RunRow],
@@ -88,7 +91,7 @@ pub fn table(
         );
         let _ = writeln!(
             out,
-            "| strategy | workers | makespan | speedup | lb_ratio | p99 response |"
+            "| strategy | workers | makespan | speedup | lb_ratio | median run p99 response |"
         );
         let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|");
         for ((_, workers), runs) in cells {

@@ -34,7 +34,7 @@ use super::output::latency_rows;
 use super::plan::{Cell, Plan, Shard, Step};
 use super::policy::StealPolicy;
 use super::record::{ClockCosts, TaskClock};
-use super::resume::State;
+use super::resume::{SerialRef, State};
 use super::setup::{
     check_placements, config_diff, load_config, meta_topology, prepare_folder, FolderLock,
 };
@@ -61,35 +61,58 @@ fn install_ctrlc() {
     });
 }
 
-/// A run's lower bound and the serial makespan it is compared with: from the serial run
-/// of the same round (Σ task time over the CPUs, or the longest task), or for a serial
-/// run from its own task times.
-fn lower_bound(cell: &Cell, rep: usize, out: &RunOutcome, state: &State) -> (u64, u64) {
-    match state.serial.get(&(cell.workload.clone(), rep)) {
-        Some(s) if !cell.is_serial() => {
-            let p = out.cpus.max(1) as u64;
-            (s.task_sum_ns.div_ceil(p).max(s.task_max_ns), s.makespan_ns)
-        }
-        _ => (
-            out.task_sum_ns
-                .unwrap_or(out.makespan_ns)
-                .max(out.task_max_ns.unwrap_or(0)),
-            out.makespan_ns,
-        ),
+/// The serial run a run of `cell` in repetition `rep` is compared with: the same round's
+/// serial run of its workload under its placement if that ran before it (rounds are
+/// shuffled), else the most recent one (`latest`: this process's last, warmup included),
+/// else the latest earlier counted round's.
+fn serial_for(
+    cell: &Cell,
+    rep: usize,
+    state: &State,
+    latest: Option<SerialRef>,
+) -> Option<SerialRef> {
+    let key = |r: usize| (cell.workload.clone(), cell.placement.to_string(), r);
+    state.serial.get(&key(rep)).copied().or(latest).or_else(|| {
+        (0..rep)
+            .rev()
+            .find_map(|r| state.serial.get(&key(r)).copied())
+    })
+}
+
+/// A serial run as a reference.
+fn serial_ref(out: &RunOutcome) -> SerialRef {
+    SerialRef {
+        makespan_ns: out.makespan_ns,
+        task_sum_ns: out.task_sum_ns.unwrap_or(out.makespan_ns),
+        task_max_ns: out.task_max_ns.unwrap_or(0),
     }
 }
 
-fn rows_for(
-    cell: &Cell,
+/// A run's lower bound and the serial makespan it is compared with: from its serial
+/// reference (Σ task time over the CPUs, or the longest task), or for a serial run from
+/// its own task times; `None` before any serial run of its workload and placement.
+fn lower_bound(cell: &Cell, out: &RunOutcome, serial: Option<SerialRef>) -> Option<(u64, u64)> {
+    if cell.is_serial() {
+        let own = serial_ref(out);
+        return Some((own.task_sum_ns.max(own.task_max_ns), own.makespan_ns));
+    }
+    let s = serial?;
+    let p = out.cpus.max(1) as u64;
+    Some((s.task_sum_ns.div_ceil(p).max(s.task_max_ns), s.makespan_ns))
+}
+
+/// Where a run sits in the sweep: its step and its serial reference.
+struct At<'a> {
+    step: &'a Step<'a>,
     rep: usize,
-    out: &RunOutcome,
-    state: &State,
-    reference: u64,
-    size: usize,
-    spec: &WorkloadSpec,
-) -> Rows {
+    serial: Option<SerialRef>,
+}
+
+fn rows_for(at: &At, out: &RunOutcome, reference: u64, size: usize, spec: &WorkloadSpec) -> Rows {
+    let (cell, rep) = (at.step.cell, at.rep);
     let key = key_of(cell);
-    let (lower_bound_ns, serial_ns) = lower_bound(cell, rep, out, state);
+    let bound = lower_bound(cell, out, at.serial);
+    let (lower_bound_ns, serial_ns) = (bound.map(|b| b.0), bound.map(|b| b.1));
     let makespan = out.makespan_ns.max(1);
     let run = RunRow {
         workload: cell.workload.clone(),
@@ -98,10 +121,10 @@ fn rows_for(
         placement: cell.placement.to_string(),
         repetition: rep,
         makespan_ns: out.makespan_ns,
-        lower_bound_ns: Some(lower_bound_ns),
-        serial_ns: Some(serial_ns),
-        speedup: Some(serial_ns as f64 / makespan as f64),
-        lb_ratio: Some(makespan as f64 / lower_bound_ns.max(1) as f64),
+        lower_bound_ns,
+        serial_ns,
+        speedup: serial_ns.map(|s| s as f64 / makespan as f64),
+        lb_ratio: lower_bound_ns.map(|lb| makespan as f64 / lb.max(1) as f64),
         steals: out.steals,
         migrations: out.migrations,
         checksum_ok: Some(out.checksum == reference),
@@ -118,6 +141,10 @@ fn rows_for(
         task_max_ns: out.task_max_ns,
         sweep: spec.sweep.clone(),
         cpus: Some(out.cpus),
+        round_position: Some(at.step.position),
+        percent_imbalance: out.percent_imbalance,
+        cov: out.cov,
+        clock_clamped: out.clamped,
     };
     let latency = out
         .latency
@@ -141,6 +168,8 @@ fn rows_for(
             tasks: w.tasks,
             steals: w.steals,
             parks: w.parks,
+            finish_ns: w.finish_ns,
+            migrations: w.migrations,
         })
         .collect();
     Rows {
@@ -280,6 +309,8 @@ struct Sweep {
     writer: Writer,
     exec: Executor,
     workloads: HashMap<String, Arc<dyn Workload>>,
+    /// The last serial run of each (workload, placement) in this process, warmup included.
+    latest_serial: HashMap<(String, String), SerialRef>,
     started: Instant,
     /// Held until the sweep ends: no other process writes the folder meanwhile.
     _lock: FolderLock,
@@ -326,6 +357,7 @@ impl Sweep {
             writer,
             exec,
             workloads: p.workloads,
+            latest_serial: HashMap::new(),
             started: Instant::now(),
             _lock: lock,
         })
@@ -398,8 +430,23 @@ impl Sweep {
                 reference
             )
         });
+        let latest = self
+            .latest_serial
+            .get(&(cell.workload.clone(), cell.placement.to_string()))
+            .copied();
+        if cell.is_serial() {
+            self.latest_serial.insert(
+                (cell.workload.clone(), cell.placement.to_string()),
+                serial_ref(&out),
+            );
+        }
         if let Some(rep) = step.repetition {
-            let rows = rows_for(cell, rep, &out, &self.state, reference, work.len(), &spec);
+            let at = At {
+                step,
+                rep,
+                serial: serial_for(cell, rep, &self.state, latest),
+            };
+            let rows = rows_for(&at, &out, reference, work.len(), &spec);
             self.record(cell, rep, &out, &rows, run_wall_start)
                 .map_err(|e| format!("{e:#}"))?;
         }

@@ -31,6 +31,10 @@ pub struct ExperimentFile {
     pub(super) victim_order: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) steal: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) order_seed: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) pairs: Option<Spanned<Vec<Vec<String>>>>,
     #[serde(default, rename = "workload")]
     pub(super) workloads: Vec<Spanned<WorkloadFile>>,
 }

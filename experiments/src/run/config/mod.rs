@@ -82,8 +82,24 @@ pub struct Experiment {
     pub steal: Steal,
     /// Whether `--quick` shrank this experiment.
     pub quick: bool,
+    /// The seed of the run order: each round runs its cells in an order shuffled from
+    /// this seed and the round's number (see `plan`), the same on every resume.
+    #[serde(default = "default_order_seed")]
+    pub order_seed: u64,
+    /// Paired workloads (`[A, B]`): each cell of A runs right next to the same cell of
+    /// B, A first in even repetitions and B first in odd ones (ABBA), so that their
+    /// paired ratio is not biased by drift or by which one runs first.
+    #[serde(default)]
+    pub pairs: Vec<[String; 2]>,
     /// The workloads, one per size of a sweep.
     pub workloads: Vec<WorkloadSpec>,
+}
+
+/// The order seed of a config that names none.
+pub const DEFAULT_ORDER_SEED: u64 = 1;
+
+fn default_order_seed() -> u64 {
+    DEFAULT_ORDER_SEED
 }
 
 /// Placements as their canonical names (serde `with`).
@@ -149,6 +165,8 @@ impl Experiment {
             pool_in_timing: f.pool_in_timing.unwrap_or(false),
             latency: f.latency.unwrap_or(true),
         };
+        let workloads = all_workloads(src, &f, inherited)?;
+        let pairs = checked_pairs(src, f.pairs.as_ref(), &workloads)?;
         Ok(Experiment {
             name,
             description: f.description.clone().unwrap_or_default(),
@@ -162,7 +180,12 @@ impl Experiment {
             victim_order: choice(src, f.victim_order.as_ref(), "victim_order")?,
             steal: choice(src, f.steal.as_ref(), "steal")?,
             quick: false,
-            workloads: all_workloads(src, &f, inherited)?,
+            order_seed: match &f.order_seed {
+                Some(s) => non_negative(src, s, "order_seed", 0)?,
+                None => DEFAULT_ORDER_SEED,
+            },
+            pairs,
+            workloads,
         })
     }
 
@@ -183,6 +206,45 @@ impl Experiment {
     pub fn parallel_strategies(&self) -> impl Iterator<Item = &Strategy> {
         self.strategies.iter().filter(|s| **s != Strategy::Serial)
     }
+}
+
+/// The `pairs` key: pairs of two different workloads of the experiment, each workload in
+/// at most one pair.
+fn checked_pairs(
+    src: &ConfigText,
+    v: Option<&Spanned<Vec<Vec<String>>>>,
+    workloads: &[WorkloadSpec],
+) -> Result<Vec<[String; 2]>, String> {
+    let Some(list) = v else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<&str> = workloads.iter().map(|w| w.name.as_str()).collect();
+    let mut used: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for pair in list.get_ref() {
+        let problem = match pair.as_slice() {
+            [a, b] if a == b => Some(format!("[{a:?}, {b:?}] pairs a workload with itself")),
+            [a, b] => [a, b].into_iter().find_map(|n| {
+                if !names.contains(&n.as_str()) {
+                    Some(format!(
+                        "{n:?} is not a workload (workloads: {})",
+                        names.join(", ")
+                    ))
+                } else if used.contains(&n.as_str()) {
+                    Some(format!("{n:?} is in two pairs; a workload may be in one"))
+                } else {
+                    None
+                }
+            }),
+            _ => Some(format!("{pair:?} is not a pair; write [\"A\", \"B\"]")),
+        };
+        if let Some(p) = problem {
+            return Err(src.err(&list.span(), "pairs", p));
+        }
+        used.extend([pair[0].as_str(), pair[1].as_str()]);
+        out.push([pair[0].clone(), pair[1].clone()]);
+    }
+    Ok(out)
 }
 
 fn checked_name(src: &ConfigText, name: &Spanned<String>) -> Result<String, String> {
