@@ -245,6 +245,12 @@ fn a_full_disk_names_enospc_and_the_file_leaves_no_torn_row_and_resumes() {
         assert!(msg.contains(&format!("writing {out_s}/")), "{msg}");
         let runs = lines(&out.join("runs.csv")).len();
         assert!(runs < 3 * reps, "the disk never filled: {runs} rows");
+        // The disk is still full: meta.json says so all the same.
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+        assert_eq!(meta["status"], "failed", "{meta}");
+        let error = meta["error"].as_str().unwrap_or_default();
+        assert!(error.contains("(os error 28)"), "{meta}");
         let grow = Command::new("mount")
             .args(["-o", "remount,size=20m"])
             .arg(&mnt)
