@@ -242,4 +242,24 @@ mod tests {
         assert_eq!(text.matches("#[StartTime").count(), 1);
         assert!(text.contains("Tag=response,3.000,"), "{text}");
     }
+
+    #[test]
+    fn a_run_cut_off_after_its_comment_does_not_shift_later_repetitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.hlog");
+        let t0 = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let (mut a, mut b) = (Latency::default(), Latency::default());
+        a.wait.record(10).unwrap();
+        b.wait.record(20).unwrap();
+        append_hlog(&path, t0, Duration::from_millis(2), 0, &a).unwrap();
+        // A run of repetition 1 killed right after its comment, then run again; then 2.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"#repetition=1\n").unwrap();
+        append_hlog(&path, t0, Duration::from_millis(2), 1, &a).unwrap();
+        append_hlog(&path, t0, Duration::from_millis(2), 2, &b).unwrap();
+        let back = read_hlog(&path).unwrap();
+        let reps: Vec<usize> = back.iter().map(|(r, _)| *r).collect();
+        assert_eq!(reps, [0, 1, 2]);
+        assert_eq!(back[2].1.wait, b.wait);
+    }
 }
