@@ -274,11 +274,10 @@ pub(super) fn prepare_folder(
         let lock = lock_folder(dir)?;
         return Ok((dir.clone(), false, lock));
     }
-    let dir = match &args.out {
-        Some(d) => d.clone(),
-        None => default_folder(exp),
+    let (dir, made) = match &args.out {
+        Some(d) => (d.clone(), !d.exists()),
+        None => (default_folder(exp), true),
     };
-    let made = !dir.exists();
     std::fs::create_dir_all(&dir).map_err(|e| {
         CliError::usage(format!(
             "cannot create output folder {}: {e}",
@@ -299,17 +298,25 @@ pub(super) fn prepare_folder(
 }
 
 /// Without `--out`: `wsbench-results/<name>/<UTC timestamp>/` in the current folder
-/// (`-2`, `-3`… appended when a folder of that second exists): beside where the command
-/// ran, not inside the repository's committed `results/`.
+/// (`-2`, `-3`… appended when a folder of that second exists), made here: beside where
+/// the command ran, not inside the repository's committed `results/`. Each folder is
+/// made with `create_dir`, which only one of two runs started in the same second wins.
 fn default_folder(exp: &Experiment) -> PathBuf {
     let base = PathBuf::from(DEFAULT_OUT_DIR)
         .join(&exp.name)
         .join(meta::folder_timestamp());
+    if let Some(parent) = base.parent() {
+        // An error shows when the folder itself cannot be made, with its name.
+        let _ = std::fs::create_dir_all(parent);
+    }
     let mut dir = base.clone();
-    let mut k = 1;
-    while dir.exists() {
-        k += 1;
-        dir = PathBuf::from(format!("{}-{k}", base.display()));
+    for k in 2..1000 {
+        match std::fs::create_dir(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                dir = PathBuf::from(format!("{}-{k}", base.display()));
+            }
+            _ => break,
+        }
     }
     dir
 }
