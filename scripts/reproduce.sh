@@ -4,7 +4,8 @@
 #
 #   scripts/reproduce.sh            # full run (tens of minutes on 2 cores)
 #   scripts/reproduce.sh --quick    # smoke test in a few minutes (fewer tasks and repetitions)
-#   OUT=somewhere scripts/reproduce.sh   # where result folders go (default: results/reproduced)
+#   OUT=somewhere scripts/reproduce.sh   # where result folders go (default: wsbench-results/reproduced,
+#                                        # ignored by git; committed results get an explicit OUT=results/...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,7 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: scripts/reproduce.sh [--quick]" >&2; exit 2 ;;
 esac
-out="${OUT:-results/reproduced}"
+out="${OUT:-wsbench-results/reproduced}"
 mkdir -p "$out"
 
 cargo build --release --bin wsbench

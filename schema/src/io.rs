@@ -4,6 +4,10 @@
 //!   flushed after every run.
 //! * Whole files (`meta.json`, `latency_cells.csv`, `.hgrm`) are written to a temporary
 //!   name in the same folder and renamed over the old one ([`write_atomic`]).
+//! * `meta.json` must still say how a sweep ended when the disk is full, where the
+//!   temporary copy cannot be made: [`write_atomic_or_in_place`] then overwrites the old
+//!   file in place, which needs no new space when the new text is not longer (the runner
+//!   leaves room for it: [`crate::Meta::write`]).
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -53,7 +57,8 @@ impl From<String> for Error {
 /// assert!(err.ends_with("workers.csv:2: column `workers`: `two` is not a whole number"), "{err}");
 /// ```
 pub fn read_rows<T: Row>(path: &Path) -> Result<Vec<T>, Error> {
-    if !path.exists() {
+    // An empty file is one a crash left before its header was written.
+    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
         return Ok(Vec::new());
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -281,6 +286,54 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     result.map_err(|e| write_error(path, e))
 }
 
+/// Like [`write_atomic`], but when that fails (a full disk has no room for the temporary
+/// copy) and the file at `path` is at least as long as `bytes`, overwrites it in place,
+/// padded with spaces to its old length (JSON and CSV readers skip trailing whitespace
+/// at the end of the text). Returns whether it fell back to writing in place.
+///
+/// A crash during the in-place write can leave a mixture of old and new text: it is the
+/// last resort, for a file that would otherwise keep saying something false.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("m.json");
+/// std::fs::write(&p, "{\"status\": \"running\"}       ").unwrap();
+/// assert_eq!(wsbench_schema::io::write_atomic_or_in_place(&p, b"{\"status\": \"failed\"}").unwrap(), false);
+/// ```
+pub fn write_atomic_or_in_place(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
+    in_place_fallback(path, bytes, write_atomic)
+}
+
+/// [`write_atomic_or_in_place`] with the atomic write given (tests inject one that fails).
+pub(crate) fn in_place_fallback(
+    path: &Path,
+    bytes: &[u8],
+    atomic: impl FnOnce(&Path, &[u8]) -> Result<(), Error>,
+) -> Result<bool, Error> {
+    let Err(first) = atomic(path, bytes) else {
+        return Ok(false);
+    };
+    let old_len = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(_) => return Err(first),
+    };
+    if (bytes.len() as u64) > old_len {
+        return Err(Error(format!(
+            "{first} (and the new text, {} bytes, is longer than the old file, {old_len} bytes, so it cannot overwrite it in place)",
+            bytes.len()
+        )));
+    }
+    let mut padded = bytes.to_vec();
+    padded.resize(old_len as usize, b' ');
+    let written = OpenOptions::new().write(true).open(path).and_then(|mut f| {
+        f.write_all(&padded)?;
+        f.sync_all()
+    });
+    written
+        .map(|()| true)
+        .map_err(|e| Error(format!("{first}; overwriting it in place: {e}")))
+}
+
 /// Writes whole rows as a CSV file, atomically.
 pub fn write_rows_atomic<T: Row>(path: &Path, rows: &[T]) -> Result<(), Error> {
     let bytes = csv_bytes(true, rows).map_err(|e| write_error(path, e))?;
@@ -294,7 +347,7 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Err
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{LatencyRow, RunRow};
 
@@ -418,10 +471,45 @@ mod tests {
     }
 
     #[test]
-    fn an_absent_file_has_no_rows() {
+    fn an_absent_or_empty_file_has_no_rows() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(read_rows::<RunRow>(&dir.path().join("runs.csv"))
-            .unwrap()
-            .is_empty());
+        let path = dir.path().join("runs.csv");
+        assert!(read_rows::<RunRow>(&path).unwrap().is_empty());
+        std::fs::write(&path, "").unwrap();
+        assert!(read_rows::<RunRow>(&path).unwrap().is_empty());
+    }
+
+    /// An atomic write that fails as on a full disk.
+    pub(crate) fn no_space(path: &Path, _: &[u8]) -> Result<(), Error> {
+        Err(write_error(path, std::io::Error::from_raw_os_error(28)))
+    }
+
+    #[test]
+    fn a_full_disk_overwrites_in_place_when_the_new_text_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.json");
+        let old = "{\"status\": \"running\"}\n          ";
+        std::fs::write(&path, old).unwrap();
+        let in_place = in_place_fallback(&path, b"{\"status\": \"failed\"}", no_space).unwrap();
+        assert!(in_place);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.len(), old.len());
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["status"], "failed");
+        // Longer than the old file: the first error, with why it could not fall back.
+        let long = vec![b' '; 100];
+        let err = in_place_fallback(&path, &long, no_space)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("(os error 28)") && err.contains("longer than the old file"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // No old file: nothing to overwrite.
+        let absent = dir.path().join("absent.json");
+        let err = in_place_fallback(&absent, b"{}", no_space).unwrap_err();
+        assert!(err.to_string().contains("(os error 28)"), "{err}");
+        assert!(!absent.exists());
     }
 }

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::io::{write_json_atomic, Error};
+use crate::io::{write_atomic_or_in_place, Error};
 use crate::paths::Layout;
 
 /// The contents of `meta.json`, with the config of type `C`.
@@ -24,6 +24,17 @@ pub struct Meta<C> {
     pub status: Option<RunStatus>,
     /// The experiment as run (defaults filled in, sweeps expanded, `--quick` applied).
     pub config: C,
+    /// The config file the sweep was started from, as an absolute path (`None`: the
+    /// embedded default, or an older file). `wsbench run --resume DIR` alone takes the
+    /// experiment from `config` and reads `file` workloads' relative paths from this
+    /// file's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_file: Option<String>,
+    /// The spin rate of the synthetic workloads (iterations per ns), measured when the
+    /// folder was started and reused by every resume, so that their tasks and checksums
+    /// stay the same (`None`: no synthetic workload, or an older file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spin_iterations_per_ns: Option<f64>,
     /// This folder's shard of the sweep (`0/1` for a whole sweep).
     #[serde(default)]
     pub shard: Shard,
@@ -68,11 +79,79 @@ impl<C: DeserializeOwned> Meta<C> {
     }
 }
 
+/// Bytes of whitespace after the JSON text of a `running` `meta.json`: the room its final
+/// text (status, end time, error) takes when a full disk leaves no space for a new copy.
+pub const ROOM: usize = 4096;
+
+/// How much of an error message a `meta.json` overwritten in place keeps at least.
+const SHORTEST_ERROR: usize = 64;
+
 impl<C: Serialize> Meta<C> {
-    /// Writes the `meta.json` of the results folder `dir`, atomically.
+    /// Writes the `meta.json` of the results folder `dir`, atomically; a `running` one is
+    /// followed by [`ROOM`] bytes of whitespace. When the atomic write fails (a full disk),
+    /// the old file is overwritten in place if the new text fits in it, its `error`
+    /// shortened in the middle if need be ([`write_atomic_or_in_place`]): a sweep that
+    /// failed on a full disk still says `failed`, and why.
     pub fn write(&self, dir: &Path) -> Result<(), Error> {
-        write_json_atomic(&Layout::new(dir).meta(), self)
+        self.write_with(dir, write_atomic_or_in_place)
     }
+
+    /// [`Meta::write`] through `write` (tests inject a full disk).
+    fn write_with(
+        &self,
+        dir: &Path,
+        write: impl Fn(&Path, &[u8]) -> Result<bool, Error>,
+    ) -> Result<(), Error> {
+        let path = Layout::new(dir).meta();
+        let json = |m: &Value| {
+            serde_json::to_string_pretty(m)
+                .map_err(|e| Error::from(format!("{}: {e}", path.display())))
+        };
+        let value = serde_json::to_value(self)
+            .map_err(|e| Error::from(format!("{}: {e}", path.display())))?;
+        let mut text = json(&value)?;
+        if self.status == Some(RunStatus::Running) {
+            text.push('\n');
+            text.push_str(&" ".repeat(ROOM - 1));
+        }
+        text.push('\n');
+        let first = match write(&path, text.as_bytes()) {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        let (Some(error), Ok(old_len)) = (&self.error, std::fs::metadata(&path).map(|m| m.len()))
+        else {
+            return Err(first);
+        };
+        let over = text.len().saturating_sub(old_len as usize);
+        let keep = error
+            .chars()
+            .count()
+            .saturating_sub(over + 8)
+            .max(SHORTEST_ERROR);
+        let mut short = value;
+        short["error"] = Value::String(shorten(error, keep));
+        write(&path, json(&short)?.as_bytes())
+            .map(|_| ())
+            .map_err(|_| first)
+    }
+}
+
+/// `text` cut to about `keep` characters by dropping its middle: the start says what
+/// failed, the end the first cause.
+///
+/// ```
+/// assert_eq!(wsbench_schema::meta::shorten("abcdefghij", 4), "ab … ij");
+/// assert_eq!(wsbench_schema::meta::shorten("abc", 4), "abc");
+/// ```
+pub fn shorten(text: &str, keep: usize) -> String {
+    let n = text.chars().count();
+    if n <= keep {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(keep / 2).collect();
+    let tail: String = text.chars().skip(n - (keep - keep / 2)).collect();
+    format!("{head} … {tail}")
 }
 
 /// Where a sweep stands (`status` in `meta.json`).
@@ -284,5 +363,67 @@ impl FromStr for Shard {
             return Err(bad());
         }
         Ok(Shard { index, count })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::{in_place_fallback, tests::no_space};
+
+    fn meta(status: RunStatus, error: Option<String>) -> Meta<Value> {
+        Meta {
+            status: Some(status),
+            config: Value::Null,
+            config_file: None,
+            spin_iterations_per_ns: Some(0.25),
+            shard: Shard::WHOLE,
+            merged_from: Vec::new(),
+            command_lines: Vec::new(),
+            wsbench_version: String::new(),
+            started: Vec::new(),
+            ended: None,
+            runs_recorded: 0,
+            error,
+            machine: Machine::default(),
+        }
+    }
+
+    #[test]
+    fn a_sweep_that_fails_on_a_full_disk_still_says_failed_and_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = |p: &Path, b: &[u8]| in_place_fallback(p, b, no_space);
+        let running = meta(RunStatus::Running, None);
+        running.write(dir.path()).unwrap();
+        let len = std::fs::metadata(Layout::new(dir.path()).meta())
+            .unwrap()
+            .len();
+        assert!(len as usize > ROOM);
+        assert_eq!(Meta::<Value>::read(dir.path()).unwrap(), running);
+        // An error chain that fits in the room, and one that does not.
+        for size in [300, 3 * ROOM] {
+            running.write(dir.path()).unwrap();
+            let cause = "writing out/runs.csv: No space left on device (os error 28)";
+            let error = format!("{}{cause}", "x".repeat(size));
+            let failed = meta(RunStatus::Failed, Some(error.clone()));
+            failed.write_with(dir.path(), full).unwrap();
+            let back = Meta::<Value>::read(dir.path()).unwrap();
+            assert_eq!(back.status, Some(RunStatus::Failed));
+            assert_eq!(back.spin_iterations_per_ns, Some(0.25));
+            let said = back.error.unwrap();
+            assert!(said.ends_with(cause), "{said}");
+            assert_eq!(said == error, size < ROOM, "{size}");
+            let now = std::fs::metadata(Layout::new(dir.path()).meta())
+                .unwrap()
+                .len();
+            assert_eq!(now, len, "overwritten in place");
+        }
+    }
+
+    #[test]
+    fn an_older_meta_json_without_the_new_keys_reads() {
+        let old = r#"{"status": "complete", "config": {"name": "x"}}"#;
+        let m: Meta<Value> = serde_json::from_str(old).unwrap();
+        assert_eq!((m.config_file, m.spin_iterations_per_ns), (None, None));
     }
 }

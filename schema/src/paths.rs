@@ -16,6 +16,9 @@ pub const WORKERS_CSV: &str = "workers.csv";
 pub const META_JSON: &str = "meta.json";
 /// The folder of the histogram files.
 pub const HGRM_DIR: &str = "hgrm";
+/// Where `wsbench run` puts its results folder without `--out`:
+/// `wsbench-results/<experiment name>/<UTC timestamp>/`, relative to the current folder.
+pub const DEFAULT_OUT_DIR: &str = "wsbench-results";
 /// The folder `wsbench report` writes into by default.
 pub const REPORT_DIR: &str = "report";
 /// The report's text, inside the report folder.

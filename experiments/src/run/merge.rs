@@ -229,6 +229,8 @@ pub fn merge(args: MergeArgs) -> CliResult {
     let meta = Meta {
         status: Some(status),
         config: first.config.clone(),
+        config_file: first.config_file.clone(),
+        spin_iterations_per_ns: first.spin_iterations_per_ns,
         shard: Shard::WHOLE,
         merged_from,
         command_lines: vec![std::env::args().collect()],

@@ -52,10 +52,12 @@ pub struct RunArgs {
     /// Experiment file (TOML). Without it, the embedded default experiment runs
     /// (experiments/configs/default.toml).
     pub config: Option<PathBuf>,
-    /// Output folder (default: results/<name>/<UTC timestamp>/). Must not hold results yet.
+    /// Output folder (default: wsbench-results/<name>/<UTC timestamp>/ in the current
+    /// folder, printed at start). Must not hold results yet.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Finish an interrupted sweep in DIR (the config must be the one it was started with).
+    /// Finish an interrupted sweep in DIR. Alone, it takes the config, --quick and
+    /// --workers from DIR's meta.json; a config file or option given must say the same.
     #[arg(long, value_name = "DIR", conflicts_with = "out")]
     pub resume: Option<PathBuf>,
     /// Shrink the experiment for a smoke test: at most 2 repetitions, no warmup, a tenth of the tasks.
@@ -68,7 +70,8 @@ pub struct RunArgs {
     /// Run only every n-th cell starting at i (0 ≤ i < n), e.g. 0/4; join the folders with `wsbench merge`.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<String>,
-    /// Print the experiment as it would run (defaults filled in) and exit.
+    /// Print the experiment as it would run (defaults filled in), as a config file that
+    /// `wsbench run` takes as it is, and exit.
     #[arg(long)]
     pub dry_run: bool,
     /// Testing aid: behave as if Ctrl-C came after this many runs (warmup included).

@@ -103,8 +103,14 @@ pub fn append_hlog(
         .append(true)
         .open(path)
         .with_context(|| format!("opening {}", path.display()))?;
-    f.write_all(&buf)?;
-    f.flush()?;
+    // All of the run's intervals or none: a failed write (a full disk) is cut back off.
+    let before = f.metadata().map(|m| m.len());
+    if let Err(e) = f.write_all(&buf) {
+        if let Ok(len) = before {
+            let _ = f.set_len(len);
+        }
+        return Err(anyhow::Error::new(e).context(format!("writing {}", path.display())));
+    }
     Ok(())
 }
 
@@ -120,44 +126,54 @@ fn hlog_start_time(path: &Path) -> Option<std::time::SystemTime> {
 }
 
 /// Reads a cell's interval log back: `(repetition, metric histograms)` per run.
+///
+/// Each interval belongs to the `#repetition=R` comment above it, and a run to the
+/// `wait` interval that starts it: a run cut off mid-write (a kill) leaves at most a
+/// comment or part of its intervals, which never shifts a later run's repetition.
 pub fn read_hlog(path: &Path) -> anyhow::Result<Vec<(usize, Latency)>> {
     use base64::Engine;
     use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
     use hdrhistogram::serialization::Deserializer;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let text = String::from_utf8_lossy(&bytes);
-    // Repetition comments, in order; each precedes its run's three intervals.
-    let reps: Vec<usize> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("#repetition="))
-        .filter_map(|r| r.trim().parse().ok())
-        .collect();
     let mut out: Vec<(usize, Latency)> = Vec::new();
-    let mut seen = 0usize;
+    let mut repetition: Option<usize> = None;
     let mut de = Deserializer::new();
-    for entry in IntervalLogIterator::new(&bytes) {
-        let entry =
-            entry.map_err(|e| anyhow::anyhow!("{}: bad interval log: {e:?}", path.display()))?;
-        if let LogEntry::Interval(iv) = entry {
-            let metric = iv.tag().map(|t| t.as_str().to_string()).unwrap_or_default();
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(iv.encoded_histogram())
-                .with_context(|| format!("{}: bad base64", path.display()))?;
-            let h: Histogram<u64> = de
-                .deserialize(&mut raw.as_slice())
-                .map_err(|e| anyhow::anyhow!("{}: bad histogram: {e}", path.display()))?;
-            if metric == wsbench_schema::units::WAIT {
-                let rep = reps.get(seen).copied().unwrap_or(seen);
-                seen += 1;
-                out.push((rep, Latency::default()));
-            }
-            let Some((_, lat)) = out.last_mut() else {
-                continue;
-            };
-            if let Some(slot) = lat.metric_mut(&metric) {
-                slot.add(&h)
-                    .map_err(|e| anyhow::anyhow!("{}: {e:?}", path.display()))?;
-            }
+    // Lines with their newline: the iterator needs it.
+    for (k, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        if let Some(r) = line.strip_prefix(b"#repetition=") {
+            repetition = std::str::from_utf8(r)
+                .ok()
+                .and_then(|r| r.trim().parse().ok());
+            continue;
+        }
+        if line.trim_ascii().is_empty() || line.starts_with(b"#") || line.starts_with(b"\"") {
+            continue;
+        }
+        let bad = |what: String| anyhow::anyhow!("{}:{}: {what}", path.display(), k + 1);
+        // One interval line alone is a log the iterator reads (no start time is needed:
+        // only the histogram and its tag are used here).
+        let Some(entry) = IntervalLogIterator::new(line).next() else {
+            continue;
+        };
+        let LogEntry::Interval(iv) = entry.map_err(|e| bad(format!("bad interval log: {e:?}")))?
+        else {
+            continue;
+        };
+        let metric = iv.tag().map(|t| t.as_str().to_string()).unwrap_or_default();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(iv.encoded_histogram())
+            .map_err(|e| bad(format!("bad base64: {e}")))?;
+        let h: Histogram<u64> = de
+            .deserialize(&mut raw.as_slice())
+            .map_err(|e| bad(format!("bad histogram: {e}")))?;
+        if metric == wsbench_schema::units::WAIT {
+            out.push((repetition.unwrap_or(out.len()), Latency::default()));
+        }
+        let Some((_, lat)) = out.last_mut() else {
+            continue;
+        };
+        if let Some(slot) = lat.metric_mut(&metric) {
+            slot.add(&h).map_err(|e| bad(format!("{e:?}")))?;
         }
     }
     Ok(out)
@@ -225,5 +241,25 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.matches("#[StartTime").count(), 1);
         assert!(text.contains("Tag=response,3.000,"), "{text}");
+    }
+
+    #[test]
+    fn a_run_cut_off_after_its_comment_does_not_shift_later_repetitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.hlog");
+        let t0 = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let (mut a, mut b) = (Latency::default(), Latency::default());
+        a.wait.record(10).unwrap();
+        b.wait.record(20).unwrap();
+        append_hlog(&path, t0, Duration::from_millis(2), 0, &a).unwrap();
+        // A run of repetition 1 killed right after its comment, then run again; then 2.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"#repetition=1\n").unwrap();
+        append_hlog(&path, t0, Duration::from_millis(2), 1, &a).unwrap();
+        append_hlog(&path, t0, Duration::from_millis(2), 2, &b).unwrap();
+        let back = read_hlog(&path).unwrap();
+        let reps: Vec<usize> = back.iter().map(|(r, _)| *r).collect();
+        assert_eq!(reps, [0, 1, 2]);
+        assert_eq!(back[2].1.wait, b.wait);
     }
 }

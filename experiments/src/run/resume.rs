@@ -98,6 +98,8 @@ impl State {
     /// Reads a folder's state, dropping orphan rows (see the module documentation).
     pub fn load(dir: &Path, plan: &Plan) -> anyhow::Result<State> {
         let files = Layout::new(dir);
+        remove_temporary_files(dir);
+        remove_temporary_files(&files.hgrm_dir());
         for path in [files.runs(), files.latency(), files.workers()] {
             if let Some(line) = drop_unterminated_line(&path)? {
                 eprintln!(
@@ -147,6 +149,18 @@ impl State {
             state.cell_latency.insert(cell.clone(), merged);
         }
         Ok(state)
+    }
+}
+
+/// Removes the temporary copies of whole files (`.<name>.tmp-<pid>`) that a process
+/// killed mid-write left in `dir`; no other process writes there (the folder is locked).
+fn remove_temporary_files(dir: &Path) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -10,12 +10,142 @@ use topology::Topology;
 
 use super::config::{Experiment, DEFAULT_TOML};
 use super::execute::resolve;
-use super::meta;
+use super::meta::{self, Meta};
+use super::plan::Shard;
 use super::RunArgs;
 use crate::error::{CliError, CliResult};
+use wsbench_schema::paths::DEFAULT_OUT_DIR;
+use wsbench_schema::{Layout, RunStatus};
+
+/// What a run runs, and where that came from.
+pub(super) struct Input {
+    /// The experiment, `--quick` and `--workers` applied.
+    pub exp: Experiment,
+    /// The folder relative workload paths are read from.
+    pub base: PathBuf,
+    /// The config file as an absolute path (`None`: the embedded default).
+    pub config_file: Option<String>,
+    /// What messages call the config.
+    pub source: String,
+    /// `--resume`: the folder's `meta.json`.
+    pub previous: Option<Meta>,
+}
+
+/// The experiment of a run: from the config file (or the embedded default) and the
+/// options; with `--resume DIR` and no file, from DIR's `meta.json`. A config or option
+/// that differs from the folder's is refused (exit 2) naming the difference.
+pub(super) fn read_input(args: &RunArgs) -> CliResult<Input> {
+    let previous = match &args.resume {
+        Some(dir) => Some(Meta::read(dir).map_err(CliError::usage)?),
+        None => None,
+    };
+    if let (Some(dir), Some(m), None) = (&args.resume, &previous, &args.config) {
+        return resume_alone(args, dir, m.clone());
+    }
+    let (exp, base) = load_config(args)?;
+    if let (Some(dir), Some(m)) = (&args.resume, &previous) {
+        let diff = config_diff(&m.config, &exp);
+        if !diff.is_empty() {
+            return Err(CliError::usage(format!(
+                "--resume {}: the config differs from the one this folder was started with (keys: {}); \
+                 resume with `wsbench run --resume {}` alone (it takes the config, --quick and --workers \
+                 from the folder's meta.json), or start a new folder",
+                dir.display(),
+                diff.join(", "),
+                dir.display()
+            )));
+        }
+    }
+    let config_file = args.config.as_ref().map(|p| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.clone())
+            .display()
+            .to_string()
+    });
+    Ok(Input {
+        exp,
+        base,
+        config_file,
+        source: args
+            .config
+            .as_ref()
+            .map_or("<embedded default>".to_string(), |p| {
+                p.display().to_string()
+            }),
+        previous,
+    })
+}
+
+/// `--resume DIR` without a config file: the experiment of DIR's `meta.json`; `--quick`
+/// and `--workers`, if given, must say what it says.
+fn resume_alone(args: &RunArgs, dir: &Path, m: Meta) -> CliResult<Input> {
+    let mut differences = Vec::new();
+    if args.quick && !m.config.quick {
+        differences.push("--quick: the folder was started without it".to_string());
+    }
+    if let Some(w) = args.workers.as_ref().filter(|w| **w != m.config.workers) {
+        differences.push(format!(
+            "--workers {}: the folder's worker counts are {}",
+            join(w),
+            join(&m.config.workers)
+        ));
+    }
+    if !differences.is_empty() {
+        return Err(CliError::usage(format!(
+            "--resume {}: {}; resume with `wsbench run --resume {}` alone (it takes the config, \
+             --quick and --workers from the folder's meta.json), or start a new folder",
+            dir.display(),
+            differences.join("; "),
+            dir.display()
+        )));
+    }
+    let base = m
+        .config_file
+        .as_deref()
+        .and_then(|f| Path::new(f).parent())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    Ok(Input {
+        exp: m.config.clone(),
+        base,
+        config_file: m.config_file.clone(),
+        source: format!("{}", Layout::new(dir).meta().display()),
+        previous: Some(m),
+    })
+}
+
+fn join(list: &[usize]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `--resume DIR`: the folder's shard is this run's (`--shard`, if given, must be it).
+pub(super) fn check_resume_shard(
+    args: &RunArgs,
+    dir: &Path,
+    m: &Meta,
+    shard: &mut Shard,
+) -> CliResult<()> {
+    if args.shard.is_some() && *shard != m.shard {
+        return Err(CliError::usage(format!(
+            "--resume {}: the folder is shard {}/{}, not {}/{}",
+            dir.display(),
+            m.shard.index,
+            m.shard.count,
+            shard.index,
+            shard.count
+        )));
+    }
+    *shard = m.shard;
+    if m.status == Some(RunStatus::Complete) {
+        println!("{}: already complete; nothing to do", dir.display());
+    }
+    Ok(())
+}
 
 /// The experiment, where it came from, and the folder relative workload paths start from.
-pub(super) fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
+fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
     let (mut exp, base) = match &args.config {
         None => (
             Experiment::parse("<embedded default>", DEFAULT_TOML).map_err(CliError::Usage)?,
@@ -144,13 +274,10 @@ pub(super) fn prepare_folder(
         let lock = lock_folder(dir)?;
         return Ok((dir.clone(), false, lock));
     }
-    let dir = match &args.out {
-        Some(d) => d.clone(),
-        None => PathBuf::from("results")
-            .join(&exp.name)
-            .join(meta::folder_timestamp()),
+    let (dir, made) = match &args.out {
+        Some(d) => (d.clone(), !d.exists()),
+        None => (default_folder(exp), true),
     };
-    let made = !dir.exists();
     std::fs::create_dir_all(&dir).map_err(|e| {
         CliError::usage(format!(
             "cannot create output folder {}: {e}",
@@ -160,10 +287,7 @@ pub(super) fn prepare_folder(
     // Locked before the emptiness check, so two runs racing for one new folder cannot
     // both find it empty.
     let lock = lock_folder(&dir)?;
-    let empty = std::fs::read_dir(&dir)
-        .map(|d| d.flatten().all(|e| e.file_name() == LOCK_FILE))
-        .unwrap_or(false);
-    if !empty {
+    if !holds_no_results(&dir) {
         return Err(CliError::usage(format!(
             "output folder {} already exists and is not empty; use `--resume {}` to finish it, or another --out",
             dir.display(),
@@ -171,6 +295,46 @@ pub(super) fn prepare_folder(
         )));
     }
     Ok((dir, made, lock))
+}
+
+/// Without `--out`: `wsbench-results/<name>/<UTC timestamp>/` in the current folder
+/// (`-2`, `-3`… appended when a folder of that second exists), made here: beside where
+/// the command ran, not inside the repository's committed `results/`. Each folder is
+/// made with `create_dir`, which only one of two runs started in the same second wins.
+fn default_folder(exp: &Experiment) -> PathBuf {
+    let base = PathBuf::from(DEFAULT_OUT_DIR)
+        .join(&exp.name)
+        .join(meta::folder_timestamp());
+    if let Some(parent) = base.parent() {
+        // An error shows when the folder itself cannot be made, with its name.
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let mut dir = base.clone();
+    for k in 2..1000 {
+        match std::fs::create_dir(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                dir = PathBuf::from(format!("{}-{k}", base.display()));
+            }
+            _ => break,
+        }
+    }
+    dir
+}
+
+/// Whether a folder holds nothing a run wrote but its lock, temporary files and an empty
+/// `hgrm/`: what a run killed before its `meta.json` leaves, which `--out` may reuse.
+fn holds_no_results(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().all(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        name == LOCK_FILE
+            || (name.starts_with('.') && name.contains(".tmp-"))
+            || (name == wsbench_schema::paths::HGRM_DIR
+                && std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_none()))
+    })
 }
 
 /// What differs between two configs, by top-level key.

@@ -36,10 +36,11 @@ use super::policy::StealPolicy;
 use super::record::{ClockCosts, TaskClock};
 use super::resume::{SerialRef, State};
 use super::setup::{
-    check_placements, config_diff, load_config, meta_topology, prepare_folder, FolderLock,
+    check_placements, check_resume_shard, meta_topology, prepare_folder, read_input, FolderLock,
+    Input,
 };
 use super::summary;
-use super::workload::WorkloadSpec;
+use super::workload::{SyntheticSpec, WorkloadKind, WorkloadSpec};
 use super::writer::{key_of, Rows, RunLatency, Writer};
 use super::RunArgs;
 use crate::error::{CliError, CliResult};
@@ -207,6 +208,8 @@ struct Prepared {
     workloads: HashMap<String, Arc<dyn Workload>>,
     /// `meta.json` of the folder being resumed.
     previous: Option<Meta>,
+    /// The config file as an absolute path (`None`: the embedded default).
+    config_file: Option<String>,
 }
 
 /// `wsbench run`.
@@ -217,88 +220,59 @@ pub fn run(args: RunArgs) -> CliResult {
     let plan = Plan::new(&prepared.exp, prepared.shard);
     let mut sweep = Sweep::start(&args, prepared, &plan)?;
     let stop = sweep.steps(&args, &plan);
-    sweep.finish(&args, &plan, stop)
+    sweep.finish(&plan, stop)
 }
 
 /// Step 1: reads and checks the input; `None` after `--dry-run` printed the experiment.
 fn prepare(args: &RunArgs) -> CliResult<Option<Prepared>> {
-    let (exp, base) = load_config(args)?;
-    let source = args
-        .config
-        .as_ref()
-        .map_or("<embedded default>".to_string(), |p| {
-            p.display().to_string()
-        });
+    let input = read_input(args)?;
     let mut shard = match &args.shard {
         Some(s) => s.parse::<Shard>().map_err(CliError::Usage)?,
         None => Shard::WHOLE,
     };
     if args.dry_run {
-        println!(
-            "# {source}: the experiment as it would run (defaults filled in, sweeps expanded)"
-        );
-        println!(
-            "{}",
-            toml::to_string_pretty(&exp).map_err(|e| CliError::Failed(e.into()))?
-        );
+        print_dry_run(&input);
         return Ok(None);
+    }
+    if let (Some(dir), Some(m)) = (&args.resume, &input.previous) {
+        check_resume_shard(args, dir, m, &mut shard)?;
     }
     let topology =
         Topology::detect().map_err(|e| CliError::Failed(anyhow!("detecting the topology: {e}")))?;
-    let placement_map = check_placements(&exp, &topology, &source)?;
+    let placement_map = check_placements(&input.exp, &topology, &input.source)?;
+    // The spin rate the folder was started with, so that synthetic tasks are the same.
+    if let Some(rate) = input
+        .previous
+        .as_ref()
+        .and_then(|m| m.spin_iterations_per_ns)
+    {
+        SyntheticSpec::use_spin_rate(rate);
+    }
     let mut workloads: HashMap<String, Arc<dyn Workload>> = HashMap::new();
-    for w in &exp.workloads {
+    for w in &input.exp.workloads {
         let built = w
-            .build(&base)
-            .map_err(|e| CliError::usage(format!("{source}: {e}")))?;
+            .build(&input.base)
+            .map_err(|e| CliError::usage(format!("{}: {e}", input.source)))?;
         workloads.insert(w.name.clone(), built);
     }
-    let previous = match &args.resume {
-        Some(dir) => Some(check_resume(args, dir, &exp, &mut shard)?),
-        None => None,
-    };
     Ok(Some(Prepared {
-        exp,
+        exp: input.exp,
         shard,
         topology,
         placement_map,
         workloads,
-        previous,
+        previous: input.previous,
+        config_file: input.config_file,
     }))
 }
 
-/// `--resume DIR`: the folder's `meta.json`, if its config and shard are this run's.
-fn check_resume(
-    args: &RunArgs,
-    dir: &std::path::Path,
-    exp: &Experiment,
-    shard: &mut Shard,
-) -> CliResult<Meta> {
-    let m = Meta::read(dir).map_err(CliError::usage)?;
-    let diff = config_diff(&m.config, exp);
-    if !diff.is_empty() {
-        return Err(CliError::usage(format!(
-            "--resume {}: the config differs from the one this folder was started with (keys: {}); \
-             resume with the same file and options (--quick too), or start a new folder",
-            dir.display(),
-            diff.join(", ")
-        )));
-    }
-    if args.shard.is_some() && *shard != m.shard {
-        return Err(CliError::usage(format!(
-            "--resume {}: the folder is shard {}/{}, not {}/{}",
-            dir.display(),
-            m.shard.index,
-            m.shard.count,
-            shard.index,
-            shard.count
-        )));
-    }
-    *shard = m.shard;
-    if m.status == Some(RunStatus::Complete) {
-        println!("{}: already complete; nothing to do", dir.display());
-    }
-    Ok(m)
+/// `--dry-run`: the experiment as a config file that `wsbench run` takes as it is.
+fn print_dry_run(input: &Input) {
+    println!(
+        "# {}: the experiment as it would run (defaults filled in, sweeps expanded); `wsbench run` takes this file as it is",
+        input.source
+    );
+    print!("{}", input.exp.to_toml(&input.base));
 }
 
 /// A sweep under way: its folder, what it holds, and what runs the cells.
@@ -321,6 +295,7 @@ impl Sweep {
     /// and the open row files.
     fn start(args: &RunArgs, p: Prepared, plan: &Plan) -> CliResult<Sweep> {
         let (dir, made, lock) = prepare_folder(args, &p.exp)?;
+        eprintln!("wsbench: results folder: {}", dir.display());
         let cleanup = |e: String| {
             if made {
                 let _ = std::fs::remove_dir_all(&dir);
@@ -335,7 +310,16 @@ impl Sweep {
             meta_topology(&p.topology),
             json!(clock_costs),
         );
-        let meta = running_meta(p.previous, &p.exp, p.shard, machine);
+        let mut meta = running_meta(p.previous, &p.exp, p.shard, machine);
+        meta.config_file = meta.config_file.or(p.config_file);
+        let synthetic = p
+            .exp
+            .workloads
+            .iter()
+            .any(|w| matches!(w.kind, WorkloadKind::Synthetic(_)));
+        if synthetic && meta.spin_iterations_per_ns.is_none() {
+            meta.spin_iterations_per_ns = Some(SyntheticSpec::spin_rate());
+        }
         meta.write(&dir).map_err(|e| {
             cleanup(format!(
                 "cannot write to output folder {}: {e:#}",
@@ -492,7 +476,7 @@ impl Sweep {
     }
 
     /// Step 4: whole files, status, summary.
-    fn finish(mut self, args: &RunArgs, plan: &Plan, stop: Stop) -> CliResult {
+    fn finish(mut self, plan: &Plan, stop: Stop) -> CliResult {
         let dir = self.writer.dir().to_path_buf();
         let _ = self
             .writer
@@ -502,12 +486,9 @@ impl Sweep {
         let result = match stop {
             Stop::Complete => Ok(()),
             Stop::Interrupted => Err(CliError::Interrupted(format!(
-                "stopped after {} counted runs; finish with `wsbench run {}--resume {}`",
+                "stopped after {} counted runs; finish with `{}`",
                 self.state.rows.len(),
-                args.config
-                    .as_ref()
-                    .map_or(String::new(), |p| format!("{} ", p.display())),
-                dir.display()
+                resume_command(&dir)
             ))),
             Stop::Failed(e) => {
                 self.meta.error = Some(e.clone());
@@ -557,6 +538,8 @@ fn running_meta(previous: Option<Meta>, exp: &Experiment, shard: Shard, machine:
         None => Meta {
             status: Some(RunStatus::Running),
             config: exp.clone(),
+            config_file: None,
+            spin_iterations_per_ns: None,
             shard,
             merged_from: Vec::new(),
             command_lines: vec![command_line],
@@ -567,5 +550,46 @@ fn running_meta(previous: Option<Meta>, exp: &Experiment, shard: Shard, machine:
             error: None,
             machine,
         },
+    }
+}
+
+/// The command that finishes the sweep in `dir`, as this process was called (its
+/// `argv[0]`, so it works where this one did) and quoted for a POSIX shell.
+fn resume_command(dir: &std::path::Path) -> String {
+    let program = std::env::args().next().unwrap_or_else(|| "wsbench".into());
+    let dir = dir.display().to_string();
+    [program.as_str(), "run", "--resume", dir.as_str()]
+        .map(shell_word)
+        .join(" ")
+}
+
+/// `word` as one word of a POSIX shell command line.
+///
+/// ```text
+/// out/x → out/x;  my dir → 'my dir';  it's → 'it'\''s'
+/// ```
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(
+            super::shell_word("out/2026-11-30T06-00-00Z"),
+            "out/2026-11-30T06-00-00Z"
+        );
+        assert_eq!(super::shell_word("my dir"), "'my dir'");
+        assert_eq!(super::shell_word("it's"), r"'it'\''s'");
+        assert_eq!(super::shell_word(""), "''");
     }
 }

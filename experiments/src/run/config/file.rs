@@ -1,10 +1,13 @@
 //! An experiment file exactly as written (serde's view of it), and where each value is.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::ops::{Range, RangeInclusive};
+use std::path::Path;
 use toml::Spanned;
 
-use super::super::policy::Choice;
+use super::super::policy::{Choice, Steal, Victims};
+use super::super::workload::WorkloadRecord;
+use super::Experiment;
 
 /// An experiment file exactly as written (serde's view of it).
 #[derive(Debug, Deserialize)]
@@ -35,6 +38,10 @@ pub struct ExperimentFile {
     pub(super) order_seed: Option<Spanned<i64>>,
     #[serde(default)]
     pub(super) pairs: Option<Spanned<Vec<Vec<String>>>>,
+    /// Set in what `--dry-run --quick` prints: `--quick` already shrank this experiment
+    /// (and does not shrink it again).
+    #[serde(default)]
+    pub(super) quick: Option<bool>,
     #[serde(default, rename = "workload")]
     pub(super) workloads: Vec<Spanned<WorkloadFile>>,
 }
@@ -55,7 +62,11 @@ pub(super) struct WorkloadFile {
     pub(super) n: Option<Spanned<i64>>,
     pub(super) distribution: Option<Spanned<String>>,
     pub(super) path: Option<Spanned<String>>,
+    pub(super) limit: Option<Spanned<i64>>,
     pub(super) sizes: Option<Spanned<Vec<i64>>>,
+    /// The sweep a workload belongs to: what `sizes` sets on each member, and what
+    /// `--dry-run` prints for each (a sweep printed expanded reads back as the same sweep).
+    pub(super) sweep: Option<Spanned<String>>,
     pub(super) pool_in_timing: Option<bool>,
     pub(super) latency: Option<bool>,
 }
@@ -142,5 +153,82 @@ pub(super) fn choice<T: Choice>(
     match v {
         None => Ok(T::ALL[0]),
         Some(v) => T::parse_name(v.get_ref()).map_err(|e| src.err(&v.span(), key, e)),
+    }
+}
+
+/// An experiment in the words of its file (what `--dry-run` prints).
+#[derive(Serialize)]
+struct FileForm<'a> {
+    name: &'a str,
+    description: &'a str,
+    repetitions: usize,
+    warmup: usize,
+    workers: &'a [usize],
+    placements: Vec<String>,
+    strategies: Vec<String>,
+    latency: bool,
+    pool_in_timing: bool,
+    victim_order: Victims,
+    steal: Steal,
+    order_seed: u64,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pairs: &'a [[String; 2]],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    quick: bool,
+    #[serde(rename = "workload")]
+    workloads: Vec<WorkloadRecord>,
+}
+
+impl Experiment {
+    /// The experiment as a config file that reads back as this very experiment
+    /// (`--dry-run`): defaults written out, each member of a sweep as its own table with
+    /// its `sweep`, `quick = true` once `--quick` shrank it, and the path of a `file`
+    /// workload made absolute (from `base`, the config file's folder), so that the text
+    /// works wherever it is saved.
+    ///
+    /// ```
+    /// use wsbench::run::config::Experiment;
+    /// let text = "name = \"x\"\nworkers = [2]\n[[workload]]\nname = \"f\"\nkind = \"factorial\"\nsizes = [10, 20]\n";
+    /// let mut e = Experiment::parse("x.toml", text).unwrap();
+    /// e.make_quick();
+    /// let printed = e.to_toml(std::path::Path::new("."));
+    /// assert!(printed.contains("[[workload]]") && printed.contains("sweep = \"f\""), "{printed}");
+    /// assert_eq!(Experiment::parse("printed", &printed).unwrap(), e);
+    /// ```
+    pub fn to_toml(&self, base: &Path) -> String {
+        let workloads = self
+            .workloads
+            .iter()
+            .map(|w| {
+                let mut r = w.to_record();
+                if let Some(p) = r.path.as_mut() {
+                    let joined = base.join(&*p);
+                    *p = std::path::absolute(&joined)
+                        .unwrap_or(joined)
+                        .display()
+                        .to_string();
+                }
+                r
+            })
+            .collect();
+        let form = FileForm {
+            name: &self.name,
+            description: &self.description,
+            repetitions: self.repetitions,
+            warmup: self.warmup,
+            workers: &self.workers,
+            placements: self.placements.iter().map(ToString::to_string).collect(),
+            strategies: self.strategies.iter().map(ToString::to_string).collect(),
+            latency: self.latency,
+            pool_in_timing: self.pool_in_timing,
+            victim_order: self.victim_order,
+            steal: self.steal,
+            order_seed: self.order_seed,
+            pairs: &self.pairs,
+            quick: self.quick,
+            workloads,
+        };
+        toml::to_string_pretty(&form)
+            .unwrap_or_else(|e| format!("# cannot print the experiment: {e}\n"))
     }
 }

@@ -55,7 +55,8 @@ pub const DEFAULT_STRATEGIES: [&str; 10] = [
 /// A checked experiment: every name valid, defaults filled in, sweeps expanded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Experiment {
-    /// The experiment's name (also the default output folder `results/<name>/`).
+    /// The experiment's name (also the default output folder
+    /// `wsbench-results/<name>/<UTC timestamp>/`).
     pub name: String,
     /// Free text describing the experiment.
     pub description: String,
@@ -179,7 +180,7 @@ impl Experiment {
             pool_in_timing: inherited.pool_in_timing,
             victim_order: choice(src, f.victim_order.as_ref(), "victim_order")?,
             steal: choice(src, f.steal.as_ref(), "steal")?,
-            quick: false,
+            quick: f.quick.unwrap_or(false),
             order_seed: match &f.order_seed {
                 Some(s) => non_negative(src, s, "order_seed", 0)?,
                 None => DEFAULT_ORDER_SEED,

@@ -35,6 +35,7 @@ pub(super) fn workload_specs(
     let mut record = record_of(src, w, name.clone(), kind)?;
     record.pool_in_timing = w.pool_in_timing.unwrap_or(inherited.pool_in_timing);
     record.latency = w.latency.unwrap_or(inherited.latency);
+    record.sweep = sweep_of(src, w)?;
     let records = match sizes(src, w, kind)? {
         None => vec![record],
         Some(sizes) => sizes
@@ -82,7 +83,7 @@ fn checked_kind(src: &ConfigText, w: &WorkloadFile) -> Result<KindName, String> 
 }
 
 /// The kind-specific keys set in a table, with their spans.
-type Present = [(&'static str, Option<Range<usize>>); 10];
+type Present = [(&'static str, Option<Range<usize>>); 11];
 
 fn present_keys(w: &WorkloadFile) -> Present {
     [
@@ -99,6 +100,7 @@ fn present_keys(w: &WorkloadFile) -> Present {
         ("n", w.n.as_ref().map(|v| v.span())),
         ("distribution", w.distribution.as_ref().map(|v| v.span())),
         ("path", w.path.as_ref().map(|v| v.span())),
+        ("limit", w.limit.as_ref().map(|v| v.span())),
     ]
 }
 
@@ -139,8 +141,36 @@ fn record_of(
         n: int(src, &w.n, "workload.n", limits::FACTORIAL_N)?,
         distribution: s(&w.distribution),
         path: s(&w.path),
+        limit: int(src, &w.limit, "workload.limit", limits::TASKS)?.map(|x| x as usize),
         ..WorkloadRecord::default()
     })
+}
+
+/// The `sweep` key (a member of a sweep, as `--dry-run` prints it), or `None`.
+fn sweep_of(src: &ConfigText, w: &WorkloadFile) -> Result<Option<String>, String> {
+    let Some(sweep) = &w.sweep else {
+        return Ok(None);
+    };
+    let name = sweep.get_ref();
+    if let Some(sizes) = &w.sizes {
+        return Err(src.err(
+            &sizes.span(),
+            "workload.sizes",
+            "not used with `sweep` (a table with `sweep` is one member of a sweep; `sizes` makes the members)",
+        ));
+    }
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(src.err(
+            &sweep.span(),
+            "workload.sweep",
+            format!("{name:?} is not allowed; use letters, digits, '-', '_', '.'"),
+        ));
+    }
+    Ok(Some(name.clone()))
 }
 
 /// The checked `sizes` of a sweep, or `None` without one.

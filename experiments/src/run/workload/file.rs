@@ -26,7 +26,7 @@ impl FileSpec {
     /// The key a `sizes` sweep sets (none: its size is the file's line count).
     pub const SIZE: Option<SizeKey> = None;
     /// The keys of this kind.
-    pub const KEYS: &'static [&'static str] = &["path", "method"];
+    pub const KEYS: &'static [&'static str] = &["path", "method", "limit"];
 
     pub(super) fn from_record(r: &WorkloadRecord) -> Result<Self, KeyError> {
         let method = super::method(r)?;

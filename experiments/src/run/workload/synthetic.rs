@@ -1,6 +1,6 @@
 //! `kind = "synthetic"`: tasks spin for durations drawn from a distribution.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use workloads::synthetic::{calibrate, durations_ns, Distribution};
 use workloads::workload::{Synthetic, Workload};
@@ -21,11 +21,9 @@ pub struct SyntheticSpec {
     pub seed: Option<u64>,
 }
 
-/// The spin rate of synthetic tasks, calibrated once per process.
-fn spin_rate() -> f64 {
-    static RATE: OnceLock<f64> = OnceLock::new();
-    *RATE.get_or_init(calibrate)
-}
+/// The spin rate of synthetic tasks in this process (iterations per ns): measured once
+/// ([`calibrate`]) unless [`SyntheticSpec::use_spin_rate`] gave it first.
+static RATE: Mutex<Option<f64>> = Mutex::new(None);
 
 impl SyntheticSpec {
     /// The `kind` key.
@@ -50,6 +48,25 @@ impl SyntheticSpec {
         })
     }
 
+    /// The spin rate synthetic tasks are built with (iterations per ns): the one given by
+    /// [`SyntheticSpec::use_spin_rate`], else this machine's, measured on the first call.
+    /// A results folder records it (`meta.json`), and a resume reuses it: a rate measured
+    /// anew would give other iteration counts, so other task results and checksums.
+    pub fn spin_rate() -> f64 {
+        let mut rate = RATE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *rate.get_or_insert_with(calibrate)
+    }
+
+    /// Builds the synthetic tasks of this process at `rate` iterations per ns (a resumed
+    /// folder's recorded rate) instead of measuring it.
+    pub fn use_spin_rate(rate: f64) {
+        *RATE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(rate);
+    }
+
     pub(super) fn write_record(&self, r: &mut WorkloadRecord) {
         r.distribution = Some(self.distribution.to_string());
         r.count = self.count;
@@ -67,6 +84,6 @@ impl SyntheticSpec {
             self.count.unwrap_or(DEFAULT_COUNT),
             self.seed.unwrap_or(DEFAULT_SEED),
         );
-        Arc::new(Synthetic::with_rate(d, spin_rate()))
+        Arc::new(Synthetic::with_rate(d, Self::spin_rate()))
     }
 }
