@@ -85,7 +85,7 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     assert!(md.contains("## Workload `clustered-heavy-last`"));
     assert!(!md.contains("## Workload `factorial-cold-n200`"));
     assert!(md.contains(
-        "| strategy | workers | runs | median makespan | median CI (coverage) | speedup | lb_ratio | steals | p50 response | p99 response |"
+        "| strategy | workers | runs | median makespan | median CI (coverage) | speedup (CI) | lb_ratio (CI) | steals | pooled p50 response | pooled p99 response |"
     ));
     let heavy = md
         .split("## Workload `clustered-heavy-last`")
@@ -361,7 +361,7 @@ fn speedup_is_the_median_of_per_round_speedups_when_recorded() {
          w,static,2,none,0,5000000,2\nw,static,2,none,1,10000000,3\n",
     );
     assert!(
-        md.contains("| static | 2 | 2 | 7.50 ms | 5.00–10.0 ms (50.0%) | 2.50× |"),
+        md.contains("| static | 2 | 2 | 7.50 ms | 5.00–10.0 ms (50.0%) | 2.50× (2.00–3.00) |"),
         "{md}"
     );
 }

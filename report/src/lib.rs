@@ -17,6 +17,8 @@
 
 #![deny(missing_docs)]
 
+pub mod bound;
+pub mod checks;
 mod error;
 pub mod figures;
 pub mod header;

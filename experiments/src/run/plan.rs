@@ -1,14 +1,16 @@
 //! The plan of a sweep: which cells exist, in which order runs happen, which shard runs what.
 //!
 //! A cell is (workload, strategy, workers, placement). The serial baseline is one cell per
-//! workload (workers 1, the first placement). Runs are interleaved by rounds: round `k` runs
+//! workload and placement (workers 1): a pinned placement is compared with serial pinned
+//! the same way, and the report builds each placement's lower bound from its own serial
+//! runs. Runs are interleaved by rounds: round `k` runs
 //! every cell once (A B C A B C ...), so that drift on a noisy machine spreads evenly over the
 //! cells instead of landing on whichever ran last. The first `warmup` rounds are not counted.
 //! Within a round, the serial cells come first: the parallel runs of repetition `r` are
 //! compared with the serial run of the same round.
 //!
 //! Shards: `--shard i/n` runs the cells whose index in the plan is `i mod n`, plus the serial
-//! cells of the workloads they use (speedups are only ever against a serial run on the same
+//! cells of the workloads and placements they use (speedups are only ever against a serial run on the same
 //! machine). `merge` keeps each serial cell's rows from the shard that owns it.
 
 use super::config::Experiment;
@@ -100,19 +102,21 @@ pub struct Step<'a> {
 }
 
 impl Plan {
-    /// All cells, in plan order: every workload's serial cell, then for each placement,
+    /// All cells, in plan order: every workload's serial cell under every placement, then for each placement,
     /// worker count and parallel strategy, that cell of every workload — so the cells that
     /// differ only in their workload (two orders, recording on and off, the sizes of a
     /// sweep) run back to back, and the same warm pool serves consecutive runs.
     pub fn new(exp: &Experiment, shard: Shard) -> Plan {
         let mut all_cells = Vec::new();
-        for w in &exp.workloads {
-            all_cells.push(Cell {
-                workload: w.name.clone(),
-                strategy: Strategy::Serial,
-                workers: 1,
-                placement: exp.placements[0].clone(),
-            });
+        for p in &exp.placements {
+            for w in &exp.workloads {
+                all_cells.push(Cell {
+                    workload: w.name.clone(),
+                    strategy: Strategy::Serial,
+                    workers: 1,
+                    placement: p.clone(),
+                });
+            }
         }
         for p in &exp.placements {
             for &n in &exp.workers {
@@ -137,10 +141,9 @@ impl Plan {
             .filter(|(i, c)| {
                 mine[*i]
                     || (c.is_serial()
-                        && all_cells
-                            .iter()
-                            .enumerate()
-                            .any(|(j, o)| mine[j] && o.workload == c.workload))
+                        && all_cells.iter().enumerate().any(|(j, o)| {
+                            mine[j] && o.workload == c.workload && o.placement == c.placement
+                        }))
             })
             .map(|(_, c)| c.clone())
             .collect();
@@ -236,6 +239,32 @@ n = 12
     }
 
     #[test]
+    fn serial_runs_under_every_placement() {
+        let e = Experiment::parse(
+            "t.toml",
+            r#"
+name = "t"
+workers = [2]
+placements = ["none", "spread"]
+strategies = ["static"]
+[[workload]]
+name = "a"
+kind = "factorial"
+n = 10
+"#,
+        )
+        .unwrap();
+        let plan = Plan::new(&e, Shard::WHOLE);
+        let serial: Vec<String> = plan
+            .cells
+            .iter()
+            .filter(|c| c.is_serial())
+            .map(|c| c.placement.to_string())
+            .collect();
+        assert_eq!(serial, ["none", "spread"]);
+    }
+
+    #[test]
     fn done_runs_are_skipped_and_finished_cells_lose_their_warmup() {
         let plan = Plan::new(&exp(), Shard::WHOLE);
         let first = plan.cells[1].clone();
@@ -257,10 +286,9 @@ n = 12
                     owned += 1;
                 }
                 if !c.is_serial() {
-                    assert!(p
-                        .cells
-                        .iter()
-                        .any(|s| s.is_serial() && s.workload == c.workload));
+                    assert!(p.cells.iter().any(|s| s.is_serial()
+                        && s.workload == c.workload
+                        && s.placement == c.placement));
                 }
             }
         }

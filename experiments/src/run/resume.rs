@@ -50,8 +50,9 @@ pub struct State {
     pub done: HashSet<(Cell, usize)>,
     /// All `runs.csv` rows.
     pub rows: Vec<RunRow>,
-    /// Serial reference per (workload, repetition).
-    pub serial: HashMap<(String, usize), SerialRef>,
+    /// Serial reference per (workload, placement, repetition): each placement's parallel
+    /// runs are compared with serial under the same placement.
+    pub serial: HashMap<(String, String, usize), SerialRef>,
     /// Reference checksum per workload (its serial runs').
     pub checksums: HashMap<String, u64>,
     /// Per cell: every recorded run's histograms, merged.
@@ -66,7 +67,7 @@ impl State {
         let cell = cell_of(row.cell());
         if cell.as_ref().is_some_and(Cell::is_serial) {
             self.serial.insert(
-                (row.workload.clone(), row.repetition),
+                (row.workload.clone(), row.placement.clone(), row.repetition),
                 SerialRef {
                     makespan_ns: row.makespan_ns,
                     task_sum_ns: row.task_sum_ns.unwrap_or(row.makespan_ns),

@@ -62,10 +62,12 @@ fn install_ctrlc() {
 }
 
 /// A run's lower bound and the serial makespan it is compared with: from the serial run
-/// of the same round (Σ task time over the CPUs, or the longest task), or for a serial
-/// run from its own task times.
+/// of the same round and placement (Σ task time over the CPUs, or the longest task), or
+/// for a serial run from its own task times. These per-round values are what `runs.csv`
+/// keeps; `wsbench report` builds the bound it reports from every serial round.
 fn lower_bound(cell: &Cell, rep: usize, out: &RunOutcome, state: &State) -> (u64, u64) {
-    match state.serial.get(&(cell.workload.clone(), rep)) {
+    let key = (cell.workload.clone(), cell.placement.to_string(), rep);
+    match state.serial.get(&key) {
         Some(s) if !cell.is_serial() => {
             let p = out.cpus.max(1) as u64;
             (s.task_sum_ns.div_ceil(p).max(s.task_max_ns), s.makespan_ns)
