@@ -24,6 +24,7 @@ pub mod figures;
 pub mod header;
 pub mod intervals;
 pub mod load;
+pub mod models;
 pub mod stats;
 pub mod summary;
 pub mod sweeps;

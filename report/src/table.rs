@@ -9,6 +9,7 @@ use super::intervals::{
     crossover_clause, interval_cell, noise_clause, sweep_crossover_interval, MedianInterval,
 };
 use super::load::ResultsDir;
+use super::models::{model_checks, models_section};
 use super::stats::Crossover;
 use super::summary::{is_serial, CellSummary};
 use super::sweeps::{find_sweeps, Sweep};
@@ -323,6 +324,7 @@ pub fn render(
         let rows: Vec<&CellSummary> = cells.iter().filter(|c| c.key.workload == *w).collect();
         md.push_str(&page.workload_section(w, &rows));
     }
+    md.push_str(&models_section(&model_checks(dirs), machine_labels, multi));
     if !sweeps.is_empty() {
         md.push_str(&page.crossover_section(&sweeps));
     }
