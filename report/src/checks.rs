@@ -103,6 +103,47 @@ pub fn null_check_sentence(cells: &[&CellSummary]) -> Option<String> {
     Some(s)
 }
 
+/// The report's null-check section over every cell (swept workloads included, which
+/// have no table of their own): how many 1-worker cells, which failed, how many sit below 1
+/// within noise. Empty when there is no 1-worker parallel cell.
+pub fn null_check_section(cells: &[CellSummary], labels: &[String], multi: bool) -> String {
+    let all: Vec<&CellSummary> = cells.iter().collect();
+    let ones = one_worker(&all);
+    if ones.is_empty() {
+        return String::new();
+    }
+    let failed: Vec<String> = ones
+        .iter()
+        .filter(|c| fails(c))
+        .map(|c| {
+            let on = if multi {
+                format!(" [{}]", labels[c.key.machine])
+            } else {
+                String::new()
+            };
+            format!("`{}`{on} {}", c.key.workload, describe(c))
+        })
+        .collect();
+    let noisy = ones.iter().filter(|c| below_within_noise(c)).count();
+    let mut md = String::from(
+        "## Null check: 1-worker cells against the lower bound
+
+",
+    );
+    md.push_str(&format!(
+        "{} 1-worker cells; {} with the lb_ratio interval wholly below 1 (failed), {} with \
+         the median below 1 but the interval reaching 1 (within noise).",
+        ones.len(),
+        failed.len(),
+        noisy
+    ));
+    if !failed.is_empty() {
+        md.push_str(&format!(" **Failed:** {}.", failed.join("; ")));
+    }
+    md.push_str("\n\n");
+    md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +208,17 @@ mod tests {
         let one = cell("static", 1, &[0.99]);
         assert!(fails(&one) && !fails(&ok) && !fails(&wide));
         assert_eq!(null_check_sentence(&[&serial, &two]), None);
+        let section = null_check_section(&[ok, wide, low, serial, two.clone()], &[], false);
+        assert!(
+            section.contains(
+                "3 1-worker cells; 1 with the lb_ratio interval wholly below 1 (failed), 1 with"
+            ),
+            "{section}"
+        );
+        assert!(
+            section.contains("**Failed:** `w` rayon (none) median 0.920"),
+            "{section}"
+        );
+        assert_eq!(null_check_section(&[two], &[], false), "");
     }
 }

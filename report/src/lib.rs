@@ -25,6 +25,7 @@ pub mod header;
 pub mod intervals;
 pub mod load;
 pub mod models;
+pub mod resample;
 pub mod stats;
 pub mod summary;
 pub mod sweeps;

@@ -64,6 +64,10 @@ fn bound_comes_from_every_serial_round_and_the_null_check_is_reported() {
         "{md}"
     );
     assert!(md.contains("Serial did not run under spread"), "{md}");
+    assert!(
+        md.contains("1 1-worker cells; 1 with the lb_ratio interval wholly below 1 (failed)"),
+        "{md}"
+    );
     assert!(md.contains("| 1.92× (0.96–1.94) |"), "{md}");
     assert!(md.contains("| 0.99 (0.99–0.99) |"), "{md}");
 }
