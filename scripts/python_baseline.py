@@ -16,8 +16,14 @@ so `wsbench report` draws them in the same tables and figures. Creation of threa
 the timed region, as in both posts (pool_in_timing = true).
 
 Columns: lower_bound_ns = max(sum of per-task times / p, max per-task time) from
-the py-serial run of the same repetition (each task timed on its own);
-serial_ns/speedup/lb_ratio against that run; checksum = a digest of every
+the py-serial run of the same repetition (each task timed on its own), with p the
+CPUs the workers can use at once (min(workers, CPUs in the affinity mask), the
+`cpus` column): the runner's definition, so 8 processes on 2 CPUs are measured
+against a 2-CPU bound (under the GIL py-threads cannot use more than one CPU at a
+time, and its lb_ratio says so). `wsbench report` rebuilds the bound from every
+py-serial run (the medians of task_sum_ns and task_max_ns); the per-row values
+here are the same-repetition ones. serial_ns/speedup/lb_ratio against that run;
+checksum = a digest of every
 (task index, factor list) computed by this script, in hex like the runner's
 (comparable between py-* rows, not with Rust's checksums); checksum_ok = equal
 to py-serial's. Scheduler columns (steals, parks, busy/idle, ...) are left
@@ -27,9 +33,18 @@ The factorizer is the post's factorize_naive, with the one fix Python 3 needs:
 integer division (n //= p; the post's n = n / p makes floats and wrong factors
 beyond 2**53). Standard library only.
 
+--pin pins worker k to the k-th CPU of the affinity mask (round robin) where the
+posts' programs allow it: each thread and each Process calls os.sched_setaffinity
+first, a Pool's processes in its initializer (the posts' code is otherwise
+unchanged; the placement column becomes `pinned`). --start-method picks the
+multiprocessing start method (default: the platform's, which Python 3.14 changes
+on Linux from fork to forkserver); the one used, the Python build and the CPU map
+are written to python_baseline.json. Fewer than 5 repetitions draws a warning.
+
 Usage:
   python3 scripts/python_baseline.py NUMBERS --out runs.csv [--workload NAME]
       [--workers 2,4,8] [--repetitions 5] [--warmup 1] [--placement none]
+      [--pin] [--start-method fork|spawn|forkserver]
       [--strategies py-serial,py-threads,py-processes,py-pool,py-pool-1]
       [--check-with target/release/wsbench]
   python3 scripts/python_baseline.py --self-test
@@ -40,6 +55,7 @@ import csv
 import math
 import multiprocessing
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -49,7 +65,8 @@ import time
 STRATEGIES = ["py-serial", "py-threads", "py-processes", "py-pool", "py-pool-1"]
 HEADER = ("workload,strategy,workers,placement,repetition,makespan_ns,lower_bound_ns,serial_ns,"
           "speedup,lb_ratio,steals,migrations,checksum_ok,failed_steals,parks,busy_ns,idle_ns,"
-          "tasks,size,pool_in_timing,latency,checksum").split(",")
+          "tasks,size,pool_in_timing,latency,checksum,task_sum_ns,task_max_ns,cpus").split(",")
+MIN_REPETITIONS = 5
 MASK = (1 << 64) - 1
 
 
@@ -81,6 +98,51 @@ def factorize_naive(n):
             p += 1
 
 
+# --- where workers run ----------------------------------------------------------
+
+class Setup:
+    """How the systems start their workers: the multiprocessing context (start method)
+    and, when pinning, the CPUs worker k is pinned to (cpus[k % len(cpus)])."""
+
+    def __init__(self, start_method=None, pin=False):
+        self.ctx = multiprocessing.get_context(start_method)
+        self.start_method = self.ctx.get_start_method()
+        # Read before anything is pinned: pinning the main thread narrows its mask.
+        self.usable = usable_cpu_list()
+        self.cpus = self.usable if pin else None
+
+    def cpu_of(self, k):
+        return None if self.cpus is None else self.cpus[k % len(self.cpus)]
+
+
+def usable_cpu_list():
+    """The CPUs this process may run on, ascending (all of os.cpu_count() where the
+    platform has no affinity mask)."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def usable_cpus(workers, usable):
+    """How many CPUs `workers` workers can use at once on the CPUs `usable`: the lower
+    bound's p."""
+    return max(1, min(workers, len(usable)))
+
+
+def pin_self(cpu):
+    """Pins the calling thread (pid 0 = the caller on Linux) to `cpu`; no-op for None."""
+    if cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
+
+
+def _pool_init(counter, cpus):
+    """Pool initializer: the k-th process to start pins itself to cpus[k % len]."""
+    with counter.get_lock():
+        k = counter.value
+        counter.value += 1
+    pin_self(cpus[k % len(cpus)])
+
+
 # --- the posts' systems; each returns {task index: factors} -------------------
 
 def serial_factorizer(nums):
@@ -103,16 +165,17 @@ def _chunks(nums, parts):
     return [(size * i, nums[size * i:size * (i + 1)]) for i in range(parts)]
 
 
-def _thread_worker(start, nums, outdict):
+def _thread_worker(start, nums, outdict, cpu=None):
+    pin_self(cpu)
     for k, n in enumerate(nums):
         outdict[start + k] = factorize_naive(n)
 
 
-def threaded_factorizer(nums, nthreads):
+def threaded_factorizer(nums, nthreads, setup):
     outs = [{} for _ in range(nthreads)]
     threads = []
     for i, (start, chunk) in enumerate(_chunks(nums, nthreads)):
-        t = threading.Thread(target=_thread_worker, args=(start, chunk, outs[i]))
+        t = threading.Thread(target=_thread_worker, args=(start, chunk, outs[i], setup.cpu_of(i)))
         threads.append(t)
         t.start()
     for t in threads:
@@ -120,15 +183,16 @@ def threaded_factorizer(nums, nthreads):
     return {k: v for d in outs for k, v in d.items()}
 
 
-def _process_worker(start, nums, out_q):
+def _process_worker(start, nums, out_q, cpu=None):
+    pin_self(cpu)
     out_q.put({start + k: factorize_naive(n) for k, n in enumerate(nums)})
 
 
-def mp_factorizer(nums, nprocs):
-    out_q = multiprocessing.Queue()
+def mp_factorizer(nums, nprocs, setup):
+    out_q = setup.ctx.Queue()
     procs = []
-    for start, chunk in _chunks(nums, nprocs):
-        p = multiprocessing.Process(target=_process_worker, args=(start, chunk, out_q))
+    for i, (start, chunk) in enumerate(_chunks(nums, nprocs)):
+        p = setup.ctx.Process(target=_process_worker, args=(start, chunk, out_q, setup.cpu_of(i)))
         procs.append(p)
         p.start()
     result = {}
@@ -140,8 +204,12 @@ def mp_factorizer(nums, nprocs):
     return result
 
 
-def pool_factorizer(nums, nprocs, chunksize=None):
-    pool = multiprocessing.Pool(processes=nprocs)
+def pool_factorizer(nums, nprocs, setup, chunksize=None):
+    if setup.cpus is None:
+        pool = setup.ctx.Pool(processes=nprocs)
+    else:
+        counter = setup.ctx.Value("i", 0)
+        pool = setup.ctx.Pool(processes=nprocs, initializer=_pool_init, initargs=(counter, setup.cpus))
     try:
         results = pool.map(factorize_naive, nums, chunksize)
     finally:
@@ -150,17 +218,18 @@ def pool_factorizer(nums, nprocs, chunksize=None):
     return dict(enumerate(results))
 
 
-def run_strategy(strategy, nums, workers):
+def run_strategy(strategy, nums, workers, setup=None):
+    setup = setup or Setup()
     if strategy == "py-serial":
         return serial_factorizer(nums)
     if strategy == "py-threads":
-        return threaded_factorizer(nums, workers)
+        return threaded_factorizer(nums, workers, setup)
     if strategy == "py-processes":
-        return mp_factorizer(nums, workers)
+        return mp_factorizer(nums, workers, setup)
     if strategy == "py-pool":
-        return pool_factorizer(nums, workers)
+        return pool_factorizer(nums, workers, setup)
     if strategy == "py-pool-1":
-        return pool_factorizer(nums, workers, 1)
+        return pool_factorizer(nums, workers, setup, 1)
     raise UsageError(f"unknown strategy {strategy!r}; allowed: {', '.join(STRATEGIES)}")
 
 
@@ -272,6 +341,12 @@ def measure(args):
         raise UsageError("--workers: worker counts must be 1 or more")
     if args.repetitions < 1 or args.warmup < 0:
         raise UsageError("--repetitions must be 1 or more and --warmup 0 or more")
+    if args.repetitions < MIN_REPETITIONS:
+        print(f"python_baseline: warning: {args.repetitions} repetitions: fewer than "
+              f"{MIN_REPETITIONS} give no median interval worth quoting (min–max of 3 covers "
+              "the median 75% of the time)", file=sys.stderr)
+    setup = Setup(args.start_method, args.pin)
+    placement = args.placement or ("pinned" if args.pin else "none")
 
     reference, _ = serial_timed(nums)
     if args.check_with:
@@ -279,6 +354,7 @@ def measure(args):
         print(f"checked {n} factorizations against `{args.check_with} factor`: all equal", file=sys.stderr)
     expected = checksum(reference, len(nums))
 
+    pin_self(setup.cpu_of(0))  # serial runs where worker 0 does
     cells = [("py-serial", 1)] if "py-serial" in strategies else []
     cells += [(s, w) for w in workers for s in strategies if s != "py-serial"]
     out = RowWriter(args.out)
@@ -295,15 +371,17 @@ def measure(args):
                     makespan = serial_ns
                 else:
                     t0 = clock()
-                    res = run_strategy(strategy, nums, w)
+                    res = run_strategy(strategy, nums, w, setup)
                     makespan = clock() - t0
                 digest = checksum(res, len(nums))
                 if rep < 0:
                     continue
-                lb = max(sum(task_ns) / w, max(task_ns))
+                p = usable_cpus(w, setup.usable)
+                lb = max(sum(task_ns) / p, max(task_ns))
+                serial_row = strategy == "py-serial"
                 out.write({
                     "workload": workload, "strategy": strategy, "workers": w,
-                    "placement": args.placement, "repetition": rep,
+                    "placement": placement, "repetition": rep,
                     "makespan_ns": makespan, "lower_bound_ns": round(lb),
                     "serial_ns": serial_ns, "speedup": f"{serial_ns / makespan:.4f}",
                     "lb_ratio": f"{makespan / lb:.4f}",
@@ -311,6 +389,9 @@ def measure(args):
                     "tasks": len(nums), "size": len(nums),
                     "pool_in_timing": "false" if strategy == "py-serial" else "true",
                     "latency": "false", "checksum": f"{digest:016x}",
+                    "task_sum_ns": sum(task_ns) if serial_row else None,
+                    "task_max_ns": max(task_ns) if serial_row else None,
+                    "cpus": p,
                 })
                 print(f"rep {rep} {strategy:13} w{w:<3} {makespan / 1e6:10.1f} ms  "
                       f"speedup {serial_ns / makespan:5.2f}  lb_ratio {makespan / lb:5.2f}", file=sys.stderr)
@@ -318,6 +399,7 @@ def measure(args):
                     raise RuntimeError(f"{strategy} w{w} rep {rep}: checksum {digest} differs from serial {expected}")
     finally:
         out.close()
+    return setup
 
 
 def self_test():
@@ -331,11 +413,14 @@ def self_test():
     nums = [360, 97, 1000003 * 999983, 2**20, 600851475143, 1, 0, 12]
     expected = serial_factorizer(nums)
     want = checksum(expected, len(nums))
-    for s in STRATEGIES:
-        for w in (1, 3):
-            got = run_strategy(s, nums, w)
-            assert got == expected, f"{s} w{w}: {got} != {expected}"
-            assert checksum(got, len(nums)) == want
+    for setup in (Setup(), Setup("spawn", pin=True)):
+        for s in STRATEGIES:
+            for w in (1, 3):
+                got = run_strategy(s, nums, w, setup)
+                assert got == expected, f"{s} w{w} {setup.start_method}: {got} != {expected}"
+                assert checksum(got, len(nums)) == want
+    assert usable_cpus(8, [0, 1]) == 2 and usable_cpus(1, [0, 1]) == 1 and usable_cpus(2, [3]) == 1
+    assert build_info()["implementation"] == platform.python_implementation()
     try:
         checksum({0: [1]}, 2)
         raise AssertionError("missing task not detected")
@@ -349,7 +434,8 @@ def self_test():
         with open(path) as f:
             rows = list(csv.DictReader(f))
         assert list(rows[0].keys()) == HEADER and rows[0]["makespan_ns"] == "5"
-    print("self-test: 5 strategies x 2 worker counts agree with serial; checksum and CSV ok")
+    print("self-test: 5 strategies x 2 worker counts, unpinned and pinned (spawn), agree with "
+          "serial; checksum, CSV and build info ok")
 
 
 def _utc_now():
@@ -357,21 +443,48 @@ def _utc_now():
     return datetime.datetime.now(datetime.timezone.utc).isoformat()
 
 
-def write_meta(args, started):
+def build_info():
+    """The Python build: version, implementation, compiler, build flags, and whether the
+    GIL is disabled (free-threaded builds) and enabled now."""
+    import sysconfig
+    gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    return {
+        "version": sys.version,
+        "version_info": list(sys.version_info),
+        "implementation": platform.python_implementation(),
+        "compiler": platform.python_compiler(),
+        "build": list(platform.python_build()),
+        "executable": sys.executable,
+        "gil_disabled_build": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        "gil_enabled": gil_enabled() if gil_enabled else True,
+        "config_args": sysconfig.get_config_var("CONFIG_ARGS"),
+        "platform_tag": sysconfig.get_platform(),
+    }
+
+
+def write_meta(args, started, setup):
     """Writes python_baseline.json beside the runs.csv: where and how the py-* rows
     were measured (the runner's meta.json describes only its own rows)."""
     import hashlib
     import json
-    import platform
     with open(args.numbers, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     meta = {
         "command_line": [sys.executable] + sys.argv,
         "python": sys.version,
         "implementation": platform.python_implementation(),
+        "python_build": build_info(),
+        "start_method": setup.start_method,
+        "pinned": setup.cpus is not None,
+        "cpu_map": (None if setup.cpus is None else
+                    "worker k -> CPU %s[k mod %d]; serial on %d" % (setup.cpus, len(setup.cpus), setup.cpus[0])),
+        "usable_cpus": setup.usable,
+        "lower_bound": "max(sum of py-serial task times / p, longest py-serial task), "
+                       "p = min(workers, usable CPUs)",
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
+        "placement": args.placement or ("pinned" if args.pin else "none"),
         "numbers": {"path": args.numbers, "sha256": digest},
         "workload": args.workload,
         "workers": args.workers,
@@ -383,9 +496,19 @@ def write_meta(args, started):
         "ended": _utc_now(),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(args.out)), "python_baseline.json")
+    # Several invocations may append to one runs.csv (unpinned, then pinned): the file
+    # keeps one entry per invocation under "runs", oldest first.
+    runs = []
+    if os.path.isfile(path):
+        try:
+            with open(path) as f:
+                old = json.load(f)
+            runs = old["runs"] if isinstance(old, dict) and "runs" in old else [old]
+        except (OSError, ValueError):
+            runs = []
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump(meta, f, indent=1)
+        json.dump({"runs": runs + [meta]}, f, indent=1)
     os.replace(tmp, path)
 
 
@@ -399,7 +522,12 @@ def main(argv=None):
     ap.add_argument("--workers", default="2,4,8", help="comma-separated worker counts (default 2,4,8: the post's)")
     ap.add_argument("--repetitions", type=int, default=5, help="counted runs per cell (default 5)")
     ap.add_argument("--warmup", type=int, default=1, help="uncounted runs per cell first (default 1)")
-    ap.add_argument("--placement", default="none", help="placement column value (Python does not pin; default none)")
+    ap.add_argument("--placement", help="placement column value (default: none, or pinned with --pin)")
+    ap.add_argument("--pin", action="store_true",
+                    help="pin worker k to the k-th allowed CPU (round robin): threads and processes "
+                         "pin themselves, a Pool's processes in its initializer")
+    ap.add_argument("--start-method", choices=["fork", "spawn", "forkserver"],
+                    help="multiprocessing start method (default: the platform's); recorded in python_baseline.json")
     ap.add_argument("--strategies", default=",".join(STRATEGIES), help="comma-separated subset of " + ", ".join(STRATEGIES))
     ap.add_argument("--check-with", metavar="WSBENCH", help="path to wsbench: compare factorizations with `wsbench factor`")
     ap.add_argument("--self-test", action="store_true", help="run the built-in checks and exit")
@@ -411,8 +539,8 @@ def main(argv=None):
         if not args.numbers or not args.out:
             raise UsageError("give a NUMBERS file and --out runs.csv (or --self-test)")
         started = _utc_now()
-        measure(args)
-        write_meta(args, started)
+        setup = measure(args)
+        write_meta(args, started, setup)
         return 0
     except UsageError as e:
         print(f"python_baseline: {e}", file=sys.stderr)

@@ -36,13 +36,17 @@ done
 # them in the same tables and figures.
 if command -v python3 >/dev/null 2>&1; then
   echo "== python baseline"
-  reps=3; count=2000
+  reps=5; count=2000
   [ -n "$quick" ] && reps=1 && count=200   # --quick divides task counts by 10
   "$wsbench" workload generate --kind uniform --bits 40 --count "$count" --seed 2012 \
     --heavy-fraction 0.05 --order shuffled > "$out/seed-threads-vs-processes/numbers.txt"
-  python3 scripts/python_baseline.py "$out/seed-threads-vs-processes/numbers.txt" \
-    --out "$out/seed-threads-vs-processes/runs.csv" --workload uniform40-shuffled \
-    --workers 2,4,8 --repetitions "$reps" --placement none --check-with "$wsbench"
+  # Unpinned (placement none, like the Rust cells of this experiment), then pinned where
+  # the posts' programs allow it (placement pinned); python_baseline.json keeps both.
+  for pin in "" --pin; do
+    python3 scripts/python_baseline.py "$out/seed-threads-vs-processes/numbers.txt" \
+      --out "$out/seed-threads-vs-processes/runs.csv" --workload uniform40-shuffled \
+      --workers 2,4,8 --repetitions "$reps" $pin --check-with "$wsbench"
+  done
 else
   echo "python3 not found: skipping the Python baseline" >&2
 fi

@@ -65,9 +65,11 @@ if want python; then
     echo "== python baseline (workers 2,4,8,$n)"
     "$WSBENCH" workload generate --kind uniform --bits 40 --count 2000 --seed 2012 \
       --heavy-fraction 0.05 --order shuffled >"$out/seed-threads-vs-processes/numbers.txt"
-    stop python3 scripts/python_baseline.py "$out/seed-threads-vs-processes/numbers.txt" \
-      --out "$out/seed-threads-vs-processes/runs.csv" --workload uniform40-shuffled \
-      --workers "2,4,8,$n" --repetitions 3 --placement none --check-with "$WSBENCH" || true
+    for pin in "" --pin; do
+      stop python3 scripts/python_baseline.py "$out/seed-threads-vs-processes/numbers.txt" \
+        --out "$out/seed-threads-vs-processes/runs.csv" --workload uniform40-shuffled \
+        --workers "2,4,8,$n" --repetitions 5 $pin --check-with "$WSBENCH" || true
+    done
   else
     echo "python baseline skipped (no python3, or no seed-threads-vs-processes results)" >&2
   fi

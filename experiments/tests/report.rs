@@ -85,7 +85,7 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     assert!(md.contains("## Workload `clustered-heavy-last`"));
     assert!(!md.contains("## Workload `factorial-cold-n200`"));
     assert!(md.contains(
-        "| strategy | workers | runs | median makespan | median CI (coverage) | speedup | lb_ratio | steals | p50 response | p99 response |"
+        "| strategy | workers | runs | median makespan | median CI (coverage) | speedup (CI) | lb_ratio (CI) | steals | pooled p50 response | pooled p99 response |"
     ));
     let heavy = md
         .split("## Workload `clustered-heavy-last`")
@@ -106,10 +106,22 @@ fn report_on_fixture_writes_tables_and_every_figure() {
         "{heavy}"
     );
     // Crossover: cold pool crosses inside the sweep, warm pool is always faster.
-    assert!(md.contains("| `factorial-cold` | yes | adaptive | 2 | faster from size 1700 on"));
-    // With an interval of the per-round crossovers (5 rounds: min–max).
-    assert!(md.contains("interpolated ≈1600); per-round crossovers 1581–1598 (93.8%) |"));
-    assert!(md.contains("(from 200); per-round crossovers all below 200 |"));
+    // The bracket: the last size where serial wins, the first from which parallel wins.
+    assert!(md.contains(
+        "| `factorial-cold` | yes | adaptive | 2 | bracket 1400–1700 (serial wins at 1400, parallel from 1700 on;"
+    ));
+    // With an interval of the per-round crossovers (5 rounds: min–max) and a round bootstrap.
+    assert!(md.contains(
+        "interpolated ≈1600); per-round crossovers 1581–1598 (93.8%); round bootstrap 1581–1601 |"
+    ));
+    // The round bootstrap names its draw once.
+    assert!(
+        md.contains("Round bootstrap: percentile bootstrap, nominal 95%, B = 2000"),
+        "{md}"
+    );
+    assert!(md.contains(
+        "(from 200); per-round crossovers all below 200; round bootstrap all below 200 |"
+    ));
     assert!(
         md.contains("| `factorial-warm` | no (warm pool) | adaptive | 2 | faster at every size")
     );
@@ -361,7 +373,7 @@ fn speedup_is_the_median_of_per_round_speedups_when_recorded() {
          w,static,2,none,0,5000000,2\nw,static,2,none,1,10000000,3\n",
     );
     assert!(
-        md.contains("| static | 2 | 2 | 7.50 ms | 5.00–10.0 ms (50.0%) | 2.50× |"),
+        md.contains("| static | 2 | 2 | 7.50 ms | 5.00–10.0 ms (50.0%) | 2.50× (2.00–3.00) |"),
         "{md}"
     );
 }

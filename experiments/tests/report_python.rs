@@ -137,6 +137,24 @@ fn rows_follow_the_runs_schema_and_render_in_the_report() {
         "a checksum was not ok: {text}"
     );
 
+    // The bound uses the usable CPUs (`cpus`), py-serial rows carry their task times, and
+    // python_baseline.json records the start method and the Python build.
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",task_sum_ns,task_max_ns,cpus"));
+    let meta = std::fs::read_to_string(dir.join("python_baseline.json")).unwrap();
+    for key in [
+        "\"runs\"",
+        "\"start_method\"",
+        "\"python_build\"",
+        "\"gil_enabled\"",
+        "\"usable_cpus\"",
+    ] {
+        assert!(meta.contains(key), "{key} missing: {meta}");
+    }
+
     // Appending keeps one header.
     let out = run_py(&[
         nums.to_str().unwrap(),
@@ -167,6 +185,9 @@ fn rows_follow_the_runs_schema_and_render_in_the_report() {
     let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(md.contains("| py-serial | 1 | 3 |"), "{md}");
     assert!(md.contains("| py-pool-1 | 2 | 3 |"), "{md}");
+    // Both invocations are kept in python_baseline.json.
+    let meta = std::fs::read_to_string(dir.join("python_baseline.json")).unwrap();
+    assert_eq!(meta.matches("\"start_method\"").count(), 2, "{meta}");
     assert!(dir.join("report/makespan-tiny.svg").is_file());
 }
 

@@ -264,13 +264,23 @@ pub fn crossover_interval<K: Ord + Clone>(
 }
 
 /// [`crossover_interval`] of one line of a size sweep, over the runs of the cells the line
-/// was drawn from: per size, the fastest placement of serial and of the line's strategy
-/// (its worker count and pool timing), as the sweep's medians are chosen.
+/// was drawn from ([`sweep_rounds`]).
 pub fn sweep_crossover_interval(
     cells: &[CellSummary],
     sweep: &Sweep,
     line: &SweepLine,
 ) -> Option<MedianInterval> {
+    crossover_interval(&sweep_rounds(cells, sweep, line), MEDIAN_CI_LEVEL)
+}
+
+/// The per-round times a line of a size sweep was drawn from: per size, the runs of the
+/// fastest placement of serial and of the line's strategy (its worker count and pool
+/// timing), as the sweep's medians are chosen.
+pub fn sweep_rounds(
+    cells: &[CellSummary],
+    sweep: &Sweep,
+    line: &SweepLine,
+) -> Vec<SizeRounds<String>> {
     let fastest = |strategy: &str, parallel: bool, size: u64| {
         cells
             .iter()
@@ -285,7 +295,7 @@ pub fn sweep_crossover_interval(
             })
             .min_by(|a, b| a.median_ns.total_cmp(&b.median_ns))
     };
-    let sizes: Vec<SizeRounds<String>> = sweep
+    sweep
         .sizes
         .iter()
         .filter_map(|&size| {
@@ -293,8 +303,7 @@ pub fn sweep_crossover_interval(
             let parallel = fastest(&line.strategy, true, size)?;
             Some((size, serial.rounds.clone(), parallel.rounds.clone()))
         })
-        .collect();
-    crossover_interval(&sizes, MEDIAN_CI_LEVEL)
+        .collect()
 }
 
 /// The clause a report adds after a crossover: `; per-round crossovers 1620–1690 (93.8%)`,

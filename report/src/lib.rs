@@ -6,8 +6,12 @@
 //! 1. [`load`] reads each folder (`runs.csv` required; `meta.json`, `latency*.csv`,
 //!    `workers.csv`, `hgrm/` optional) by column name;
 //! 2. [`summary`] reduces each cell's repetitions to median, an order-statistic
-//!    interval of it ([`intervals`]), speedup, lb_ratio, steals and response percentiles;
-//! 3. [`sweeps`] finds the sweeps over problem size and their crossovers;
+//!    interval of it ([`intervals`]), speedup paired by round, lb_ratio against the
+//!    lower bound built from every serial round ([`bound`]), steals and response
+//!    percentiles; [`checks`] holds 1-worker cells to that bound (the null check) and
+//!    [`models`] sets the workloads' cost models beside the measured serial task times;
+//! 3. [`sweeps`] finds the sweeps over problem size and their crossovers, with a
+//!    round bootstrap of each ([`resample`]);
 //! 4. [`figures`] draws the SVGs and [`table`] writes `report.md`, which names
 //!    every figure, or says why one was skipped. Both only present what the
 //!    steps before computed.
@@ -17,11 +21,15 @@
 
 #![deny(missing_docs)]
 
+pub mod bound;
+pub mod checks;
 mod error;
 pub mod figures;
 pub mod header;
 pub mod intervals;
 pub mod load;
+pub mod models;
+pub mod resample;
 pub mod stats;
 pub mod summary;
 pub mod sweeps;

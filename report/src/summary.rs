@@ -3,7 +3,8 @@
 //! Runs whose checksum did not match serial are left out of every statistic
 //! (and counted, so the report can say so): a wrong answer has no speed.
 
-use super::intervals::{median_interval, MedianInterval, MEDIAN_CI_LEVEL};
+use super::bound::{allowed_cpus, usable_cpus, Bases};
+use super::intervals::{median_interval, paired_ratio_interval, MedianInterval, MEDIAN_CI_LEVEL};
 use super::load::{CellKey, Keyed, ResultsDir};
 use super::stats::median;
 use std::collections::BTreeMap;
@@ -28,20 +29,35 @@ pub struct CellSummary {
     /// Slowest run.
     pub max_ns: f64,
     /// Speedup over serial (serial of the same family: `serial` for Rust
-    /// strategies, `py-serial` for `py-*`): the median of runs.csv's per-run
-    /// `speedup` (serial of the same round ÷ makespan, which cancels slow drift)
-    /// when every counted run has one, else median serial ÷ median makespan.
+    /// strategies, `py-serial` for `py-*`; under the same placement where it ran, else
+    /// the placement it ran under): the median over rounds of serial ÷ makespan, each
+    /// run paired with the serial run of its round (which cancels slow drift); median
+    /// serial ÷ median makespan where no round pairs them.
     pub speedup: Option<f64>,
-    /// Interval of that median (per-round ratios) when every counted run has a `speedup`.
+    /// Order-statistic interval of that median (over the paired rounds).
     pub speedup_ci: Option<MedianInterval>,
-    /// Median of makespan / lower bound.
+    /// Median over runs of makespan ÷ lower bound ([`crate::bound`]: one bound per cell
+    /// from every serial round; runs.csv's per-round `lb_ratio` where the folder has no
+    /// serial runs for this workload).
     pub lb_ratio: Option<f64>,
+    /// Order-statistic interval of that median (the bound held fixed).
+    pub lb_ratio_ci: Option<MedianInterval>,
+    /// The lower bound used (ns), when built from the serial runs.
+    pub lower_bound_ns: Option<f64>,
+    /// The placement of the serial runs the bound (and speedup) came from, when it
+    /// differs from this cell's.
+    pub serial_placement: Option<String>,
     /// Median steals per run.
     pub steals: Option<f64>,
-    /// Median-of-cell p50 response latency (merged histogram when available).
+    /// p50 response latency (batch start → task end): of the histogram pooled over every
+    /// repetition (`latency_cells.csv`) when [`Self::pooled_response`], else the median
+    /// over runs of each run's p50 (`latency.csv`).
     pub p50_response_ns: Option<f64>,
-    /// p99 response latency.
+    /// p99 response latency, from the same source as the p50.
     pub p99_response_ns: Option<f64>,
+    /// Whether the response percentiles are of the pooled histogram (`latency_cells.csv`)
+    /// rather than medians of per-run percentiles.
+    pub pooled_response: bool,
     /// Runs left out because their checksum did not match.
     pub checksum_failures: usize,
     /// Task count of the workload, when recorded.
@@ -136,49 +152,78 @@ pub fn summarise(dirs: &[ResultsDir]) -> Vec<CellSummary> {
         }
     }
     let latency = latency_lookup(dirs);
+    let bases = Bases::of(dirs);
+    let allowed: Vec<Option<usize>> = dirs.iter().map(allowed_cpus).collect();
     let mut cells: Vec<CellSummary> = by_cell
         .into_iter()
-        .filter_map(|((key, _), rows)| summarise_cell(key, &rows, &latency))
+        .filter_map(|((key, _), rows)| {
+            let p = usable_cpus(&rows, allowed.get(key.machine).copied().flatten());
+            let basis = bases.for_cell(&key);
+            let bound = basis.map(|b| b.bound_ns(p)).filter(|b| *b > 0.0);
+            let pooled = dirs
+                .get(key.machine)
+                .is_some_and(|d| !d.latency_cells.is_empty());
+            let mut cell = summarise_cell(key, &rows, &latency, bound, pooled)?;
+            cell.serial_placement = basis
+                .map(|b| b.placement.clone())
+                .filter(|sp| *sp != cell.key.placement);
+            Some(cell)
+        })
         .collect();
-    // Speedups need every serial median first.
-    let serial: BTreeMap<(usize, String, String, String), f64> = cells
+    add_speedups(&mut cells);
+    sort_cells(&mut cells, &workload_order);
+    cells
+}
+
+/// Fills in every cell's speedup from its serial cell (same family and folder, the same
+/// placement where serial ran under it, else the first placement serial ran under):
+/// paired by round where every run has its round's serial run, else the ratio of medians.
+fn add_speedups(cells: &mut [CellSummary]) {
+    type Key = (usize, String, String, String);
+    let serial: BTreeMap<Key, (f64, Vec<(String, f64)>)> = cells
         .iter()
         .filter(|c| is_serial(&c.key.strategy))
         .map(|c| {
-            (
-                (
-                    c.key.machine,
-                    c.key.workload.clone(),
-                    c.key.strategy.clone(),
-                    c.key.placement.clone(),
-                ),
-                c.median_ns,
-            )
+            let k = &c.key;
+            let key = (
+                k.machine,
+                k.workload.clone(),
+                k.strategy.clone(),
+                k.placement.clone(),
+            );
+            (key, (c.median_ns, c.rounds.clone()))
         })
         .collect();
-    for c in &mut cells {
+    for c in cells.iter_mut() {
         let family = serial_of(&c.key.strategy).to_string();
-        let exact = serial.get(&(
+        let exact = (
             c.key.machine,
             c.key.workload.clone(),
             family.clone(),
             c.key.placement.clone(),
-        ));
-        // Serial is often run under one placement only: fall back to any.
-        let any = || {
+        );
+        let found = serial.get(&exact).or_else(|| {
             serial
                 .iter()
                 .find(|((m, w, s, _), _)| {
                     *m == c.key.machine && *w == c.key.workload && *s == family
                 })
                 .map(|(_, v)| v)
+        });
+        let Some((serial_median, serial_rounds)) = found else {
+            continue;
         };
-        if c.speedup.is_none() {
-            c.speedup = exact.or_else(any).map(|s| s / c.median_ns);
+        // Paired only when every counted run has its round's serial run.
+        match paired_ratio_interval(serial_rounds, &c.rounds, MEDIAN_CI_LEVEL)
+            .filter(|r| r.interval.n == c.rounds.len())
+        {
+            Some(r) => {
+                c.speedup = Some(r.median);
+                c.speedup_ci = Some(r.interval);
+            }
+            None => c.speedup = Some(serial_median / c.median_ns),
         }
     }
-    sort_cells(&mut cells, &workload_order);
-    cells
 }
 
 /// (cell, percentile) → response latency, preferring the merged `latency_cells.csv`,
@@ -211,10 +256,14 @@ fn latency_lookup(dirs: &[ResultsDir]) -> BTreeMap<(CellKey, u32), f64> {
     out
 }
 
+/// One cell's summary; `bound` is its lower bound from every serial round, when the folder
+/// has serial runs for its workload (else runs.csv's per-round `lb_ratio` is used).
 fn summarise_cell(
     key: CellKey,
     rows: &[&Keyed<RunRow>],
     latency: &BTreeMap<(CellKey, u32), f64>,
+    bound: Option<f64>,
+    pooled: bool,
 ) -> Option<CellSummary> {
     let good: Vec<&&Keyed<RunRow>> = rows
         .iter()
@@ -226,33 +275,28 @@ fn summarise_cell(
     let ci_ns = median_interval(&makespans, MEDIAN_CI_LEVEL)?;
     let min_ns = makespans.iter().copied().fold(f64::INFINITY, f64::min);
     let max_ns = makespans.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let lb: Vec<f64> = good
-        .iter()
-        .filter_map(|r| {
-            r.lb_ratio.or_else(|| {
-                r.lower_bound_ns
-                    .filter(|lb| *lb > 0)
-                    .map(|lb| r.makespan_ns as f64 / lb as f64)
+    let lb: Vec<f64> = match bound {
+        Some(b) => makespans.iter().map(|m| m / b).collect(),
+        None => good
+            .iter()
+            .filter_map(|r| {
+                r.lb_ratio.or_else(|| {
+                    r.lower_bound_ns
+                        .filter(|lb| *lb > 0)
+                        .map(|lb| r.makespan_ns as f64 / lb as f64)
+                })
             })
-        })
-        .collect();
+            .collect(),
+    };
     let steals: Vec<f64> = good
         .iter()
         .filter_map(|r| r.steals)
         .map(|s| s as f64)
         .collect();
-    let per_run_speedup: Vec<f64> = good.iter().filter_map(|r| r.speedup).collect();
-    let (speedup, speedup_ci) = if per_run_speedup.len() == good.len() {
-        (
-            median(&per_run_speedup),
-            median_interval(&per_run_speedup, MEDIAN_CI_LEVEL),
-        )
-    } else {
-        (None, None) // filled in from the serial medians by `summarise`
-    };
     Some(CellSummary {
         p50_response_ns: latency.get(&(key.clone(), 5000)).copied(),
         p99_response_ns: latency.get(&(key.clone(), 9900)).copied(),
+        pooled_response: pooled,
         size: rows.iter().find_map(|r| r.size).map(|s| s as u64),
         pool_in_timing: rows.iter().find_map(|r| r.pool_in_timing),
         sweep: rows.iter().find_map(|r| r.sweep.clone()),
@@ -261,13 +305,16 @@ fn summarise_cell(
         ci_ns,
         min_ns,
         max_ns,
-        speedup,
-        speedup_ci,
+        speedup: None, // filled in from the serial cells by `summarise`
+        speedup_ci: None,
         rounds: good
             .iter()
             .map(|r| (r.repetition.to_string(), r.makespan_ns as f64))
             .collect(),
         lb_ratio: median(&lb),
+        lb_ratio_ci: median_interval(&lb, MEDIAN_CI_LEVEL),
+        lower_bound_ns: bound,
+        serial_placement: None,
         steals: median(&steals),
         checksum_failures,
         makespans,

@@ -2,10 +2,18 @@
 //! one sentence per workload naming the best strategy, the crossover points,
 //! and the list of figures (or why one was skipped).
 
+use super::checks::{null_check_section, null_check_sentence};
 use super::figures::Outcome;
 use super::header::{header_lines, machine_name};
-use super::intervals::{crossover_clause, interval_cell, noise_clause, sweep_crossover_interval};
+use super::intervals::{
+    crossover_clause, interval_cell, noise_clause, sweep_crossover_interval, sweep_rounds,
+    MedianInterval,
+};
 use super::load::ResultsDir;
+use super::models::{model_checks, models_section};
+use super::resample::{
+    bootstrap_clause, bootstrap_legend, crossover_bootstrap, BOOTSTRAP_B, BOOTSTRAP_SEED,
+};
 use super::stats::Crossover;
 use super::summary::{is_serial, CellSummary};
 use super::sweeps::{find_sweeps, Sweep};
@@ -14,6 +22,38 @@ use std::fmt::Write;
 
 fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
     x.map(f).unwrap_or_else(|| "–".into())
+}
+
+/// `x` with two decimals and `unit`, then its interval in brackets (`1.95× (1.90–2.00)`), with the interval's
+/// coverage when it differs from `level` (the makespan interval's, stated in its column).
+fn with_interval(x: Option<f64>, ci: Option<&MedianInterval>, level: f64, unit: &str) -> String {
+    let f = |v: f64| format!("{v:.2}");
+    let Some(x) = x else {
+        return "–".into();
+    };
+    let mut s = format!("{}{unit}", f(x));
+    if let Some(ci) = ci.filter(|ci| ci.n > 1) {
+        write!(s, " ({}–{}", f(ci.low), f(ci.high)).ok();
+        if (ci.coverage - level).abs() > 1e-9 {
+            write!(s, ", {}", ci.level()).ok();
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// The header of a response column: `pooled p99 response` when every cell's value is of
+/// the pooled histogram, `median-run p99 response` when none is, else both named (the
+/// median-run values marked `*`).
+fn response_head(rows: &[&CellSummary], pct: &str) -> String {
+    let pooled = rows.iter().filter(|c| c.pooled_response).count();
+    if pooled == rows.len() {
+        format!("pooled {pct} response")
+    } else if pooled == 0 {
+        format!("median-run {pct} response")
+    } else {
+        format!("{pct} response (pooled; * median-run)")
+    }
 }
 
 /// One sentence naming the best strategy of a workload on one machine, at its
@@ -87,6 +127,24 @@ fn best_sentence(workload: &str, cells: &[&CellSummary], machine: Option<&str>) 
     }
     s.push('.');
     Some(s)
+}
+
+/// When serial ran under fewer placements than the parallel cells (an older folder): which
+/// placement's serial runs the others' bound and speedup were taken from.
+fn lent_serial_sentence(cells: &[&CellSummary]) -> Option<String> {
+    let mut lent: Vec<(&str, &str)> = cells
+        .iter()
+        .filter_map(|c| Some((c.key.placement.as_str(), c.serial_placement.as_deref()?)))
+        .collect();
+    lent.sort_unstable();
+    lent.dedup();
+    let from = lent.first()?.1;
+    let to: Vec<&str> = lent.iter().map(|(p, _)| *p).collect();
+    Some(format!(
+        "Serial did not run under {}: the bound and speedup there use serial under {from} \
+         (rerun with a runner that runs serial under every placement).",
+        to.join(", ")
+    ))
 }
 
 /// When a workload ran under several placements (the affinity experiment): the
@@ -167,7 +225,10 @@ fn crossover_text(c: &Option<Crossover>, sweep: &Sweep) -> String {
             size,
             estimate,
         }) => {
-            format!("faster from size {size} on (slower at {below}; interpolated ≈{estimate:.0})")
+            format!(
+                "bracket {below}–{size} (serial wins at {below}, parallel from {size} on; \
+                 interpolated ≈{estimate:.0})"
+            )
         }
     }
 }
@@ -231,13 +292,21 @@ pub fn render(
         "Makespan: median over repetitions; median CI: distribution-free interval of the median \
          between two order statistics of the runs (the narrowest whose coverage reaches 95%, \
          else min–max), with the coverage it really has in brackets (93.8% for 5 runs, 75.0% \
-         for 3); speedup: median over repetitions of serial ÷ makespan \
-         with serial from the same round (runs.csv `speedup`; median serial ÷ median makespan \
-         where that column is empty; its interval, in the text, is the same interval on those \
-         per-round ratios), `py-*` against `py-serial`; a gap \"within noise\": the interval of the \
-         median per-round ratio of the two strategies includes 1; lb_ratio: median of makespan ÷ lower bound \
-         (1.00 = perfect balance); steals: median per run; p50/p99: response latency \
-         (batch start → task end) over all repetitions.\n\n",
+         for 3); speedup: median over rounds of serial ÷ makespan with serial from the same \
+         round, under the same placement where serial ran under it (median serial ÷ median \
+         makespan where no round pairs), `py-*` against `py-serial`; a gap \"within noise\": \
+         the interval of the median per-round ratio of the two strategies includes 1; \
+         lb_ratio: median of makespan ÷ lower bound (1.00 = perfect balance), the bound \
+         max(median serial Σ task time ÷ usable CPUs, median serial longest task) built once \
+         per workload and placement from every serial round (no longest-task term where \
+         latency recording was off); the brackets after speedup and lb_ratio hold \
+         order-statistic intervals of those medians, at the makespan interval's coverage \
+         unless stated (lb_ratio's holds the bound fixed); a 1-worker cell whose lb_ratio \
+         interval lies wholly below 1 is a failed null check; steals: median per run; pooled p50/p99 \
+         response: percentiles of the response-time histogram pooled over every repetition of \
+         the cell (median-run: the median over runs of each run's percentile, where no pooled \
+         file exists). Response runs from the batch's start to the task's end, so its tail \
+         restates when the late tasks finish, not how long any task waited or ran.\n\n",
     );
     let sweeps = find_sweeps(cells);
     let swept: Vec<&str> = sweeps
@@ -262,6 +331,8 @@ pub fn render(
         let rows: Vec<&CellSummary> = cells.iter().filter(|c| c.key.workload == *w).collect();
         md.push_str(&page.workload_section(w, &rows));
     }
+    md.push_str(&null_check_section(cells, machine_labels, multi));
+    md.push_str(&models_section(&model_checks(dirs), machine_labels, multi));
     if !sweeps.is_empty() {
         md.push_str(&page.crossover_section(&sweeps));
     }
@@ -342,15 +413,14 @@ impl Page<'_> {
         if self.multi {
             head.push("machine");
         }
+        head.extend(["runs", "median makespan", "median CI (coverage)"]);
+        let (p50, p99) = (response_head(rows, "p50"), response_head(rows, "p99"));
         head.extend([
-            "runs",
-            "median makespan",
-            "median CI (coverage)",
-            "speedup",
-            "lb_ratio",
+            "speedup (CI)",
+            "lb_ratio (CI)",
             "steals",
-            "p50 response",
-            "p99 response",
+            p50.as_str(),
+            p99.as_str(),
         ]);
         let mut md = String::new();
         writeln!(md, "| {} |", head.join(" | ")).ok();
@@ -387,15 +457,18 @@ impl Page<'_> {
         if c.checksum_failures > 0 {
             write!(runs, " (+{} bad checksum)", c.checksum_failures).ok();
         }
+        let level = c.ci_ns.coverage;
+        let star = if c.pooled_response { "" } else { "*" };
+        let response = |x: Option<f64>| opt(x, |v| format!("{}{star}", fmt_duration(v)));
         cols.extend([
             runs,
             fmt_duration(c.median_ns),
             interval_cell(&c.ci_ns, u.ns, u.name),
-            opt(c.speedup, |x| format!("{x:.2}×")),
-            opt(c.lb_ratio, |x| format!("{x:.2}")),
+            with_interval(c.speedup, c.speedup_ci.as_ref(), level, "×"),
+            with_interval(c.lb_ratio, c.lb_ratio_ci.as_ref(), level, ""),
             opt(c.steals, |x| format!("{x:.0}")),
-            opt(c.p50_response_ns, fmt_duration),
-            opt(c.p99_response_ns, fmt_duration),
+            response(c.p50_response_ns),
+            response(c.p99_response_ns),
         ]);
         cols
     }
@@ -420,6 +493,8 @@ impl Page<'_> {
                 best_sentence(w, &mine, label.as_deref()),
                 placement_sentence(&mine),
                 python_vs_rust(&mine),
+                null_check_sentence(&mine),
+                lent_serial_sentence(&mine),
             ];
             for s in sentences.into_iter().flatten() {
                 writeln!(md, "{s}\n").ok();
@@ -431,7 +506,20 @@ impl Page<'_> {
     /// The crossover table and one median table per sweep.
     fn crossover_section(&self, sweeps: &[Sweep]) -> String {
         let mut md = String::from("## Crossover: where parallel beats serial for good\n\n");
-        md.push_str("Per-round crossovers: the crossover of each round's runs alone; the range is the order-statistic interval of their median, with its coverage.\n\n");
+        md.push_str(
+            "The crossover is read from the medians per size: the bracket is the last size \
+             where serial wins and the first from which parallel wins for good, and the \
+             estimate interpolates linearly between them. Per-round crossovers: the crossover \
+             of each round's runs alone; the range is the distribution-free order-statistic \
+             interval of their median, with its coverage. Round bootstrap: whole rounds \
+             resampled with replacement (every size and strategy of a round together), the \
+             crossover of the medians found again in each resample, and the 2.5th–97.5th \
+             percentiles of those crossovers; its 95% is nominal (approximate, and rough \
+             with 5 rounds, where it comes close to the per-round range). A bracket wider \
+             than the intervals asks for more sizes near the crossing. Round bootstrap: ",
+        );
+        md.push_str(&bootstrap_legend());
+        md.push_str(".\n\n");
         md.push_str("| sweep | pool creation timed | strategy | workers | crossover |\n|---|---|---|---:|---|\n");
         for s in sweeps {
             for line in &s.lines {
@@ -446,14 +534,17 @@ impl Page<'_> {
                     s.family.clone()
                 };
                 let ci = sweep_crossover_interval(self.cells, s, line);
+                let rounds = sweep_rounds(self.cells, s, line);
+                let boot = crossover_bootstrap(&rounds, BOOTSTRAP_B, BOOTSTRAP_SEED);
                 let (lo, hi) = (s.sizes[0], s.sizes[s.sizes.len() - 1]);
                 writeln!(
                     md,
-                    "| `{family}` | {timed} | {} | {} | {}{} |",
+                    "| `{family}` | {timed} | {} | {} | {}{}{} |",
                     line.strategy,
                     line.workers,
                     crossover_text(&line.crossover, s),
-                    crossover_clause(ci.as_ref(), lo, hi)
+                    crossover_clause(ci.as_ref(), lo, hi),
+                    bootstrap_clause(boot.as_ref(), lo, hi)
                 )
                 .ok();
             }

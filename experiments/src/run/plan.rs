@@ -428,6 +428,32 @@ n = 12
     }
 
     #[test]
+    fn serial_runs_under_every_placement() {
+        let e = Experiment::parse(
+            "t.toml",
+            r#"
+name = "t"
+workers = [2]
+placements = ["none", "spread"]
+strategies = ["static"]
+[[workload]]
+name = "a"
+kind = "factorial"
+n = 10
+"#,
+        )
+        .unwrap();
+        let plan = Plan::new(&e, Shard::WHOLE);
+        let serial: Vec<String> = plan
+            .cells
+            .iter()
+            .filter(|c| c.is_serial())
+            .map(|c| c.placement.to_string())
+            .collect();
+        assert_eq!(serial, ["none", "spread"]);
+    }
+
+    #[test]
     fn done_runs_are_skipped_and_finished_cells_lose_their_warmup() {
         let plan = Plan::new(&exp(), Shard::WHOLE);
         let first = plan.cells[1].clone();
