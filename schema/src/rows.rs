@@ -168,8 +168,8 @@ row! {
         /// The size sweep this workload belongs to (empty if none).
         pub sweep: Option<String>,
         /// How many workers could run at once: the distinct CPUs they can use (the p of
-        /// the lower bound; empty in folders written before this column existed, and on
-        /// rows of the Python baseline).
+        /// the lower bound; for the Python baseline, its workers capped by the usable
+        /// CPUs; empty in folders written before this column existed).
         pub cpus: Option<usize>,
         /// 0-based position of this run within its round (the order is shuffled per round
         /// from `meta.json`'s `config.order_seed`; paired workloads run back to back, ABBA).
