@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use workloads::rng::SplitMix64;
 
 /// Latency recorded (interval logs, `latency.csv`), a synthetic workload (its spin rate
 /// must be reused by every resume, or the checksums differ) and a factorial one.
@@ -35,21 +36,13 @@ seed = 3
 "#;
 
 /// SplitMix64: a seeded stream of kill times.
-struct Rng(u64);
+struct Rng(SplitMix64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     /// Uniform in [0, max).
     fn below(&mut self, max: Duration) -> Duration {
         let nanos = max.as_nanos().max(1) as u64;
-        Duration::from_nanos(self.next() % nanos)
+        Duration::from_nanos(self.0.next_u64() % nanos)
     }
 }
 
@@ -211,7 +204,7 @@ fn kill_9_at_random_points_then_resume_leaves_exactly_the_planned_rows() {
     });
     let kills_wanted = env_number("WSBENCH_KILL9_KILLS").unwrap_or(20);
     eprintln!("kill -9 test: WSBENCH_KILL9_SEED={seed} WSBENCH_KILL9_KILLS={kills_wanted}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix64::new(seed));
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("kill9.toml");
     std::fs::write(&cfg, CONFIG).unwrap();

@@ -173,6 +173,8 @@ mod tests {
             lower_bound_ns: None,
             serial_placement: None,
             steals: None,
+            percent_imbalance: None,
+            cov: None,
             p50_response_ns: None,
             p99_response_ns: None,
             pooled_response: false,

@@ -19,6 +19,7 @@
 use super::intervals::SizeRounds;
 use super::stats::{crossover, median, Crossover};
 use std::collections::{BTreeMap, BTreeSet};
+use workloads::rng::SplitMix64;
 
 /// Resamples per crossover.
 pub const BOOTSTRAP_B: usize = 2000;
@@ -44,21 +45,13 @@ pub struct BootstrapInterval {
     pub rounds: usize,
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): small, fast, and enough for resampling indices.
-struct SplitMix64(u64);
+/// `workloads`' SplitMix64 (Steele, Lea & Flood 2014), drawing indices to resample.
+struct Resampler(SplitMix64);
 
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
+impl Resampler {
     /// A uniform index below `n` (n > 0; the modulo bias is below 2⁻⁵⁰ for our n).
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.0.next_u64() % n as u64) as usize
     }
 }
 
@@ -115,7 +108,7 @@ pub fn crossover_bootstrap<K: Ord + Clone>(
     if rounds.len() < 2 || b == 0 {
         return None;
     }
-    let mut rng = SplitMix64(seed);
+    let mut rng = Resampler(SplitMix64::new(seed));
     let mut estimates: Vec<f64> = (0..b)
         .filter_map(|_| {
             let draw: Vec<&K> = (0..rounds.len())
@@ -146,15 +139,7 @@ pub fn bootstrap_clause(ci: Option<&BootstrapInterval>, smallest: u64, largest: 
     let Some(ci) = ci else {
         return String::new();
     };
-    let bound = |x: f64| {
-        if x == f64::NEG_INFINITY {
-            format!("below {smallest}")
-        } else if x == f64::INFINITY {
-            format!("above {largest}")
-        } else {
-            format!("{x:.0}")
-        }
-    };
+    let bound = |x: f64| crate::intervals::size_bound(x, smallest, largest);
     if ci.low == ci.high {
         return format!("; round bootstrap all {}", bound(ci.low));
     }

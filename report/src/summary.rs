@@ -49,6 +49,12 @@ pub struct CellSummary {
     pub serial_placement: Option<String>,
     /// Median steals per run.
     pub steals: Option<f64>,
+    /// Median over runs of LB4OMP's percent imbalance of the workers' finishing times
+    /// (runs.csv's `percent_imbalance`; with latency recording on and p > 1 only).
+    pub percent_imbalance: Option<f64>,
+    /// Median over runs of the coefficient of variation of per-worker busy time
+    /// (runs.csv's `cov`; with latency recording on only).
+    pub cov: Option<f64>,
     /// p50 response latency (batch start → task end): of the histogram pooled over every
     /// repetition (`latency_cells.csv`) when [`Self::pooled_response`], else the median
     /// over runs of each run's p50 (`latency.csv`).
@@ -293,6 +299,8 @@ fn summarise_cell(
         .filter_map(|r| r.steals)
         .map(|s| s as f64)
         .collect();
+    let imbalance: Vec<f64> = good.iter().filter_map(|r| r.percent_imbalance).collect();
+    let cov: Vec<f64> = good.iter().filter_map(|r| r.cov).collect();
     Some(CellSummary {
         p50_response_ns: latency.get(&(key.clone(), 5000)).copied(),
         p99_response_ns: latency.get(&(key.clone(), 9900)).copied(),
@@ -316,6 +324,8 @@ fn summarise_cell(
         lower_bound_ns: bound,
         serial_placement: None,
         steals: median(&steals),
+        percent_imbalance: median(&imbalance),
+        cov: median(&cov),
         checksum_failures,
         makespans,
     })

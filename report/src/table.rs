@@ -302,7 +302,10 @@ pub fn render(
          latency recording was off); the brackets after speedup and lb_ratio hold \
          order-statistic intervals of those medians, at the makespan interval's coverage \
          unless stated (lb_ratio's holds the bound fixed); a 1-worker cell whose lb_ratio \
-         interval lies wholly below 1 is a failed null check; steals: median per run; pooled p50/p99 \
+         interval lies wholly below 1 is a failed null check; imbalance % (cov): medians over runs \
+         of LB4OMP's percent imbalance, (max − mean) ÷ max × p ÷ (p − 1) × 100 over the \
+         workers' finishing times, and of the coefficient of variation of per-worker busy \
+         time (both need latency recording; – otherwise); steals: median per run; pooled p50/p99 \
          response: percentiles of the response-time histogram pooled over every repetition of \
          the cell (median-run: the median over runs of each run's percentile, where no pooled \
          file exists). Response runs from the batch's start to the task's end, so its tail \
@@ -418,6 +421,7 @@ impl Page<'_> {
         head.extend([
             "speedup (CI)",
             "lb_ratio (CI)",
+            "imbalance % (cov)",
             "steals",
             p50.as_str(),
             p99.as_str(),
@@ -466,6 +470,7 @@ impl Page<'_> {
             interval_cell(&c.ci_ns, u.ns, u.name),
             with_interval(c.speedup, c.speedup_ci.as_ref(), level, "×"),
             with_interval(c.lb_ratio, c.lb_ratio_ci.as_ref(), level, ""),
+            imbalance_cell(c.percent_imbalance, c.cov),
             opt(c.steals, |x| format!("{x:.0}")),
             response(c.p50_response_ns),
             response(c.p99_response_ns),
@@ -570,4 +575,14 @@ fn figures_section(figures: &[Outcome]) -> String {
     }
     md.push('\n');
     md
+}
+
+/// The imbalance column: `12.3 (0.045)`, either part `–` where not measured.
+fn imbalance_cell(percent: Option<f64>, cov: Option<f64>) -> String {
+    if percent.is_none() && cov.is_none() {
+        return "–".into();
+    }
+    let p = percent.map_or("–".into(), |x| format!("{x:.1}"));
+    let c = cov.map_or("–".into(), |x| format!("{x:.3}"));
+    format!("{p} ({c})")
 }

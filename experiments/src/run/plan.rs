@@ -27,6 +27,7 @@ use super::strategy::Strategy;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use topology::placement::Placement;
+use workloads::rng::SplitMix64;
 
 /// One cell of the sweep.
 ///
@@ -206,7 +207,7 @@ impl Plan {
                 None => units.push(vec![i]),
             }
         }
-        let mut rng = SplitMix64::new(self.order_seed, round as u64);
+        let mut rng = OrderRng::new(self.order_seed, round as u64);
         for k in (1..units.len()).rev() {
             let j = rng.below(k as u64 + 1) as usize;
             units.swap(k, j);
@@ -262,31 +263,23 @@ impl Plan {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a small generator whose stream is fixed by its
-/// definition, so a seed gives the same order in every version of wsbench.
-struct SplitMix64(u64);
+/// The order stream of (seed, round): `workloads`' SplitMix64 (whose stream is fixed by its
+/// definition, so a seed gives the same order in every version of wsbench), seeded from
+/// both and advanced once.
+struct OrderRng(SplitMix64);
 
-impl SplitMix64 {
-    /// The stream of (seed, round).
-    fn new(seed: u64, round: u64) -> SplitMix64 {
-        let mut g = SplitMix64(seed ^ round.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        g.next();
-        g
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+impl OrderRng {
+    fn new(seed: u64, round: u64) -> OrderRng {
+        let mut g = SplitMix64::new(seed ^ round.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        g.next_u64();
+        OrderRng(g)
     }
 
     /// Uniform in `0..n` (n ≥ 1), by rejection (no modulo bias).
     fn below(&mut self, n: u64) -> u64 {
         let zone = u64::MAX - u64::MAX % n;
         loop {
-            let x = self.next();
+            let x = self.0.next_u64();
             if x < zone {
                 return x % n;
             }
