@@ -353,6 +353,24 @@ pub fn noise_clause<K: Ord>(slower: &[(K, f64)], faster: &[(K, f64)]) -> Option<
     })
 }
 
+/// A crossover size for the text: finite sizes as integers, an unbounded end as below the
+/// smallest or above the largest size measured.
+///
+/// ```
+/// use wsbench_report::intervals::size_bound;
+/// assert_eq!(size_bound(232.4, 50, 2500), "232");
+/// assert_eq!(size_bound(f64::INFINITY, 50, 2500), "above 2500");
+/// ```
+pub fn size_bound(x: f64, smallest: u64, largest: u64) -> String {
+    if x == f64::NEG_INFINITY {
+        format!("below {smallest}")
+    } else if x == f64::INFINITY {
+        format!("above {largest}")
+    } else {
+        format!("{x:.0}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,23 +550,5 @@ mod tests {
             crossover_clause(Some(&always), 200, 2500),
             "; per-round crossovers all below 200"
         );
-    }
-}
-
-/// A crossover size for the text: finite sizes as integers, an unbounded end as below the
-/// smallest or above the largest size measured.
-///
-/// ```
-/// use wsbench_report::intervals::size_bound;
-/// assert_eq!(size_bound(232.4, 50, 2500), "232");
-/// assert_eq!(size_bound(f64::INFINITY, 50, 2500), "above 2500");
-/// ```
-pub fn size_bound(x: f64, smallest: u64, largest: u64) -> String {
-    if x == f64::NEG_INFINITY {
-        format!("below {smallest}")
-    } else if x == f64::INFINITY {
-        format!("above {largest}")
-    } else {
-        format!("{x:.0}")
     }
 }
