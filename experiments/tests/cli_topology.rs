@@ -1,18 +1,14 @@
 //! `wsbench topology` end to end, on generated sysfs trees (--root) and on
 //! this machine.
 
+mod common;
+
+use common::wsbench;
+
 #[path = "../../topology/tests/support/mod.rs"]
 mod topology_support;
 
-use std::process::{Command, Output};
 use topology_support::{fixture, two_sockets, Style};
-
-fn wsbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wsbench"))
-        .args(args)
-        .output()
-        .expect("running wsbench")
-}
 
 fn stdout_of(args: &[&str]) -> String {
     let out = wsbench(args);

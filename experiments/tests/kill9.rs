@@ -6,6 +6,10 @@
 //! is printed first, so a failure shows it); `WSBENCH_KILL9_KILLS` sets how many kills
 //! (default 20).
 
+mod common;
+
+use common::text;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -48,14 +52,6 @@ impl Rng {
 
 fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// `run CONFIG --out DIR` for a folder without `meta.json` (none yet, or a kill came

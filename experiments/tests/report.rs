@@ -2,8 +2,11 @@
 //! `tests/data/report/fixture/` (written by `make_fixture.py` beside it; see its
 //! header: synthetic numbers in the results schema of `schema/src/rows.rs`, not a measurement).
 
+mod common;
+
+use common::wsbench;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/report/fixture")
@@ -24,13 +27,6 @@ fn copy_fixture(to: &Path) {
         }
     }
     copy(&fixture(), to);
-}
-
-fn wsbench(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_wsbench"))
-        .args(args)
-        .output()
-        .expect("run wsbench")
 }
 
 fn arg(p: &Path) -> &str {

@@ -3,6 +3,10 @@
 //! synthetic workloads resume with the same tasks, and results go outside the repository
 //! unless `--out` says otherwise.
 
+mod common;
+
+use common::text;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -18,14 +22,6 @@ fn wsbench_in(cwd: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("runs wsbench")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn meta(dir: &Path) -> serde_json::Value {

@@ -2,9 +2,13 @@
 //! write errors (a full disk). Each check ends with the folder holding exactly the
 //! planned rows, none twice, none torn, and side files that agree with `runs.csv`.
 
+mod common;
+
+use common::{text, wsbench};
+
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs (and with them rows of `runs.csv`) a [`config`] plans: a serial and a static
@@ -29,21 +33,6 @@ name = "fact"
 kind = "factorial"
 n = {n}
 "#
-    )
-}
-
-fn wsbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wsbench"))
-        .args(args)
-        .output()
-        .expect("runs wsbench")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
     )
 }
 

@@ -3,8 +3,12 @@
 //! inside the timed region; OpenMP strategies are refused at config time, exit 2, when the
 //! build has no OpenMP.
 
+mod common;
+
+use common::wsbench;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const TASKS: usize = 80;
 
@@ -38,13 +42,6 @@ latency = false
 pool_in_timing = true
 "#
     )
-}
-
-fn wsbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wsbench"))
-        .args(args)
-        .output()
-        .expect("runs wsbench")
 }
 
 fn run(dir: &Path, text: &str) -> Output {

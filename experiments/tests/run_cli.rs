@@ -1,9 +1,12 @@
 //! `wsbench run` and `wsbench merge` end to end, on tiny workloads: every output file's
 //! format, resume after an interruption, shards and merge, and bad input.
 
+mod common;
+
+use common::wsbench;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use base64::Engine;
 use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
@@ -41,13 +44,6 @@ n = {TASKS}
 }
 
 const ALL: &str = r#""static", "static-cyclic", "dynamic:4", "guided", "work-stealing:1", "adaptive", "rayon", "rayon-fine""#;
-
-fn wsbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wsbench"))
-        .args(args)
-        .output()
-        .expect("runs wsbench")
-}
 
 fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
