@@ -81,7 +81,7 @@ fn report_on_fixture_writes_tables_and_every_figure() {
     assert!(md.contains("## Workload `clustered-heavy-last`"));
     assert!(!md.contains("## Workload `factorial-cold-n200`"));
     assert!(md.contains(
-        "| strategy | workers | runs | median makespan | median CI (coverage) | speedup (CI) | lb_ratio (CI) | steals | pooled p50 response | pooled p99 response |"
+        "| strategy | workers | runs | median makespan | median CI (coverage) | speedup (CI) | lb_ratio (CI) | imbalance % (cov) | steals | pooled p50 response | pooled p99 response |"
     ));
     let heavy = md
         .split("## Workload `clustered-heavy-last`")
