@@ -6,6 +6,7 @@
 //! and hands it to each worker, which only then enters its loop.
 
 use crate::job::JobRef;
+use crate::join::ShareRequest;
 use crate::pool::{Pool, Shared};
 use crate::sleep::{Sleep, MAX_WORKERS};
 use crate::stats::WorkerCounters;
@@ -208,6 +209,9 @@ impl PoolBuilder {
             steal_amount: self.steal_amount,
             deque_order: self.deque_order,
             sleep: Sleep::new(n),
+            share_requests: (0..n)
+                .map(|_| CachePadded::new(ShareRequest::new()))
+                .collect(),
             counters: (0..n)
                 .map(|_| CachePadded::new(WorkerCounters::default()))
                 .collect(),

@@ -18,7 +18,7 @@
 //! start-up), `worker` (search and idle
 //! loop), `sleep` (sleep/wake protocol, loom-checked; see its README), `job` and
 //! `latch` (type-erased jobs and completion), `malloc_cache` (keeping the
-//! spawning thread's blocks out of a new worker's malloc cache), `scope` (join/scope), `schedule`
+//! spawning thread's blocks out of a new worker's malloc cache), `join` (fork-join with private frames shared on request; see `src/join/README.md`), `scope`, `schedule`
 //! and `adaptive` (for_each_index; the Adaptive range-stealing protocol is loom-checked, see `src/adaptive/README.md`),
 //! `dls` (LB4OMP's techniques, one module each), [`stats`] (per-worker counters) and `pin`
 //! (pinning a worker to the CPU [`PoolBuilder::pin_to`] names). Where workers
@@ -55,6 +55,7 @@ mod adaptive;
 mod builder;
 mod dls;
 mod job;
+mod join;
 mod latch;
 mod malloc_cache;
 mod pin;

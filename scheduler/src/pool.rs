@@ -52,6 +52,7 @@
 
 use crate::builder::{DequeOrder, PoolBuilder, StealAmount};
 use crate::job::{JobRef, StackJob};
+use crate::join::ShareRequest;
 use crate::sleep::Sleep;
 use crate::stats::{PoolStats, WorkerCounters, WorkerStats};
 use crate::worker::{Caller, Victims, WorkerThread};
@@ -80,6 +81,9 @@ pub(crate) struct Shared {
     pub(crate) deque_order: DequeOrder,
     /// Sleep protocol state (see `sleep/README.md`).
     pub(crate) sleep: Sleep,
+    /// One per worker: set by idle workers to ask it to share a private join
+    /// frame (see `join/README.md`).
+    pub(crate) share_requests: Box<[CachePadded<ShareRequest>]>,
     /// Per-worker counters, each written only by its worker.
     pub(crate) counters: Box<[CachePadded<WorkerCounters>]>,
     /// Set once by `Pool::drop`; read by idle workers.
@@ -257,6 +261,7 @@ impl Pool {
     }
 
     /// Who the current thread is to this pool.
+    #[inline]
     pub(crate) fn caller(&self) -> Caller<'_> {
         let wt = WorkerThread::current();
         if wt.is_null() {
@@ -277,15 +282,27 @@ impl Pool {
     /// one, else as an injected job while this thread waits (a worker of
     /// another pool runs its own pool's jobs meanwhile, so calls that go from
     /// pool to pool and back cannot deadlock).
+    #[inline]
     pub(crate) fn in_worker<OP, R>(&self, op: OP) -> R
     where
         OP: FnOnce(&WorkerThread) -> R + Send,
         R: Send,
     {
-        let caller = self.caller();
-        if let Caller::Own(wt) = caller {
-            return op(wt);
+        match self.caller() {
+            Caller::Own(wt) => op(wt),
+            caller => self.in_worker_injected(caller, op),
         }
+    }
+
+    /// [`Pool::in_worker`] from a thread that is not one of this pool's workers:
+    /// out of line, so that the own-worker path (every nested `join`) keeps a
+    /// small stack frame.
+    #[inline(never)]
+    fn in_worker_injected<OP, R>(&self, caller: Caller<'_>, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread) -> R + Send,
+        R: Send,
+    {
         let job = StackJob::new(
             || {
                 // SAFETY: injected jobs only run on this pool's workers, whose

@@ -1,14 +1,11 @@
-//! Fork-join: [`Pool::join`] and [`Pool::scope`].
+//! [`Pool::scope`] (and [`Pool::join`] is in `join/`).
 //!
-//! Both run on a worker (`Pool::in_worker`), so a call from outside the pool
-//! (or from a worker of another pool) costs one injected job. `join` pushes `b`
-//! on the worker's deque as a job on this stack frame, runs `a`, then pops `b`
-//! back (run inline) or, if a thief has it, runs other work until `b`'s latch
-//! is set. `scope` counts its spawned jobs in a latch and waits for all of them
-//! before returning; that wait is what makes it sound for spawned closures to
+//! It runs on a worker (`Pool::in_worker`), so a call from outside the pool
+//! (or from a worker of another pool) costs one injected job. `scope` counts
+//! its spawned jobs in a latch and waits for all of them before returning; that wait is what makes it sound for spawned closures to
 //! borrow from outside the scope.
 
-use crate::job::{HeapJob, JobResult, Panic, StackJob};
+use crate::job::{HeapJob, JobResult, Panic};
 use crate::latch::{CountLatch, Waiter};
 use crate::pool::Pool;
 use crate::worker::WorkerThread;
@@ -17,30 +14,6 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Mutex;
 
 impl Pool {
-    /// Runs `a` and `b`, potentially in parallel, and returns both results.
-    ///
-    /// If either panics, the panic is re-raised here after both have finished
-    /// (`a`'s if both did).
-    ///
-    /// ```
-    /// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
-    /// fn fib(pool: &scheduler::Pool, n: u64) -> u64 {
-    ///     if n < 2 { return n; }
-    ///     let (a, b) = pool.join(|| fib(pool, n - 1), || fib(pool, n - 2));
-    ///     a + b
-    /// }
-    /// assert_eq!(fib(&pool, 15), 610);
-    /// ```
-    pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
-    where
-        A: FnOnce() -> RA + Send,
-        B: FnOnce() -> RB + Send,
-        RA: Send,
-        RB: Send,
-    {
-        self.in_worker(|wt| join_in_worker(wt, a, b))
-    }
-
     /// Creates a scope in which closures borrowing local data can be spawned
     /// onto the pool; returns when all of them (and `op`) have finished.
     ///
@@ -220,49 +193,4 @@ impl<'scope> Scope<'scope> {
             shared.sleep.notify_jobs(1);
         }
     }
-}
-
-fn join_in_worker<A, B, RA, RB>(wt: &WorkerThread, a: A, b: B) -> (RA, RB)
-where
-    A: FnOnce() -> RA + Send,
-    B: FnOnce() -> RB + Send,
-    RA: Send,
-    RB: Send,
-{
-    let job_b = StackJob::new(
-        b,
-        Waiter::Worker {
-            index: wt.index,
-            sleep: &wt.shared.sleep,
-        },
-    );
-    // SAFETY: `job_b` stays on this frame until popped back or its latch is set.
-    let b_ref = unsafe { job_b.as_job_ref() };
-    wt.push(b_ref);
-    let result_a = JobResult::call(a);
-    // Both closures are counted here, by the worker that called join.
-    crate::stats::bump(&wt.counters().tasks, 2);
-    // Get `b` back, or wait for whoever stole it.
-    let result_b = loop {
-        if job_b.latch.probe() {
-            break job_b.into_result();
-        }
-        match wt.deque.pop() {
-            Some(job) if job == b_ref => {
-                crate::stats::bump(&wt.counters().local_pops, 1);
-                break job_b.run_inline();
-            }
-            Some(job) => {
-                crate::stats::bump(&wt.counters().local_pops, 1);
-                // SAFETY: popped from our deque, so we are its only executor.
-                unsafe { job.execute() };
-            }
-            None => {
-                wt.wait_until(&job_b.latch);
-                break job_b.into_result();
-            }
-        }
-    };
-    let ra = result_a.into_return_value();
-    (ra, result_b.into_return_value())
 }

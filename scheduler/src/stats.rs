@@ -107,6 +107,9 @@ counters! {
     steal_retries,
     /// Jobs or loop indices moved to this worker by its successful steals.
     tasks_stolen,
+    /// Private join frames this worker moved to its deque because a thief
+    /// asked (see `join/README.md`).
+    frames_shared,
     /// Times the worker blocked in the sleep protocol.
     parks,
     /// Times it was woken from there.

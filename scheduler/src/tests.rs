@@ -140,3 +140,46 @@ fn small_nested_static_inside_adaptive_and_extreme_grains() {
         assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 1));
     }
 }
+
+#[test]
+fn small_a_waiting_join_frame_is_shared_when_a_thief_asks() {
+    // `b` runs first and waits until `a` has started, joining while it waits:
+    // that only ends if `a`'s private frame is shared at one of those joins and
+    // the other worker, which asked for work, takes it.
+    let pool = Pool::builder().workers(2).build().unwrap();
+    let a_started = std::sync::atomic::AtomicBool::new(false);
+    let (ran_a_on, ran_b_on) = pool.join(
+        || {
+            a_started.store(true, Ordering::Release);
+            crate::worker::WorkerThread::current() as usize
+        },
+        || {
+            while !a_started.load(Ordering::Acquire) {
+                pool.join(|| (), || ());
+                std::hint::spin_loop();
+            }
+            crate::worker::WorkerThread::current() as usize
+        },
+    );
+    assert_ne!(ran_a_on, ran_b_on, "a ran on another worker");
+    assert!(pool.stats().total().frames_shared >= 1);
+}
+
+#[test]
+fn small_join_frames_keep_their_positions_when_the_oldest_is_shared() {
+    use crate::job::JobRef;
+    use crate::join::Frames;
+    unsafe fn nothing(_: *const (), _: usize) {}
+    // SAFETY: these JobRefs are compared, never executed.
+    let job = |k: usize| unsafe { JobRef::new(std::ptr::null(), k, nothing) };
+    let frames = Frames::new();
+    let p0 = frames.push(job(0));
+    let p1 = frames.push(job(1));
+    assert_eq!(frames.take_oldest(), Some(job(0)));
+    let p2 = frames.push(job(2));
+    assert!(frames.pop_if_private(p2, job(2)));
+    assert_eq!(frames.take_oldest(), Some(job(1)));
+    assert!(!frames.pop_if_private(p1, job(1)), "shared, not private");
+    assert!(!frames.pop_if_private(p0, job(0)), "shared, not private");
+    assert_eq!(frames.take_oldest(), None);
+}

@@ -12,6 +12,7 @@
 
 use crate::builder::{BuildError, StealAmount};
 use crate::job::JobRef;
+use crate::join::{Frames, ShareRequest};
 use crate::latch::{CountLatch, Waiter};
 use crate::pool::Shared;
 use crate::stats::{bump, ns_since, WorkerCounters};
@@ -86,10 +87,19 @@ pub(crate) struct WorkerThread {
     busy_since: Cell<Option<Instant>>,
     /// Start of the current idle period (None while busy).
     idle_since: Cell<Option<Instant>>,
+    /// Its private join frames (see `join/`).
+    pub(crate) frames: Frames,
+    /// Its own share-request flag, `&shared.share_requests[index]`, kept as a
+    /// pointer because every join reads it.
+    share_request: *const ShareRequest,
+    /// Its counters, `&shared.counters[index]`, likewise.
+    counters: *const WorkerCounters,
 }
 
 impl WorkerThread {
     pub(crate) fn new(index: usize, deque: Worker<JobRef>, shared: Arc<Shared>) -> Self {
+        let share_request: *const ShareRequest = &*shared.share_requests[index];
+        let counters: *const WorkerCounters = &*shared.counters[index];
         WorkerThread {
             index,
             deque,
@@ -100,10 +110,14 @@ impl WorkerThread {
             next_victim: Cell::new(0),
             busy_since: Cell::new(None),
             idle_since: Cell::new(Some(Instant::now())),
+            frames: Frames::new(),
+            share_request,
+            counters,
         }
     }
 
     /// The worker running on the current thread, if any (of any pool).
+    #[inline]
     pub(crate) fn current() -> *const WorkerThread {
         CURRENT.with(|c| c.get())
     }
@@ -111,7 +125,25 @@ impl WorkerThread {
     /// This worker's counters.
     #[inline]
     pub(crate) fn counters(&self) -> &WorkerCounters {
-        &self.shared.counters[self.index]
+        // SAFETY: points into `self.shared`, which this struct keeps alive.
+        unsafe { &*self.counters }
+    }
+
+    /// This worker's share-request flag (see `join/`).
+    #[inline]
+    pub(crate) fn share_request(&self) -> &ShareRequest {
+        // SAFETY: points into `self.shared`, which this struct keeps alive.
+        unsafe { &*self.share_request }
+    }
+
+    /// Found nothing to steal: ask every other worker to share a private join
+    /// frame at its next join (a hint; see `join/README.md`).
+    fn ask_for_frames(&self) {
+        // Every other worker, not `victims()`: that would advance round-robin order.
+        let requests = self.shared.share_requests.iter().enumerate();
+        for (_, request) in requests.filter(|(w, _)| *w != self.index) {
+            request.ask();
+        }
     }
 
     /// The thread's body: registers itself, runs jobs until shutdown.
@@ -291,8 +323,12 @@ impl WorkerThread {
             }
             bump(&counters.steal_attempts, attempts);
             bump(&counters.steal_retries, retries);
-            if found.is_some() || !retry {
+            if found.is_some() {
                 return found;
+            }
+            if !retry {
+                self.ask_for_frames();
+                return None;
             }
         }
     }

@@ -240,3 +240,71 @@ fn long_ranges_of_fast_tasks_with_slow_spots_run_every_index_once() {
         },
     );
 }
+
+/// What node `id` of a deep tree does, from a hash of (seed, id): mostly a
+/// join (as recursive workloads do), sometimes a scope or a two-index loop.
+fn node_kind(seed: u64, id: usize) -> u64 {
+    let mut x = seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 29;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    (x ^ (x >> 32)) % 16
+}
+
+/// A complete binary tree of `depth` levels whose node `id` has children
+/// `2 id + 1` and `2 id + 2`, forked by `join`, `scope` or `for_each_index`;
+/// each leaf counts itself and spins a little at some leaves, so that private
+/// join frames are asked for and shared while others are still registered.
+fn deep(
+    pool: &Pool,
+    seed: u64,
+    schedule: scheduler::Schedule,
+    id: usize,
+    depth: u32,
+    counts: &[AtomicU32],
+) {
+    if depth == 0 {
+        counts[id].fetch_add(1, Ordering::Relaxed);
+        if node_kind(seed, id) == 0 {
+            spin_for(20);
+        }
+        return;
+    }
+    let child = |k: usize| deep(pool, seed, schedule, 2 * id + 1 + k, depth - 1, counts);
+    match node_kind(seed, id) {
+        0 => pool.scope(|s| {
+            s.spawn(|_| child(0));
+            s.spawn(|_| child(1));
+        }),
+        1 => pool.for_each_index(0..2, schedule, |_, k| child(k)),
+        _ => {
+            pool.join(|| child(0), || child(1));
+        }
+    }
+}
+
+/// Deep nested joins (2^14 leaves, a join at almost every node) mixed with
+/// scopes and loops of every schedule, on every pool setting: each leaf once.
+#[test]
+fn deep_joins_mixed_with_scopes_and_loops_run_each_leaf_once() {
+    const DEPTH: u32 = 14;
+    let iters = stress_iters();
+    common::within(stress_support::hang_limit(), "deep joins", move || {
+        let mut rng = stress_support::seeded(4);
+        for round in 0..6 * iters {
+            let pool = random_pool(&mut rng);
+            for schedule in all_schedules(&mut rng) {
+                let seed = rng.next();
+                let leaves = 1usize << DEPTH;
+                let counts = counters(2 * leaves - 1);
+                deep(&pool, seed, schedule, 0, DEPTH, &counts);
+                check_once(
+                    &counts[leaves - 1..],
+                    &format!(
+                        "round {round}: {schedule} on {} workers",
+                        pool.num_workers()
+                    ),
+                );
+            }
+        }
+    });
+}

@@ -180,6 +180,12 @@ impl Sleep {
         }
     }
 
+    /// Whether some worker is blocked right now (a relaxed snapshot: a hint
+    /// for whoever decides whether to share more work).
+    pub(crate) fn has_sleepers(&self) -> bool {
+        sleeping_of(self.state.load(Ordering::Relaxed)) > 0
+    }
+
     /// Shutdown: cancel every pending sleep and wake every sleeper. The caller
     /// has set its shutdown flag before.
     pub(crate) fn wake_all(&self) {
