@@ -84,90 +84,122 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn main() {
+/// Command-line options.
+struct Options {
+    depths: Vec<u32>,
+    workers: Vec<usize>,
+    cpu_time: bool,
+}
+
+fn options() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut depths = Vec::new();
-    let mut workers = vec![1, 2];
-    let mut cpu_time = false;
+    let mut o = Options {
+        depths: Vec::new(),
+        workers: vec![1, 2],
+        cpu_time: false,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--cpu-time" {
-            cpu_time = true;
+            o.cpu_time = true;
         } else if a == "--workers" {
             let list = it.next().expect("--workers needs a list, e.g. 1,2");
-            workers = list
+            o.workers = list
                 .split(',')
                 .map(|w| w.parse().expect("a worker count"))
                 .collect();
         } else {
-            depths.push(a.parse::<u32>().expect("a tree depth"));
+            o.depths.push(a.parse::<u32>().expect("a tree depth"));
         }
     }
-    if depths.is_empty() {
-        depths = vec![10, 20];
+    if o.depths.is_empty() {
+        o.depths = vec![10, 20];
     }
-    println!("| depth | workers | serial (left first) | serial (right first) | wsbench Pool::join | rayon::join | chili Scope::join |");
-    println!("|---|---|---|---|---|---|---|");
-    for &depth in &depths {
+    o
+}
+
+/// The three runtimes, each with `p` threads.
+struct Runtimes {
+    pool: scheduler::Pool,
+    rayon: rayon::ThreadPool,
+    chili: chili::ThreadPool,
+}
+
+/// Column order of the table.
+const NAMES: [&str; 5] = [
+    "serial (left first)",
+    "serial (right first)",
+    "wsbench Pool::join",
+    "rayon::join",
+    "chili Scope::join",
+];
+
+/// ns per node of runtime `k` (in [`NAMES`] order) over `reps` sums of `root`:
+/// one entry into the runtime, the loop inside; with `cpu_time`, the CPU time
+/// of the thread that runs the loop (p = 1 on a loaded machine), else wall time.
+fn measure(rt: &Runtimes, k: usize, root: &Node, reps: usize, cpu_time: bool) -> (f64, Vec<u64>) {
+    let timed = |f: &dyn Fn() -> u64| -> (Vec<u64>, f64) {
+        let cpu0 = thread_cpu_ns();
+        let sums = (0..reps).map(|_| f()).collect();
+        (sums, thread_cpu_ns() - cpu0)
+    };
+    let start = Instant::now();
+    let (sums, cpu_ns) = match k {
+        0 => timed(&|| serial_left_first(root)),
+        1 => timed(&|| serial_right_first(root)),
+        2 => rt.pool.scope(|_| timed(&|| ours(&rt.pool, root))),
+        3 => rt.rayon.install(|| timed(&|| with_rayon(root))),
+        _ => {
+            let scope = std::cell::RefCell::new(rt.chili.scope());
+            timed(&|| with_chili(&mut scope.borrow_mut(), root))
+        }
+    };
+    let ns = if cpu_time {
+        cpu_ns
+    } else {
+        start.elapsed().as_nanos() as f64
+    };
+    (ns, sums)
+}
+
+fn main() {
+    let o = options();
+    println!("| depth | workers | {} |", NAMES.join(" | "));
+    println!("|---|---|{}", "---|".repeat(NAMES.len()));
+    for &depth in &o.depths {
         let root = tree(depth, &mut 0).expect("depth ≥ 1");
         let nodes = (1u64 << depth) - 1;
         let expect = nodes * (nodes + 1) / 2;
         let reps = if depth <= 12 { 2000 } else { 1 };
-        for &p in &workers {
-            let pool = scheduler::Pool::builder().workers(p).build().unwrap();
-            let rp = rayon::ThreadPoolBuilder::new()
-                .num_threads(p)
-                .build()
-                .unwrap();
-            let cp = chili::ThreadPool::with_config(chili::Config {
-                thread_count: std::num::NonZeroUsize::new(p),
-                ..Default::default()
-            });
-            let mut times = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+        for &p in &o.workers {
+            let rt = Runtimes {
+                pool: scheduler::Pool::builder().workers(p).build().unwrap(),
+                rayon: rayon::ThreadPoolBuilder::new()
+                    .num_threads(p)
+                    .build()
+                    .unwrap(),
+                chili: chili::ThreadPool::with_config(chili::Config {
+                    thread_count: std::num::NonZeroUsize::new(p),
+                    ..Default::default()
+                }),
+            };
+            let mut times = vec![Vec::new(); NAMES.len()];
             for _ in 0..11 {
                 for (k, t) in times.iter_mut().enumerate() {
-                    // One entry into each runtime per repetition, the loop inside;
-                    // with --cpu-time, the CPU time of the thread that runs the
-                    // loop (p = 1 on a loaded machine), else the wall time.
-                    let timed = |f: &dyn Fn() -> u64| -> (Vec<u64>, f64) {
-                        let (cpu0, wall0) = (thread_cpu_ns(), Instant::now());
-                        let sums = (0..reps).map(|_| f()).collect();
-                        let ns = if cpu_time {
-                            thread_cpu_ns() - cpu0
-                        } else {
-                            wall0.elapsed().as_nanos() as f64
-                        };
-                        (sums, ns)
-                    };
-                    let start = Instant::now();
-                    let (sums, inner_ns) = match k {
-                        0 => timed(&|| serial_left_first(&root)),
-                        4 => timed(&|| serial_right_first(&root)),
-                        1 => pool.scope(|_| timed(&|| ours(&pool, &root))),
-                        2 => rp.install(|| timed(&|| with_rayon(&root))),
-                        3 => {
-                            let scope = std::cell::RefCell::new(cp.scope());
-                            timed(&|| with_chili(&mut scope.borrow_mut(), &root))
-                        }
-                        _ => unreachable!("five runtimes"),
-                    };
-                    let ns = if cpu_time {
-                        inner_ns
-                    } else {
-                        start.elapsed().as_nanos() as f64
-                    };
-                    t.push(ns / (reps as f64 * nodes as f64));
+                    let (ns, sums) = measure(&rt, k, &root, reps, o.cpu_time);
                     assert!(
                         sums.iter().all(|&s| s == expect),
-                        "runtime {k} summed wrong"
+                        "{} summed wrong",
+                        NAMES[k]
                     );
+                    t.push(ns / (reps as f64 * nodes as f64));
                 }
             }
-            let m: Vec<f64> = times.into_iter().map(median).collect();
-            println!(
-                "| {depth} | {p} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
-                m[0], m[4], m[1], m[2], m[3]
-            );
+            let cells: Vec<String> = times
+                .into_iter()
+                .map(|t| format!("{:.1}", median(t)))
+                .collect();
+            println!("| {depth} | {p} | {} |", cells.join(" | "));
         }
     }
 }
