@@ -183,3 +183,47 @@ fn small_join_frames_keep_their_positions_when_the_oldest_is_shared() {
     assert!(!frames.pop_if_private(p0, job(0)), "shared, not private");
     assert_eq!(frames.take_oldest(), None);
 }
+
+#[test]
+fn small_join_runs_both_halves_when_one_panics_registered_or_not() {
+    // Nested `depth` joins deep, so that the innermost join is registered
+    // (few frames below it) or not (KEEP_FRAMES and more), on 1 and 2 workers.
+    fn nest(pool: &Pool, depth: usize, inner: &(dyn Fn() + Sync)) {
+        if depth == 0 {
+            inner();
+        } else {
+            pool.join(|| nest(pool, depth - 1, inner), || ());
+        }
+    }
+    for workers in [1, 2] {
+        let pool = Pool::builder().workers(workers).build().unwrap();
+        for depth in [0, 1, crate::join::KEEP_FRAMES + 2] {
+            for (a_panics, b_panics) in [(true, false), (false, true), (true, true)] {
+                let ran = AtomicU32::new(0);
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    nest(&pool, depth, &|| {
+                        pool.join(
+                            || {
+                                ran.fetch_add(1, Ordering::Relaxed);
+                                if a_panics {
+                                    panic!("boom a");
+                                }
+                            },
+                            || {
+                                ran.fetch_add(10, Ordering::Relaxed);
+                                if b_panics {
+                                    panic!("boom b");
+                                }
+                            },
+                        );
+                    })
+                }));
+                let what = format!("{workers} workers, depth {depth}, a {a_panics}, b {b_panics}");
+                assert_eq!(ran.load(Ordering::Relaxed), 11, "{what}: both ran");
+                let payload = result.expect_err(&what);
+                let expected = if a_panics { "boom a" } else { "boom b" };
+                assert_eq!(payload.downcast_ref::<&str>(), Some(&expected), "{what}");
+            }
+        }
+    }
+}

@@ -196,9 +196,11 @@ where
     let asked = wt.share_request().is_asked();
     if !asked && !wt.frames.should_register() {
         crate::stats::bump(&wt.counters().tasks, 2);
+        // Only `b` needs catching: `a` runs last, so if it panics both have
+        // finished, and its panic is the one to re-raise.
         let result_b = JobResult::call(b);
-        let result_a = JobResult::call(a);
-        return (result_a.into_return_value(), result_b.into_return_value());
+        let ra = a();
+        return (ra, result_b.into_return_value());
     }
     join_registered(wt, a, b, asked)
 }
