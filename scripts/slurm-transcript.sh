@@ -28,7 +28,7 @@ wsbench=$PWD/target/release/wsbench
 
 header() {
   local dirty=""
-  [ -z "$(git status --porcelain --untracked-files=no)" ] || dirty=" (with uncommitted changes)"
+  [ -z "$(git status --porcelain --untracked-files=no -- . ":(exclude)$out")" ] || dirty=" (with uncommitted changes)"
   echo "# scripts/slurm-array.sbatch on a one-node Slurm started by scripts/slurm-local.sh"
   echo "# made by: scripts/slurm-transcript.sh"
   echo "# date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
