@@ -37,7 +37,10 @@ fn fib_join<J: Join>(n: u64, cutoff: u64, j: &mut J) -> u64 {
     if n <= cutoff {
         return fib(n);
     }
-    let (a, b) = j.join(|j| fib_join(n - 1, cutoff, j), |j| fib_join(n - 2, cutoff, j));
+    let (a, b) = j.join(
+        |j| fib_join(n - 1, cutoff, j),
+        |j| fib_join(n - 2, cutoff, j),
+    );
     a + b
 }
 
