@@ -435,6 +435,7 @@ mod tests {
             "rayon",
             "rayon-fine",
             "chili",
+            "halving",
         ];
         if wsbench_baselines::openmp::unavailable().is_none() {
             strategies.extend(["omp:dynamic,1", "omp-taskloop:4"]);

@@ -305,3 +305,112 @@ impl Executor {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::config::Experiment;
+    use crate::run::policy::StealPolicy;
+    use crate::run::record::{ClockKind, TaskClock};
+    use crate::run::timed::take_trace;
+    use topology::Topology;
+
+    const RECURSIVE: &str = r#"name = "r"
+[[workload]]
+name = "tree"
+kind = "tree-sum"
+depth = 12
+[[workload]]
+name = "skew"
+kind = "tree-sum"
+depth = 5
+shape = "skewed"
+spine = 300
+[[workload]]
+name = "fib"
+kind = "fib"
+n = 22
+[[workload]]
+name = "queens"
+kind = "nqueens"
+n = 8
+[[workload]]
+name = "uts"
+kind = "uts"
+tree = "default"
+"#;
+
+    /// Every runtime at 2 workers, warm or with its pool timed: the serial result, and
+    /// nothing inside the clock's region but the computation (and the pool's creation
+    /// and teardown where those are timed).
+    #[test]
+    fn every_runtime_gives_the_serial_result_in_the_same_region() {
+        let exp = Experiment::parse("r.toml", RECURSIVE).unwrap();
+        let mut exec = Executor::new(
+            TaskClock::new(ClockKind::Instant),
+            Topology::detect().unwrap(),
+            StealPolicy::default(),
+        );
+        for spec in &exp.workloads {
+            let work = spec.build(std::path::Path::new(".")).unwrap();
+            let nodes = work.recursive().unwrap().nodes();
+            let mut reference = None;
+            for strategy in ["serial", "join", "rayon", "chili"] {
+                let strategy: Strategy = strategy.parse().unwrap();
+                for in_timing in [false, true] {
+                    let cell = PlanCell {
+                        workload: spec.name.clone(),
+                        strategy,
+                        workers: if strategy == Strategy::Serial { 1 } else { 2 },
+                        placement: "none".parse().unwrap(),
+                    };
+                    take_trace();
+                    let out = exec.run(&cell, &work, in_timing, false).unwrap();
+                    let t = take_trace();
+                    let what = format!("{cell}, pool timed {in_timing}: {t:?}");
+                    let s = t.iter().position(|e| *e == "start").unwrap();
+                    let e = t.iter().position(|e| *e == "end").unwrap();
+                    let timed_pool = in_timing && strategy != Strategy::Serial;
+                    let inside: &[&str] = if timed_pool {
+                        &["build", "teardown"]
+                    } else {
+                        &[]
+                    };
+                    assert_eq!(&t[..s], ["prepared"], "{what}");
+                    assert_eq!(&t[s + 1..e], inside, "{what}");
+                    assert_eq!(&t[e + 1..], ["after", "collect"], "{what}");
+                    assert_eq!(
+                        *reference.get_or_insert(out.checksum),
+                        out.checksum,
+                        "{what}"
+                    );
+                    if strategy != Strategy::Serial {
+                        assert_eq!(out.tasks, nodes, "{what}");
+                    }
+                }
+            }
+            let expected = task_digest(0, work.recursive().unwrap().serial());
+            assert_eq!(reference, Some(expected), "{}", spec.name);
+        }
+    }
+
+    #[test]
+    fn halving_runs_every_index_once_on_the_pools_workers() {
+        let pool = Pool::builder()
+            .workers(2)
+            .on_worker_start(note_worker)
+            .build()
+            .unwrap();
+        let hits: Vec<std::sync::atomic::AtomicU32> = (0..1000)
+            .map(|_| std::sync::atomic::AtomicU32::new(0))
+            .collect();
+        let workers = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        halve(&mut PoolJoin(&pool), 0, hits.len(), &|i| {
+            hits[i].fetch_add(1, Ordering::Relaxed);
+            workers.lock().unwrap().insert(current_worker());
+        });
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+        assert!(workers.into_inner().unwrap().iter().all(|&w| w < 2));
+        assert_eq!(current_worker(), usize::MAX, "the test thread is no worker");
+    }
+}

@@ -521,6 +521,25 @@ count = 500
 name = "list"
 kind = "file"
 path = "numbers.txt"
+[[workload]]
+name = "tree"
+kind = "tree-sum"
+depth = 20
+shape = "skewed"
+spine = 100
+[[workload]]
+name = "fib"
+kind = "fib"
+n = 30
+cutoff = 10
+[[workload]]
+name = "queens"
+kind = "nqueens"
+n = 11
+[[workload]]
+name = "uts"
+kind = "uts"
+tree = "binomial:b=2000,q=0.1225,m=8,seed=42"
 "#;
 
     #[test]
@@ -535,6 +554,10 @@ path = "numbers.txt"
                 WorkloadKind::Factorial(f) => format!("n {}", f.n),
                 WorkloadKind::Synthetic(s) => format!("count {:?}", s.count),
                 WorkloadKind::File(f) => format!("limit {:?}", f.limit),
+                WorkloadKind::TreeSum(t) => format!("{:?}", t.shape),
+                WorkloadKind::Fib(f) => format!("n {} cutoff {}", f.fib.n, f.fib.cutoff),
+                WorkloadKind::NQueens(q) => format!("n {}", q.n),
+                WorkloadKind::Uts(u) => crate::run::workload::uts_tree_name(&u.params),
             })
             .collect();
         assert_eq!(
@@ -543,7 +566,11 @@ path = "numbers.txt"
                 "count Some(100)",
                 "n 100",
                 "count Some(50)",
-                "limit Some(200)"
+                "limit Some(200)",
+                "Skewed { depth: 17, spine: 10 }",
+                "n 25 cutoff 10",
+                "n 9",
+                "binomial:b=200,q=0.1225,m=8,seed=42",
             ]
         );
     }

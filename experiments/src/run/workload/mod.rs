@@ -348,7 +348,7 @@ impl WorkloadSpec {
             WorkloadKind::TreeSum(s) => Ok(s.build()),
             WorkloadKind::Fib(s) => Ok(s.build()),
             WorkloadKind::NQueens(s) => Ok(s.build()),
-            WorkloadKind::Uts(s) => Ok(s.build()),
+            WorkloadKind::Uts(s) => s.build().map_err(at),
         }
     }
 }

@@ -8,6 +8,11 @@
 //! seed = 0, depth = 6, shape = linear, q = 0.234375, m = 4):
 //! `geometric:shape=fixed,depth=10,b=4,seed=19`, `binomial:b=2000,q=0.124875,m=8,seed=42`,
 //! `hybrid:shape=linear,depth=16,b=6,q=0.234375,m=4,seed=1`.
+//!
+//! A tree deeper than [`MAX_LEVELS`] (T3 among the samples) is refused when the workload is
+//! built, before anything is written. `--quick` makes a geometric or hybrid tree 3 levels
+//! shallower and gives a binomial root a tenth of its children (a binomial tree's depth
+//! comes from its deepest root child, which that may keep).
 
 use std::sync::Arc;
 
@@ -16,6 +21,12 @@ use workloads::recursive::Recursive;
 use workloads::workload::Workload;
 
 use super::{KeyError, SizeKey, WorkloadRecord};
+
+/// The deepest tree a `uts` workload may be: every level nests up to seven joins (a node
+/// of 100 children), and the runtimes' worker threads have 2 MiB stacks. Measured here: a
+/// binomial tree of 477 levels runs on our pool, rayon and chili; T3 (1,572) overflows our
+/// pool's and rayon's workers.
+pub const MAX_LEVELS: u64 = 600;
 
 /// A `uts` workload's keys.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,8 +190,21 @@ impl UtsSpec {
         }
     }
 
-    pub(super) fn build(&self) -> Arc<dyn Workload> {
-        Arc::new(Recursive::Uts(Uts::new(self.params)))
+    pub(super) fn build(&self) -> Result<Arc<dyn Workload>, KeyError> {
+        let u = Uts::new(self.params);
+        let depth = u.counts().depth;
+        if depth > MAX_LEVELS {
+            return Err((
+                "tree",
+                format!(
+                    "{:?} is {depth} levels deep; its nested joins would overflow the 2 MiB \
+                     stacks of the runtimes' worker threads (T3's 1,572 levels do on our pool \
+                     and rayon); allowed: trees of at most {MAX_LEVELS} levels",
+                    uts_tree_name(&self.params)
+                ),
+            ));
+        }
+        Ok(Arc::new(Recursive::Uts(u)))
     }
 }
 
