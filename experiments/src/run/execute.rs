@@ -262,7 +262,8 @@ impl Executor {
             });
             Ok(())
         })?;
-        let mut out = RunOutcome::new(&span, warm.pool.worker_cpus(), n as u64);
+        // A recursive workload's one task counts as its nodes, as its parallel runs do.
+        let mut out = RunOutcome::new(&span, warm.pool.worker_cpus(), work.size() as u64);
         out.set_migrations(&before, &warm.tids.migrations());
         trace("after");
         Ok(out)

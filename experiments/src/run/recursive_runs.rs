@@ -384,9 +384,7 @@ tree = "default"
                         out.checksum,
                         "{what}"
                     );
-                    if strategy != Strategy::Serial {
-                        assert_eq!(out.tasks, nodes, "{what}");
-                    }
+                    assert_eq!(out.tasks, nodes, "{what}");
                 }
             }
             let expected = task_digest(0, work.recursive().unwrap().serial());
