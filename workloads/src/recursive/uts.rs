@@ -292,6 +292,21 @@ fn search_serial(p: &UtsParams, node: &Node) -> Counts {
     c
 }
 
+/// As [`search_serial`], but `None` once more than `*budget` nodes were counted.
+fn search_limited(p: &UtsParams, node: &Node, budget: &mut u64) -> Option<Counts> {
+    *budget = budget.checked_sub(1)?;
+    let n = p.children(node);
+    let mut c = Counts {
+        nodes: 1,
+        leaves: u64::from(n == 0),
+        depth: u64::from(node.height),
+    };
+    for i in 0..n {
+        c = c.merge(search_limited(p, &UtsParams::child(node, i), budget)?);
+    }
+    Some(c)
+}
+
 fn search<J: Join>(p: &UtsParams, node: &Node, j: &mut J) -> Counts {
     let n = p.children(node);
     let own = Counts {
@@ -332,6 +347,22 @@ impl Uts {
             params,
             counted: search_serial(&params, &params.root()),
         }
+    }
+
+    /// The tree of `params` if it has at most `max_nodes` nodes (counting stops there, so
+    /// a mistyped, astronomically large tree is refused quickly).
+    ///
+    /// ```
+    /// use workloads::recursive::uts::{Uts, SAMPLES};
+    /// assert!(Uts::with_limit(SAMPLES[0].params, 1732).is_some());
+    /// assert!(Uts::with_limit(SAMPLES[0].params, 1731).is_none());
+    /// ```
+    pub fn with_limit(params: UtsParams, max_nodes: u64) -> Option<Uts> {
+        let mut budget = max_nodes;
+        Some(Uts {
+            params,
+            counted: search_limited(&params, &params.root(), &mut budget)?,
+        })
     }
 
     /// The parameters.

@@ -9,8 +9,8 @@
 //! `geometric:shape=fixed,depth=10,b=4,seed=19`, `binomial:b=2000,q=0.124875,m=8,seed=42`,
 //! `hybrid:shape=linear,depth=16,b=6,q=0.234375,m=4,seed=1`.
 //!
-//! A tree deeper than [`MAX_LEVELS`] (T3 among the samples) is refused when the workload is
-//! built, before anything is written. `--quick` makes a geometric or hybrid tree 3 levels
+//! A tree deeper than [`MAX_LEVELS`] (T3 among the samples) or larger than [`MAX_NODES`] is
+//! refused when the workload is built, before anything is written. `--quick` makes a geometric or hybrid tree 3 levels
 //! shallower and gives a binomial root a tenth of its children (a binomial tree's depth
 //! comes from its deepest root child, which that may keep).
 
@@ -27,6 +27,10 @@ use super::{KeyError, SizeKey, WorkloadRecord};
 /// binomial tree of 477 levels runs on our pool, rayon and chili; T3 (1,572) overflows our
 /// pool's and rayon's workers.
 pub const MAX_LEVELS: u64 = 600;
+
+/// The largest tree a `uts` workload may be (counted when it is built, a few seconds a
+/// hundred million nodes); a larger one is refused before anything is written.
+pub const MAX_NODES: u64 = 120_000_000;
 
 /// A `uts` workload's keys.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -191,16 +195,21 @@ impl UtsSpec {
     }
 
     pub(super) fn build(&self) -> Result<Arc<dyn Workload>, KeyError> {
-        let u = Uts::new(self.params);
+        let name = uts_tree_name(&self.params);
+        let u = Uts::with_limit(self.params, MAX_NODES).ok_or((
+            "tree",
+            format!(
+                "{name:?} has more than {MAX_NODES} nodes; allowed: trees of at most {MAX_NODES}"
+            ),
+        ))?;
         let depth = u.counts().depth;
         if depth > MAX_LEVELS {
             return Err((
                 "tree",
                 format!(
-                    "{:?} is {depth} levels deep; its nested joins would overflow the 2 MiB \
+                    "{name:?} is {depth} levels deep; its nested joins would overflow the 2 MiB \
                      stacks of the runtimes' worker threads (T3's 1,572 levels do on our pool \
-                     and rayon); allowed: trees of at most {MAX_LEVELS} levels",
-                    uts_tree_name(&self.params)
+                     and rayon); allowed: trees of at most {MAX_LEVELS} levels"
                 ),
             ));
         }
@@ -237,5 +246,29 @@ mod tests {
             let e = parse_tree(bad).unwrap_err();
             assert!(e.contains("allowed") && e.contains(bad), "{e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod build_tests {
+    use super::*;
+
+    #[test]
+    fn too_deep_or_too_large_trees_are_refused_at_build() {
+        let deep = UtsSpec {
+            params: SAMPLES[3].params,
+        };
+        let e = deep.build().err().unwrap();
+        assert!(e.0 == "tree" && e.1.contains("1572 levels"), "{e:?}");
+        let huge = UtsSpec {
+            params: parse_tree("geometric:shape=fixed,depth=40,b=4,seed=1").unwrap(),
+        };
+        let e = huge.build().err().unwrap();
+        assert!(e.1.contains("more than 120000000 nodes"), "{e:?}");
+        assert!(UtsSpec {
+            params: SAMPLES[0].params
+        }
+        .build()
+        .is_ok());
     }
 }
