@@ -153,6 +153,13 @@ impl ChiliTeam {
         Ok(())
     }
 
+    /// Runs `f` on the team (on its leader, inside a scope of its chili pool) and returns
+    /// its result: a recursive workload's parallel body calls `Scope::join` on the scope it
+    /// is given. A panic in `f` is re-raised here.
+    pub fn run<R: Send>(&self, f: impl FnOnce(&mut chili::Scope<'_>) -> R + Send) -> R {
+        self.leader.scope(|_| f(&mut self.pool.scope()))
+    }
+
     /// This thread's worker index in the team (`usize::MAX`: not one of its workers).
     fn worker_index(&self) -> usize {
         WORKER.with(|w| {

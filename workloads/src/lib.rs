@@ -13,6 +13,8 @@
 //! * [`synthetic`] — calibrated CPU spins with durations from named distributions.
 //! * [`workload`] — the one trait the runner and benches use, and the three
 //!   workloads behind it.
+//! * [`recursive`] — fork-join workloads (tree sum, fib, n-queens, UTS), each with a
+//!   serial implementation and one parallel body generic over a small `Join` trait.
 //! * [`rng`] — SplitMix64, the portable generator behind every seed.
 #![deny(missing_docs)]
 
@@ -20,6 +22,7 @@ pub mod checksum;
 pub mod factor;
 pub mod factorial;
 pub mod numbers;
+pub mod recursive;
 pub mod rng;
 pub mod synthetic;
 pub mod workload;

@@ -29,6 +29,18 @@ pub trait Workload: Send + Sync {
 
     /// The work of task `index` in this workload's unit (see each type).
     fn predicted_cost(&self, index: usize) -> u64;
+
+    /// The workload's size as results record it: the task count, or a recursive
+    /// workload's node count.
+    fn size(&self) -> usize {
+        self.len()
+    }
+
+    /// The fork-join computation behind this workload, if it is one: fork-join strategies
+    /// run its parallel body instead of its one task (see [`crate::recursive`]).
+    fn recursive(&self) -> Option<&crate::recursive::Recursive> {
+        None
+    }
 }
 
 /// The checksum of running every task of `w` once, in order, on this thread:

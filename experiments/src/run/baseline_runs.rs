@@ -77,6 +77,16 @@ impl Teams {
         Ok(())
     }
 
+    /// The warm chili team of `key`, built on first use.
+    pub(super) fn chili(
+        &mut self,
+        key: &(usize, String),
+        cpus: &[Option<usize>],
+    ) -> anyhow::Result<&ChiliTeam> {
+        self.ensure(Strategy::Chili, key, cpus)?;
+        Ok(&self.chili[key])
+    }
+
     fn get(&self, strategy: Strategy, key: &(usize, String)) -> Team<'_> {
         match strategy {
             Strategy::Chili => Team::Chili(&self.chili[key]),

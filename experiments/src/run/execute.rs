@@ -43,9 +43,9 @@ use super::threads::Tids;
 use super::timed::{timed, trace};
 
 /// A warm pool and its workers' thread ids.
-struct Warm<P> {
-    pool: P,
-    tids: Arc<Tids>,
+pub(super) struct Warm<P> {
+    pub(super) pool: P,
+    pub(super) tids: Arc<Tids>,
 }
 
 /// Runs cells; owns the warm pools and the per-worker recorders. The fields are open to
@@ -59,9 +59,9 @@ pub struct Executor {
     /// Our pool's stealing policy.
     pub(super) policy: StealPolicy,
     /// Our warm pools, by (workers, placement).
-    pools: HashMap<(usize, String), Warm<Pool>>,
+    pub(super) pools: HashMap<(usize, String), Warm<Pool>>,
     /// rayon's warm pools, by (workers, placement).
-    rayon_pools: HashMap<(usize, String), Warm<rayon::ThreadPool>>,
+    pub(super) rayon_pools: HashMap<(usize, String), Warm<rayon::ThreadPool>>,
     /// Recorders by worker count, reset by [`Executor::run`] before every run.
     pub(super) recorders: HashMap<usize, Recorders>,
     /// Warm OpenMP and chili teams (`baseline_runs.rs`).
@@ -95,8 +95,9 @@ pub fn resolve(
         .map_err(|e| format!("{e}"))
 }
 
-/// Our pool for workers at `cpus`; each worker notes its thread id in `tids`.
-fn build_pool(
+/// Our pool for workers at `cpus`; each worker notes its thread id in `tids`, and its
+/// index for `halving`'s tasks ([`super::recursive_runs::note_worker`]).
+pub(super) fn build_pool(
     cpus: &[Option<usize>],
     policy: &StealPolicy,
     topology: &Topology,
@@ -117,9 +118,12 @@ fn build_pool(
         .pin_to(cpus.to_vec())
         .victim_order(victims)
         .steal_amount(amount);
-    if let Some(tids) = tids {
-        builder = builder.on_worker_start(move |i| tids.note_current(i));
-    }
+    builder = builder.on_worker_start(move |i| {
+        super::recursive_runs::note_worker(i);
+        if let Some(tids) = &tids {
+            tids.note_current(i);
+        }
+    });
     builder
         .build()
         .map_err(|e| anyhow!("building a pool of {} workers: {e}", cpus.len()))
@@ -127,7 +131,7 @@ fn build_pool(
 
 /// A rayon pool for workers at `cpus`; each worker notes its thread id in `tids`, and
 /// counts itself in `exits` as its thread ends.
-fn build_rayon(
+pub(super) fn build_rayon(
     cpus: &[Option<usize>],
     tids: Option<Arc<Tids>>,
     exits: Option<Arc<AtomicUsize>>,
@@ -153,7 +157,7 @@ fn build_rayon(
 }
 
 /// Drops a rayon pool and waits until all `n` of its threads have run their exit handler.
-fn teardown_rayon(pool: rayon::ThreadPool, exits: &AtomicUsize, n: usize) {
+pub(super) fn teardown_rayon(pool: rayon::ThreadPool, exits: &AtomicUsize, n: usize) {
     drop(pool);
     while exits.load(Ordering::Acquire) < n {
         std::thread::yield_now();
@@ -189,7 +193,13 @@ impl Executor {
             .entry(cell.workers)
             .or_insert_with(|| Recorders::new(cell.workers))
             .reset();
+        let recursive = work
+            .recursive()
+            .filter(|_| cell.strategy != Strategy::Serial);
         let mut out = match cell.strategy {
+            _ if recursive.is_some() => self.run_recursive(cell, &cpus, work, pool_in_timing),
+            Strategy::Join => Err(anyhow!("join runs recursive workloads only")),
+            Strategy::Halving => self.run_halving(cell, &cpus, work, pool_in_timing, latency),
             Strategy::Serial => self.run_serial(cell, &cpus, work, latency),
             Strategy::Pool(schedule) => {
                 self.run_pool(cell, &cpus, schedule, work, pool_in_timing, latency)
@@ -208,7 +218,7 @@ impl Executor {
     }
 
     /// The warm pool of `key` (workers, placement), built on first use.
-    fn warm_pool(
+    pub(super) fn warm_pool(
         &mut self,
         key: &(usize, String),
         cpus: &[Option<usize>],
@@ -252,7 +262,8 @@ impl Executor {
             });
             Ok(())
         })?;
-        let mut out = RunOutcome::new(&span, warm.pool.worker_cpus(), n as u64);
+        // A recursive workload's one task counts as its nodes, as its parallel runs do.
+        let mut out = RunOutcome::new(&span, warm.pool.worker_cpus(), work.size() as u64);
         out.set_migrations(&before, &warm.tids.migrations());
         trace("after");
         Ok(out)
@@ -323,7 +334,7 @@ impl Executor {
     }
 
     /// The warm rayon pool of `key`, built on first use.
-    fn warm_rayon(
+    pub(super) fn warm_rayon(
         &mut self,
         key: &(usize, String),
         cpus: &[Option<usize>],
@@ -425,6 +436,7 @@ mod tests {
             "rayon",
             "rayon-fine",
             "chili",
+            "halving",
         ];
         if wsbench_baselines::openmp::unavailable().is_none() {
             strategies.extend(["omp:dynamic,1", "omp-taskloop:4"]);

@@ -6,7 +6,8 @@
 //! * [`strategy`] — what a cell runs (the scheduler's schedules, rayon, serial, OpenMP, chili);
 //! * [`policy`] — our pool's stealing policy (`victim_order`, `steal`);
 //! * [`plan`] — cells, interleaved rounds, shards;
-//! * [`execute`] — one run of one cell (`baseline_runs`: its OpenMP and chili arms);
+//! * [`execute`] — one run of one cell (`baseline_runs`: its OpenMP and chili arms;
+//!   [`recursive_runs`]: recursive workloads on `join`, rayon and chili, and `halving`);
 //!   [`timed`] — the timed region every strategy shares; [`outcome`] — what a run
 //!   measured, and its imbalance metrics; [`threads`] — worker thread ids and the
 //!   kernel's migration counts;
@@ -32,6 +33,7 @@ pub mod output;
 pub mod plan;
 pub mod policy;
 pub mod record;
+pub mod recursive_runs;
 pub mod resume;
 mod setup;
 pub mod strategy;

@@ -134,10 +134,14 @@ impl Plan {
                 });
             }
         }
+        let strategies = exp.all_strategies();
         for p in &exp.placements {
             for &n in &exp.workers {
-                for s in exp.parallel_strategies() {
+                for s in strategies.iter().filter(|s| **s != Strategy::Serial) {
                     for w in &exp.workloads {
+                        if !exp.strategies_of(w).contains(s) {
+                            continue;
+                        }
                         all_cells.push(Cell {
                             workload: w.name.clone(),
                             strategy: *s,

@@ -32,16 +32,22 @@ pub enum Strategy {
     Omp(OmpSchedule),
     /// `omp-taskloop:G`: libgomp's `taskloop grainsize(G)` inside `parallel`/`single`.
     OmpTaskloop(usize),
-    /// `chili`: chili's heartbeat-scheduled `join`, halving the range to single indices.
+    /// `chili`: chili's heartbeat-scheduled `join`, halving the range to single indices
+    /// (on a recursive workload: its parallel body on chili's `Scope::join`).
     Chili,
+    /// `join`: a recursive workload's parallel body on our pool's `Pool::join`.
+    Join,
+    /// `halving`: our pool's `Pool::join` halving the index range down to single indices
+    /// (chili's loop idiom, on our pool).
+    Halving,
 }
 
 /// Every spelling accepted, for error messages.
 pub const ALLOWED: &str = "serial, static, static-cyclic, dynamic, dynamic:K, guided, guided:K, \
 work-stealing, work-stealing:G, adaptive, tss, tfss, fac2, mfsc, tap, fiss, viss, rnd, pls, af, \
 awf-b, awf-c (each also NAME:K), rayon, rayon-fine, omp:SCHED (SCHED as OMP_SCHEDULE takes it: \
-static, static,1, dynamic,K, guided,K, auto, nonmonotonic:dynamic,K, …), omp-taskloop:G, chili \
-(K, G ≥ 1; our own schedules also take OMP_SCHEDULE's static,1 dynamic,K guided,K)";
+static, static,1, dynamic,K, guided,K, auto, nonmonotonic:dynamic,K, …), omp-taskloop:G, chili, \
+halving, join (K, G ≥ 1; our own schedules also take OMP_SCHEDULE's static,1 dynamic,K guided,K)";
 
 impl Strategy {
     /// Parses a strategy name; `openmp_missing` is why this build has no OpenMP (with how
@@ -85,6 +91,8 @@ impl Strategy {
             "rayon" => Ok(Strategy::Rayon),
             "rayon-fine" => Ok(Strategy::RayonFine),
             "chili" => Ok(Strategy::Chili),
+            "join" => Ok(Strategy::Join),
+            "halving" => Ok(Strategy::Halving),
             other => other
                 .parse::<Schedule>()
                 .map(Strategy::Pool)
@@ -110,6 +118,8 @@ impl fmt::Display for Strategy {
             Strategy::Omp(s) => write!(f, "omp:{s}"),
             Strategy::OmpTaskloop(g) => write!(f, "omp-taskloop:{g}"),
             Strategy::Chili => f.write_str("chili"),
+            Strategy::Join => f.write_str("join"),
+            Strategy::Halving => f.write_str("halving"),
         }
     }
 }

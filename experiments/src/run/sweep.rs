@@ -186,7 +186,11 @@ pub fn print_summary(exp: &Experiment, rows: &[RunRow], run_p99: &HashMap<(Cell,
         let cell = super::resume::cell_of(r.cell())?;
         run_p99.get(&(cell, r.repetition)).copied()
     };
-    let strategies: Vec<String> = exp.strategies.iter().map(ToString::to_string).collect();
+    let strategies: Vec<String> = exp
+        .all_strategies()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let placements: Vec<String> = exp.placements.iter().map(ToString::to_string).collect();
     println!("{}", summary::table(rows, &strategies, &placements, p99));
 }
@@ -430,7 +434,7 @@ impl Sweep {
                 rep,
                 serial: serial_for(cell, rep, &self.state, latest),
             };
-            let rows = rows_for(&at, &out, reference, work.len(), &spec);
+            let rows = rows_for(&at, &out, reference, work.size(), &spec);
             self.record(cell, rep, &out, &rows, run_wall_start)
                 .map_err(|e| format!("{e:#}"))?;
         }

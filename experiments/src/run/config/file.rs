@@ -63,6 +63,13 @@ pub(super) struct WorkloadFile {
     pub(super) distribution: Option<Spanned<String>>,
     pub(super) path: Option<Spanned<String>>,
     pub(super) limit: Option<Spanned<i64>>,
+    pub(super) depth: Option<Spanned<i64>>,
+    pub(super) shape: Option<Spanned<String>>,
+    pub(super) spine: Option<Spanned<i64>>,
+    pub(super) cutoff: Option<Spanned<i64>>,
+    pub(super) tree: Option<Spanned<String>>,
+    /// The workload's own strategies (replacing the experiment's for its cells).
+    pub(super) strategies: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) sizes: Option<Spanned<Vec<i64>>>,
     /// The sweep a workload belongs to: what `sizes` sets on each member, and what
     /// `--dry-run` prints for each (a sweep printed expanded reads back as the same sweep).

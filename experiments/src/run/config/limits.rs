@@ -33,6 +33,15 @@ pub const FACTORIAL_N: RangeInclusive<i64> = 1..=100_000;
 /// (numbers are `u64`; below 8 bits the generators cannot find their primes).
 pub const BITS: RangeInclusive<i64> = 8..=64;
 
+/// `depth` of `tree-sum` workloads (2^24 − 1 boxed nodes take about 0.5 GiB).
+pub const TREE_DEPTH: RangeInclusive<i64> = 1..=24;
+
+/// `spine` of skewed `tree-sum` workloads (the recursion runs this deep).
+pub const SPINE: RangeInclusive<i64> = 1..=4_096;
+
+/// `cutoff` of `fib` workloads (at most its largest `n`).
+pub const CUTOFF: RangeInclusive<i64> = 0..=50;
+
 /// The allowed range as it appears in messages: `1..=4096`.
 pub fn shown(allowed: &RangeInclusive<i64>) -> String {
     format!("{}..={}", allowed.start(), allowed.end())

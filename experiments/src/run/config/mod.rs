@@ -17,6 +17,7 @@
 //! * `workloads` — `[[workload]]` tables into [`WorkloadSpec`]s.
 
 mod file;
+mod fit;
 pub mod limits;
 mod workers;
 mod workloads;
@@ -33,6 +34,7 @@ use file::{choice, non_negative};
 use workloads::{workload_specs, Inherited};
 
 pub use file::{ConfigText, ExperimentFile};
+pub use fit::{fits, RECURSIVE_DEFAULT};
 pub use workers::{all_workers, parse_workers_arg};
 
 /// The embedded default experiment (`wsbench run` with no file).
@@ -166,8 +168,10 @@ impl Experiment {
             pool_in_timing: f.pool_in_timing.unwrap_or(false),
             latency: f.latency.unwrap_or(true),
         };
-        let workloads = all_workloads(src, &f, inherited)?;
+        let mut workloads = all_workloads(src, &f, inherited)?;
         let pairs = checked_pairs(src, f.pairs.as_ref(), &workloads)?;
+        let strategies = strategies(src, f.strategies.as_ref())?;
+        fit::inherit(src, f.strategies.as_ref(), &strategies, &mut workloads)?;
         Ok(Experiment {
             name,
             description: f.description.clone().unwrap_or_default(),
@@ -175,7 +179,7 @@ impl Experiment {
             warmup,
             workers: workers::parse_workers(src, f.workers.as_ref())?,
             placements: placements(src, f.placements.as_ref())?,
-            strategies: strategies(src, f.strategies.as_ref())?,
+            strategies,
             latency: inherited.latency,
             pool_in_timing: inherited.pool_in_timing,
             victim_order: choice(src, f.victim_order.as_ref(), "victim_order")?,
@@ -206,6 +210,27 @@ impl Experiment {
     /// The parallel strategies (everything but `serial`).
     pub fn parallel_strategies(&self) -> impl Iterator<Item = &Strategy> {
         self.strategies.iter().filter(|s| **s != Strategy::Serial)
+    }
+
+    /// The strategies `w` runs: its own list, else the experiment's.
+    pub fn strategies_of<'a>(&'a self, w: &'a WorkloadSpec) -> &'a [Strategy] {
+        w.strategies.as_deref().unwrap_or(&self.strategies)
+    }
+
+    /// Every strategy some workload runs, `serial` first, in the experiment's order and
+    /// then the workloads' (the columns of the summary).
+    pub fn all_strategies(&self) -> Vec<Strategy> {
+        let mut out: Vec<Strategy> = vec![Strategy::Serial];
+        for w in &self.workloads {
+            for s in self.strategies_of(w) {
+                if !out.contains(s) {
+                    out.push(*s);
+                }
+            }
+        }
+        let rank = |s: &Strategy| self.strategies.iter().position(|x| x == s);
+        out.sort_by_key(|s| (rank(s).is_none(), rank(s)));
+        out
     }
 }
 
@@ -496,6 +521,25 @@ count = 500
 name = "list"
 kind = "file"
 path = "numbers.txt"
+[[workload]]
+name = "tree"
+kind = "tree-sum"
+depth = 20
+shape = "skewed"
+spine = 100
+[[workload]]
+name = "fib"
+kind = "fib"
+n = 30
+cutoff = 10
+[[workload]]
+name = "queens"
+kind = "nqueens"
+n = 11
+[[workload]]
+name = "uts"
+kind = "uts"
+tree = "binomial:b=2000,q=0.1225,m=8,seed=42"
 "#;
 
     #[test]
@@ -510,6 +554,10 @@ path = "numbers.txt"
                 WorkloadKind::Factorial(f) => format!("n {}", f.n),
                 WorkloadKind::Synthetic(s) => format!("count {:?}", s.count),
                 WorkloadKind::File(f) => format!("limit {:?}", f.limit),
+                WorkloadKind::TreeSum(t) => format!("{:?}", t.shape),
+                WorkloadKind::Fib(f) => format!("n {} cutoff {}", f.fib.n, f.fib.cutoff),
+                WorkloadKind::NQueens(q) => format!("n {}", q.n),
+                WorkloadKind::Uts(u) => crate::run::workload::uts_tree_name(&u.params),
             })
             .collect();
         assert_eq!(
@@ -518,7 +566,11 @@ path = "numbers.txt"
                 "count Some(100)",
                 "n 100",
                 "count Some(50)",
-                "limit Some(200)"
+                "limit Some(200)",
+                "Skewed { depth: 17, spine: 10 }",
+                "n 25 cutoff 10",
+                "n 9",
+                "binomial:b=200,q=0.1225,m=8,seed=42",
             ]
         );
     }

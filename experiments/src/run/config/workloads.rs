@@ -34,7 +34,8 @@ pub(super) fn workload_specs(
     reject_foreign_keys(src, kind, &present)?;
     let mut record = record_of(src, w, name.clone(), kind)?;
     record.pool_in_timing = w.pool_in_timing.unwrap_or(inherited.pool_in_timing);
-    record.latency = w.latency.unwrap_or(inherited.latency);
+    record.latency = latency(src, w, kind, inherited)?;
+    record.strategies = super::fit::own_strategies(src, w, kind)?;
     record.sweep = sweep_of(src, w)?;
     let records = match sizes(src, w, kind)? {
         None => vec![record],
@@ -83,7 +84,7 @@ fn checked_kind(src: &ConfigText, w: &WorkloadFile) -> Result<KindName, String> 
 }
 
 /// The kind-specific keys set in a table, with their spans.
-type Present = [(&'static str, Option<Range<usize>>); 11];
+type Present = [(&'static str, Option<Range<usize>>); 16];
 
 fn present_keys(w: &WorkloadFile) -> Present {
     [
@@ -101,6 +102,11 @@ fn present_keys(w: &WorkloadFile) -> Present {
         ("distribution", w.distribution.as_ref().map(|v| v.span())),
         ("path", w.path.as_ref().map(|v| v.span())),
         ("limit", w.limit.as_ref().map(|v| v.span())),
+        ("depth", w.depth.as_ref().map(|v| v.span())),
+        ("shape", w.shape.as_ref().map(|v| v.span())),
+        ("spine", w.spine.as_ref().map(|v| v.span())),
+        ("cutoff", w.cutoff.as_ref().map(|v| v.span())),
+        ("tree", w.tree.as_ref().map(|v| v.span())),
     ]
 }
 
@@ -112,12 +118,37 @@ fn reject_foreign_keys(src: &ConfigText, kind: KindName, present: &Present) -> R
                 return Err(src.err(
                     span,
                     &format!("workload.{key}"),
-                    format!("not used by kind = {:?}; its keys are: name, kind, {}, sizes, pool_in_timing, latency", kind.name(), keys.join(", ")),
+                    format!("not used by kind = {:?}; its keys are: name, kind, {}, sizes, pool_in_timing, latency, strategies", kind.name(), keys.join(", ")),
                 ));
             }
         }
     }
     Ok(())
+}
+
+/// The table's `latency`, else the experiment's; a recursive workload records none (it is
+/// one computation: no task latency, and its serial run's time is all the lower bound
+/// needs), so `latency = true` on one is refused.
+fn latency(
+    src: &ConfigText,
+    w: &WorkloadFile,
+    kind: KindName,
+    inherited: Inherited,
+) -> Result<bool, String> {
+    if !kind.is_recursive() {
+        return Ok(w.latency.unwrap_or(inherited.latency));
+    }
+    if w.latency == Some(true) {
+        return Err(src.err(
+            &w.name.span(),
+            "workload.latency",
+            format!(
+                "not allowed for kind = {:?}: a recursive workload is one computation and                  records no per-task latency; remove the key or set it to false",
+                kind.name()
+            ),
+        ));
+    }
+    Ok(false)
 }
 
 /// The table's values, integers range-checked (the kind checks the rest).
@@ -142,6 +173,11 @@ fn record_of(
         distribution: s(&w.distribution),
         path: s(&w.path),
         limit: int(src, &w.limit, "workload.limit", limits::TASKS)?.map(|x| x as usize),
+        depth: int(src, &w.depth, "workload.depth", limits::TREE_DEPTH)?.map(|x| x as u32),
+        shape: s(&w.shape),
+        spine: int(src, &w.spine, "workload.spine", limits::SPINE)?.map(|x| x as u32),
+        cutoff: int(src, &w.cutoff, "workload.cutoff", limits::CUTOFF)?,
+        tree: s(&w.tree),
         ..WorkloadRecord::default()
     })
 }
@@ -187,8 +223,13 @@ fn sizes(
             &sizes.span(),
             "workload.sizes",
             format!(
-                "not used by kind = {:?} (its size is the file's line count)",
-                kind.name()
+                "not used by kind = {:?} ({})",
+                kind.name(),
+                if kind.is_recursive() {
+                    "a recursive workload is one computation, not a task count to sweep"
+                } else {
+                    "its size is the file's line count"
+                }
             ),
         ));
     };

@@ -7,9 +7,13 @@
 
 mod factorial;
 mod factorize;
+mod fib;
 mod file;
+mod nqueens;
 pub mod record;
 mod synthetic;
+mod tree_sum;
+mod uts;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,11 +21,17 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use workloads::workload::Workload;
 
+use super::strategy::Strategy;
+
 pub use factorial::FactorialSpec;
 pub use factorize::FactorizeSpec;
+pub use fib::FibSpec;
 pub use file::FileSpec;
+pub use nqueens::NQueensSpec;
 pub use record::WorkloadRecord;
 pub use synthetic::SyntheticSpec;
+pub use tree_sum::TreeSumSpec;
+pub use uts::{uts_tree_name, UtsSpec};
 
 /// Default task count of `factorize` and `synthetic` workloads without `count`.
 pub const DEFAULT_COUNT: usize = 20_000;
@@ -72,6 +82,14 @@ pub enum WorkloadKind {
     Synthetic(SyntheticSpec),
     /// Factorize the numbers of a file.
     File(FileSpec),
+    /// Sum a binary tree, joining at every node (recursive).
+    TreeSum(TreeSumSpec),
+    /// Doubly recursive Fibonacci (recursive).
+    Fib(FibSpec),
+    /// Count n-queens solutions (recursive).
+    NQueens(NQueensSpec),
+    /// Unbalanced Tree Search (recursive).
+    Uts(UtsSpec),
 }
 
 /// A kind without its keys: what the `kind` key names.
@@ -91,16 +109,37 @@ pub enum KindName {
     Synthetic,
     /// [`FileSpec`].
     File,
+    /// [`TreeSumSpec`].
+    TreeSum,
+    /// [`FibSpec`].
+    Fib,
+    /// [`NQueensSpec`].
+    NQueens,
+    /// [`UtsSpec`].
+    Uts,
 }
 
 impl KindName {
     /// Every kind, in the order messages list them.
-    pub const ALL: [KindName; 4] = [
+    pub const ALL: [KindName; 8] = [
         KindName::Factorize,
         KindName::Factorial,
         KindName::Synthetic,
         KindName::File,
+        KindName::TreeSum,
+        KindName::Fib,
+        KindName::NQueens,
+        KindName::Uts,
     ];
+
+    /// Whether the kind is one fork-join computation (run by `serial`, `join`, `rayon`,
+    /// `chili`) rather than a loop of independent tasks.
+    pub fn is_recursive(self) -> bool {
+        matches!(
+            self,
+            KindName::TreeSum | KindName::Fib | KindName::NQueens | KindName::Uts
+        )
+    }
 
     /// The name, as the `kind` key spells it.
     pub fn name(self) -> &'static str {
@@ -109,6 +148,10 @@ impl KindName {
             KindName::Factorial => FactorialSpec::KIND,
             KindName::Synthetic => SyntheticSpec::KIND,
             KindName::File => FileSpec::KIND,
+            KindName::TreeSum => TreeSumSpec::KIND,
+            KindName::Fib => FibSpec::KIND,
+            KindName::NQueens => NQueensSpec::KIND,
+            KindName::Uts => UtsSpec::KIND,
         }
     }
 
@@ -120,6 +163,10 @@ impl KindName {
             KindName::Factorial => FactorialSpec::KEYS,
             KindName::Synthetic => SyntheticSpec::KEYS,
             KindName::File => FileSpec::KEYS,
+            KindName::TreeSum => TreeSumSpec::KEYS,
+            KindName::Fib => FibSpec::KEYS,
+            KindName::NQueens => NQueensSpec::KEYS,
+            KindName::Uts => UtsSpec::KEYS,
         }
     }
 
@@ -130,10 +177,14 @@ impl KindName {
             KindName::Factorial => FactorialSpec::SIZE,
             KindName::Synthetic => SyntheticSpec::SIZE,
             KindName::File => FileSpec::SIZE,
+            KindName::TreeSum => TreeSumSpec::SIZE,
+            KindName::Fib => FibSpec::SIZE,
+            KindName::NQueens => NQueensSpec::SIZE,
+            KindName::Uts => UtsSpec::SIZE,
         }
     }
 
-    /// Every kind's name, for messages: `factorize, factorial, synthetic, file`.
+    /// Every kind's name, for messages: `factorize, factorial, synthetic, file, tree-sum, …`.
     pub fn allowed() -> String {
         let names: Vec<&str> = KindName::ALL.iter().map(|k| k.name()).collect();
         names.join(", ")
@@ -163,6 +214,10 @@ impl WorkloadKind {
             WorkloadKind::Factorial(_) => KindName::Factorial,
             WorkloadKind::Synthetic(_) => KindName::Synthetic,
             WorkloadKind::File(_) => KindName::File,
+            WorkloadKind::TreeSum(_) => KindName::TreeSum,
+            WorkloadKind::Fib(_) => KindName::Fib,
+            WorkloadKind::NQueens(_) => KindName::NQueens,
+            WorkloadKind::Uts(_) => KindName::Uts,
         }
     }
 
@@ -174,6 +229,10 @@ impl WorkloadKind {
             KindName::Factorial => WorkloadKind::Factorial(FactorialSpec::from_record(r)?),
             KindName::Synthetic => WorkloadKind::Synthetic(SyntheticSpec::from_record(r)?),
             KindName::File => WorkloadKind::File(FileSpec::from_record(r)?),
+            KindName::TreeSum => WorkloadKind::TreeSum(TreeSumSpec::from_record(r)?),
+            KindName::Fib => WorkloadKind::Fib(FibSpec::from_record(r)?),
+            KindName::NQueens => WorkloadKind::NQueens(NQueensSpec::from_record(r)?),
+            KindName::Uts => WorkloadKind::Uts(UtsSpec::from_record(r)?),
         })
     }
 
@@ -183,6 +242,10 @@ impl WorkloadKind {
             WorkloadKind::Factorial(s) => s.write_record(r),
             WorkloadKind::Synthetic(s) => s.write_record(r),
             WorkloadKind::File(s) => s.write_record(r),
+            WorkloadKind::TreeSum(s) => s.write_record(r),
+            WorkloadKind::Fib(s) => s.write_record(r),
+            WorkloadKind::NQueens(s) => s.write_record(r),
+            WorkloadKind::Uts(s) => s.write_record(r),
         }
     }
 
@@ -193,6 +256,10 @@ impl WorkloadKind {
             WorkloadKind::Factorial(s) => s.make_quick(),
             WorkloadKind::Synthetic(s) => s.make_quick(),
             WorkloadKind::File(s) => s.make_quick(),
+            WorkloadKind::TreeSum(s) => s.make_quick(),
+            WorkloadKind::Fib(s) => s.make_quick(),
+            WorkloadKind::NQueens(s) => s.make_quick(),
+            WorkloadKind::Uts(s) => s.make_quick(),
         }
     }
 }
@@ -223,6 +290,9 @@ pub struct WorkloadSpec {
     /// Whether per-task latency is recorded for this workload's runs (the experiment's
     /// `latency` unless the workload sets its own).
     pub latency: bool,
+    /// This workload's own strategies (its table's `strategies`), which replace the
+    /// experiment's for its cells; `None`: the experiment's.
+    pub strategies: Option<Vec<Strategy>>,
 }
 
 impl WorkloadSpec {
@@ -234,6 +304,15 @@ impl WorkloadSpec {
             sweep: r.sweep.clone(),
             pool_in_timing: r.pool_in_timing,
             latency: r.latency,
+            strategies: r
+                .strategies
+                .as_ref()
+                .map(|list| {
+                    list.iter()
+                        .map(|s| s.parse::<Strategy>().map_err(|e| ("strategies", e)))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
         })
     }
 
@@ -245,6 +324,10 @@ impl WorkloadSpec {
             sweep: self.sweep.clone(),
             pool_in_timing: self.pool_in_timing,
             latency: self.latency,
+            strategies: self
+                .strategies
+                .as_ref()
+                .map(|l| l.iter().map(ToString::to_string).collect()),
             ..WorkloadRecord::default()
         };
         self.kind.write_record(&mut r);
@@ -262,6 +345,10 @@ impl WorkloadSpec {
             WorkloadKind::File(s) => s
                 .build(base)
                 .map_err(|e| format!("workload {:?}: {e}", self.name)),
+            WorkloadKind::TreeSum(s) => Ok(s.build()),
+            WorkloadKind::Fib(s) => Ok(s.build()),
+            WorkloadKind::NQueens(s) => Ok(s.build()),
+            WorkloadKind::Uts(s) => s.build().map_err(at),
         }
     }
 }
@@ -306,6 +393,8 @@ mod tests {
             n: Some(10),
             distribution: Some("fixed:time=1us".into()),
             path: Some("numbers.txt".into()),
+            depth: Some(10),
+            tree: Some("default".into()),
             ..WorkloadRecord::default()
         }
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct WorkloadRecord {
     /// Unique name (a sweep's members are `<name>-n<size>`).
     pub name: String,
-    /// `factorize`, `factorial`, `synthetic` or `file`.
+    /// `factorize`, `factorial`, `synthetic`, `file`, `tree-sum`, `fib`, `nqueens` or `uts`.
     pub kind: String,
     /// factorize: the number generator (`mixed`, `uniform`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,7 +34,7 @@ pub struct WorkloadRecord {
     /// factorize, file: `naive` (the posts' trial division) or `fast`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// factorial: tasks are i = 1..=n.
+    /// factorial: tasks are i = 1..=n; fib: the argument; nqueens: the board size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<u64>,
     /// synthetic: the task-duration distribution.
@@ -46,6 +46,24 @@ pub struct WorkloadRecord {
     /// file: keep only the first `limit` numbers (set by `--quick`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// tree-sum: levels of the complete tree (skewed: of each branch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<u32>,
+    /// tree-sum: `complete` (absent) or `skewed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
+    /// tree-sum, skewed: spine nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spine: Option<u32>,
+    /// fib: calls with n ≤ cutoff do not join (absent: 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutoff: Option<u64>,
+    /// uts: a sample tree's name or the tree's parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<String>,
+    /// The workload's own strategies, replacing the experiment's for its cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategies: Option<Vec<String>>,
     /// The sweep this workload came from (the name before `-n<size>`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<String>,
