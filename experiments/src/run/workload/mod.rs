@@ -223,6 +223,8 @@ pub struct WorkloadSpec {
     /// Whether per-task latency is recorded for this workload's runs (the experiment's
     /// `latency` unless the workload sets its own).
     pub latency: bool,
+    /// Whether this workload's runs are traced per task (`run/trace/`; implies `latency`).
+    pub trace: bool,
 }
 
 impl WorkloadSpec {
@@ -234,6 +236,7 @@ impl WorkloadSpec {
             sweep: r.sweep.clone(),
             pool_in_timing: r.pool_in_timing,
             latency: r.latency,
+            trace: r.trace,
         })
     }
 
@@ -245,6 +248,7 @@ impl WorkloadSpec {
             sweep: self.sweep.clone(),
             pool_in_timing: self.pool_in_timing,
             latency: self.latency,
+            trace: self.trace,
             ..WorkloadRecord::default()
         };
         self.kind.write_record(&mut r);
