@@ -121,7 +121,8 @@ pub fn read(path: &Path) -> anyhow::Result<TraceFile> {
 
 /// Adds one run to the cell's file at `path` (made if absent; a run of the same
 /// repetition already there is replaced), and with `median` set (the cell's last
-/// repetition has run) keeps that repetition only, marked. Written atomically.
+/// repetition has run) keeps that repetition only, marked, if the file has it. Written
+/// atomically.
 pub fn add_run(
     path: &Path,
     cell: &CellInfo,
@@ -152,7 +153,12 @@ pub fn add_run(
         .retain(|r| r.repetition != run.repetition);
     file.trace_events.extend(run_events(trace, run, false));
     file.metadata.repetitions.push(run_meta(trace, run));
-    if let Some(m) = median {
+    // The median may be missing: a kill after an earlier completion of the file (which
+    // kept one repetition) and before that run's row was written reruns the last
+    // repetition. The file then keeps what it has, unmarked; the report takes the lower
+    // median of those.
+    let present = |m: &usize| file.metadata.repetitions.iter().any(|r| r.repetition == *m);
+    if let Some(m) = median.filter(present) {
         keep_only(&mut file, m);
     }
     if let Some(dir) = path.parent() {

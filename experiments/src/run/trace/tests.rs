@@ -120,3 +120,33 @@ fn the_cell_file_keeps_every_repetition_then_the_median() {
         .collect();
     assert_eq!(leftovers.len(), 1, "a temporary file left: {leftovers:?}");
 }
+
+/// A rerun of the last repetition after the file was already completed (a kill between
+/// the trace and the run's row): the median it names may be gone; the file keeps what
+/// it has rather than nothing.
+#[test]
+fn a_median_the_file_no_longer_has_keeps_what_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.trace.json");
+    let cell = CellInfo {
+        workload: "w",
+        strategy: "static",
+        workers: 2,
+        placement: "none",
+    };
+    let cpus = [None, None];
+    let run = |repetition| RunInfo {
+        repetition,
+        makespan_ns: 100,
+        tasks: 1,
+        steals: None,
+        worker_cpus: &cpus,
+    };
+    add_run(&path, &cell, &one_run(0), &run(0), None).unwrap();
+    add_run(&path, &cell, &one_run(1), &run(1), Some(1)).unwrap();
+    add_run(&path, &cell, &one_run(1), &run(1), Some(0)).unwrap();
+    let f = read(&path).unwrap();
+    assert_eq!(f.metadata.repetitions.len(), 1);
+    assert_eq!(f.median_repetition().unwrap().repetition, 1);
+    assert_eq!(f.tasks_of(1).count(), 1);
+}
