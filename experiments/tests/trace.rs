@@ -243,3 +243,30 @@ fn a_kill_never_leaves_a_torn_trace_and_resume_completes_them() {
         check_cell(&Layout::new(&dir).trace(stem), runs, workers);
     }
 }
+
+#[test]
+fn merged_shards_keep_every_cells_trace() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("t.toml");
+    std::fs::write(&cfg, config(r#""static", "adaptive""#, 2)).unwrap();
+    let mut args = vec!["merge".to_string()];
+    for i in 0..2 {
+        let d = tmp.path().join(format!("shard{i}")).display().to_string();
+        let shard = format!("{i}/2");
+        let o = wsbench(&["run", cfg.to_str().unwrap(), "--shard", &shard, "--out", &d]);
+        assert!(o.status.success(), "{}", text(&o));
+        args.push(d);
+    }
+    let merged = tmp.path().join("merged");
+    args.extend(["--out".to_string(), merged.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = wsbench(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    let cells = runs_by_cell(&merged);
+    assert_eq!(cells.len(), 3, "{cells:?}");
+    assert_eq!(traces_read(&merged), 3);
+    for (stem, runs) in &cells {
+        let workers = if stem.contains("__serial__") { 1 } else { 2 };
+        check_cell(&Layout::new(&merged).trace(stem), runs, workers);
+    }
+}
