@@ -487,8 +487,15 @@ mod tests {
         }
         for strategy in strategies {
             let strategy: Strategy = strategy.parse().unwrap();
-            for (in_timing, latency) in [(false, false), (false, true), (true, false), (true, true)]
-            {
+            let combos = [
+                (false, false, false),
+                (false, true, false),
+                (true, false, false),
+                (true, true, false),
+                (false, true, true),
+                (true, true, true),
+            ];
+            for (in_timing, latency, traced) in combos {
                 let cell = Cell {
                     workload: "f".into(),
                     strategy,
@@ -496,7 +503,7 @@ mod tests {
                     placement: "none".parse().unwrap(),
                 };
                 take_trace();
-                let out = exec.run(&cell, &work, in_timing, latency, false).unwrap();
+                let out = exec.run(&cell, &work, in_timing, latency, traced).unwrap();
                 let t = take_trace();
                 let s = t.iter().position(|e| *e == "start").unwrap();
                 let e = t.iter().position(|e| *e == "end").unwrap();
@@ -506,7 +513,10 @@ mod tests {
                 } else {
                     &[]
                 };
-                let what = format!("{cell}, pool timed {in_timing}, recording {latency}");
+                let what =
+                    format!("{cell}, pool timed {in_timing}, recording {latency}, traced {traced}");
+                let traced_tasks = out.trace.as_ref().map(|t| t.tasks.len());
+                assert_eq!(traced_tasks, traced.then_some(300), "{what}");
                 assert_eq!(&t[..s], ["prepared"], "{what}: {t:?}");
                 assert_eq!(&t[s + 1..e], inside, "{what}: {t:?}");
                 assert_eq!(&t[e + 1..], ["after", "collect"], "{what}: {t:?}");
