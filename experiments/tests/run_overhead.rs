@@ -62,11 +62,11 @@ fn recording_overhead_on_the_uneven_workload() {
             placement: "spread".parse().unwrap(),
         };
         let (mut wall, mut cpu) = ([vec![], vec![]], [vec![], vec![]]);
-        exec.run(&cell, &work, false, true).unwrap(); // warm the pool
+        exec.run(&cell, &work, false, true, false).unwrap(); // warm the pool
         for _ in 0..reps {
             for (k, latency) in [true, false].into_iter().enumerate() {
                 let c0 = process_cpu_ns();
-                let out = exec.run(&cell, &work, false, latency).unwrap();
+                let out = exec.run(&cell, &work, false, latency, false).unwrap();
                 cpu[k].push(process_cpu_ns() - c0);
                 wall[k].push(out.makespan_ns);
             }

@@ -184,6 +184,7 @@ mod tests {
             latency_cells: vec![],
             workers: vec![],
             hgrm: Default::default(),
+            traces: Vec::new(),
             missing: vec![],
         }
     }

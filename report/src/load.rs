@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use wsbench_schema::paths::{
     parse_hgrm_name, LATENCY_CELLS_CSV, LATENCY_CSV, META_JSON, WORKERS_CSV,
 };
+use wsbench_schema::trace::TraceFile;
 use wsbench_schema::units::HGRM_NS_PER_UNIT;
 use wsbench_schema::{
     read_rows, CellRef, ConfigHeader, LatencyRow, Layout, Meta, Row, RunRow, WorkerRow,
@@ -111,6 +112,9 @@ pub struct ResultsDir {
     pub workers: Vec<Keyed<WorkerRow>>,
     /// `hgrm/<cell>.<metric>.hgrm` distributions in ns, keyed by (file stem, metric).
     pub hgrm: BTreeMap<(String, String), Distribution>,
+    /// `traces/<cell>.trace.json` files (`trace = true`), by name; read one with
+    /// [`read_trace`].
+    pub traces: Vec<PathBuf>,
     /// Files that were absent (named in the report).
     pub missing: Vec<String>,
 }
@@ -178,9 +182,36 @@ impl ResultsDir {
             latency_cells,
             workers,
             hgrm,
+            traces: trace_files(&files.traces_dir()),
             missing,
         })
     }
+}
+
+/// The trace files under `dir` (absent folder = none), by name; a writer's temporary
+/// files (`.<name>.tmp-<pid>`, left by a kill) are not traces.
+fn trace_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !n.starts_with('.') && n.ends_with(".trace.json"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Reads one trace file (its size is bounded by the runner's per-run cap).
+pub fn read_trace(path: &Path) -> ReportResult<TraceFile> {
+    let text = std::fs::read_to_string(path)?;
+    serde_json::from_str(&text)
+        .map_err(|e| ReportError::usage(format!("{}: not a trace file: {e}", path.display())))
 }
 
 /// Reads `latency.csv` or `latency_cells.csv` (none if absent), checking that every

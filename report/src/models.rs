@@ -305,6 +305,7 @@ mod tests {
             latency_cells: vec![],
             workers: vec![],
             hgrm,
+            traces: Vec::new(),
             missing: vec![],
         };
         let checks = model_checks(&[dir]);

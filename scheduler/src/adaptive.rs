@@ -262,8 +262,9 @@ pub(crate) trait Host {
     fn batch_size(&self) -> u32;
     /// A batch ended: all of it ran, or the owner gave back the rest.
     fn batch_ended(&mut self, gave_back: bool);
-    /// The participant installed a stolen range in its slot.
-    fn stole(&mut self);
+    /// The participant took a range from `victim`'s slot (and installed its
+    /// rest in its own).
+    fn stole(&mut self, victim: usize);
     /// Every slot was empty and some owner runs a batch (the `waits`-th time in
     /// a row): run some other job, or back off. Must return, so that the
     /// participant looks at the slots again.
@@ -299,8 +300,8 @@ pub(crate) fn participate_with<H: Host>(
         let batch = match Batch::claim(ranges, w, host.batch_size()) {
             Some(batch) => batch,
             None => match steal_or_wait(ranges, w, host, &mut tally) {
-                Some(first) => {
-                    host.stole();
+                Some((first, victim)) => {
+                    host.stole(victim);
                     first
                 }
                 None => return tally,
@@ -316,13 +317,14 @@ pub(crate) fn participate_with<H: Host>(
 /// but its first offset in our slot and returns that offset as a batch of one
 /// (so every steal runs an offset before its range can be stolen on); or,
 /// finding every slot empty, waits while an owner runs a batch, asking it for
-/// the rest. `None` once every slot was empty and no owner ran a batch.
+/// the rest. `None` once every slot was empty and no owner ran a batch; else the
+/// batch and the victim.
 fn steal_or_wait<'a, H: Host>(
     ranges: &'a Ranges,
     w: usize,
     host: &mut H,
     tally: &mut Tally,
-) -> Option<Batch<'a>> {
+) -> Option<(Batch<'a>, usize)> {
     let mut waits = 0u32;
     loop {
         for victim in host.victims() {
@@ -333,12 +335,13 @@ fn steal_or_wait<'a, H: Host>(
                 if e - s > 1 {
                     ranges.install(w, (s + 1, e));
                 }
-                return Some(Batch {
+                let first = Batch {
                     ranges,
                     w,
                     next: s,
                     end: s + 1,
-                });
+                };
+                return Some((first, victim));
             }
         }
         if !ranges.ask_for_give_back(host.victims()) {
@@ -389,8 +392,9 @@ impl Host for WorkerHost<'_> {
         }
     }
 
-    fn stole(&mut self) {
+    fn stole(&mut self, victim: usize) {
         self.batch = 1;
+        self.wt.shared.stole(self.wt.index, victim);
         self.last = Instant::now();
     }
 

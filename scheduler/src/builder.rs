@@ -106,6 +106,8 @@ pub enum BuildError {
 }
 
 type StartHook = Arc<dyn Fn(usize) + Send + Sync + 'static>;
+/// The steal hook: `(thief, victim)` worker indices.
+pub(crate) type StealHook = Box<dyn Fn(usize, usize) + Send + Sync + 'static>;
 
 /// Configures and starts a [`Pool`].
 ///
@@ -129,6 +131,7 @@ pub struct PoolBuilder {
     steal_amount: StealAmount,
     pin_to: Option<Vec<Option<usize>>>,
     on_worker_start: Option<StartHook>,
+    on_steal: Option<StealHook>,
 }
 
 impl fmt::Debug for PoolBuilder {
@@ -140,6 +143,7 @@ impl fmt::Debug for PoolBuilder {
             .field("steal_amount", &self.steal_amount)
             .field("pin_to", &self.pin_to)
             .field("on_worker_start", &self.on_worker_start.is_some())
+            .field("on_steal", &self.on_steal.is_some())
             .finish()
     }
 }
@@ -183,6 +187,16 @@ impl PoolBuilder {
         self
     }
 
+    /// Called on the thief's thread with `(thief, victim)` worker indices each
+    /// time a steal succeeds: a job from another worker's deque, or a range
+    /// from another participant's slot of an `Adaptive` loop (once per
+    /// `steal_successes` count). For tracing: keep it short and lock-free; a
+    /// pool without it pays one predictable branch per steal.
+    pub fn on_steal(mut self, hook: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+        self.on_steal = Some(Box::new(hook));
+        self
+    }
+
     /// Starts the workers and waits until each has started (and pinned itself).
     ///
     /// Start-up happens in two steps. Each worker thread first makes its own
@@ -218,6 +232,7 @@ impl PoolBuilder {
             shutdown: AtomicBool::new(false),
             epoch: Instant::now(),
             stats_reset_ns: AtomicU64::new(0),
+            on_steal: self.on_steal.take(),
         });
         for shared_tx in hand_over {
             shared_tx

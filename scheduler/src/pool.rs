@@ -96,9 +96,20 @@ pub(crate) struct Shared {
     /// warm pool parked between experiment runs would otherwise report the
     /// whole pause as the next run's idle time).
     pub(crate) stats_reset_ns: AtomicU64,
+    /// `PoolBuilder::on_steal`'s hook, if any (read-only after build).
+    pub(crate) on_steal: Option<crate::builder::StealHook>,
 }
 
 impl Shared {
+    /// A steal succeeded: calls the steal hook, if there is one (one predictable
+    /// branch without).
+    #[inline]
+    pub(crate) fn stole(&self, thief: usize, victim: usize) {
+        if let Some(hook) = &self.on_steal {
+            hook(thief, victim);
+        }
+    }
+
     /// The instant of the last `reset_stats` (the build time before any).
     pub(crate) fn stats_since(&self) -> Instant {
         self.epoch + Duration::from_nanos(self.stats_reset_ns.load(Ordering::Relaxed))

@@ -311,6 +311,7 @@ impl WorkerThread {
                         let moved = self.deque.len().saturating_sub(before) as u64 + 1;
                         bump(&counters.steal_successes, 1);
                         bump(&counters.tasks_stolen, moved);
+                        shared.stole(self.index, victim);
                         found = Some(job);
                         break;
                     }

@@ -10,6 +10,7 @@
 //! | `hgrm/<cell>.<metric>.hgrm` | [`units::HGRM_NS_PER_UNIT`] | cell × metric |
 //! | `hgrm/<cell>.hlog` | [`paths::Layout::hlog`] | cell |
 //! | `meta.json` | [`Meta`] | folder |
+//! | `traces/<cell>.trace.json` | [`trace::TraceFile`] | cell (`trace = true`) |
 //!
 //! Every path is built by [`Layout`]; `<cell>` is [`file_stem`]. Every column is
 //! documented once, on its field; the column tables of `results/README.md` are generated
@@ -29,6 +30,7 @@ pub mod machine;
 pub mod meta;
 pub mod paths;
 pub mod rows;
+pub mod trace;
 pub mod units;
 
 pub use io::{drop_unterminated_line, read_rows, write_atomic, write_rows_atomic, Appender, Error};

@@ -16,6 +16,8 @@ pub const WORKERS_CSV: &str = "workers.csv";
 pub const META_JSON: &str = "meta.json";
 /// The folder of the histogram files.
 pub const HGRM_DIR: &str = "hgrm";
+/// The folder of the per-task trace files (`trace = true`).
+pub const TRACES_DIR: &str = "traces";
 /// Where `wsbench run` puts its results folder without `--out`:
 /// `wsbench-results/<experiment name>/<UTC timestamp>/`, relative to the current folder.
 pub const DEFAULT_OUT_DIR: &str = "wsbench-results";
@@ -26,13 +28,14 @@ pub const REPORT_MD: &str = "report.md";
 
 /// Every file the runner writes into a results folder, as the READMEs' file tables name
 /// them (`<cell>` is [`file_stem`], `<metric>` one of [`METRICS`]).
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 8] = [
     RUNS_CSV,
     LATENCY_CSV,
     LATENCY_CELLS_CSV,
     WORKERS_CSV,
     "hgrm/<cell>.<metric>.hgrm",
     "hgrm/<cell>.hlog",
+    "traces/<cell>.trace.json",
     META_JSON,
 ];
 
@@ -119,6 +122,23 @@ impl Layout {
     /// `hgrm/<stem>.<metric>.hgrm`: a cell's percentile distribution of one metric.
     pub fn hgrm(&self, stem: &str, metric: &str) -> PathBuf {
         self.hgrm_dir().join(format!("{stem}.{metric}.hgrm"))
+    }
+
+    /// `traces/`.
+    pub fn traces_dir(&self) -> PathBuf {
+        self.root.join(TRACES_DIR)
+    }
+
+    /// `traces/<stem>.trace.json`: a cell's per-task trace (Chrome trace event format,
+    /// [`crate::trace::TraceFile`]).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// let dir = wsbench_schema::Layout::new("out");
+    /// assert_eq!(dir.trace("w__static__w2__none"), Path::new("out/traces/w__static__w2__none.trace.json"));
+    /// ```
+    pub fn trace(&self, stem: &str) -> PathBuf {
+        self.traces_dir().join(format!("{stem}.trace.json"))
     }
 
     /// Every histogram file a cell can have: its interval log, then one `.hgrm` per metric.

@@ -41,11 +41,14 @@ use super::record::{Recorders, TaskClock};
 use super::strategy::Strategy;
 use super::threads::Tids;
 use super::timed::{timed, trace};
+use super::trace::steals::{StealLog, ThiefSteals};
+use super::trace::{per_worker_capacity, RunTrace};
 
-/// A warm pool and its workers' thread ids.
+/// A warm pool and its workers' thread ids (and, for a traced pool of ours, its steal log).
 pub(super) struct Warm<P> {
     pub(super) pool: P,
     pub(super) tids: Arc<Tids>,
+    pub(super) steals: Option<Arc<StealLog>>,
 }
 
 /// Runs cells; owns the warm pools and the per-worker recorders. The fields are open to
@@ -60,6 +63,11 @@ pub struct Executor {
     pub(super) policy: StealPolicy,
     /// Our warm pools, by (workers, placement).
     pub(super) pools: HashMap<(usize, String), Warm<Pool>>,
+    /// Our warm pools with a steal log, for traced cells (`run/trace/`), by (workers,
+    /// placement): an untraced cell's pool has no steal hook.
+    traced_pools: HashMap<(usize, String), Warm<Pool>>,
+    /// The steal log read after the last traced run of our pool.
+    steals_read: Option<Vec<ThiefSteals>>,
     /// rayon's warm pools, by (workers, placement).
     pub(super) rayon_pools: HashMap<(usize, String), Warm<rayon::ThreadPool>>,
     /// Recorders by worker count, reset by [`Executor::run`] before every run.
@@ -95,13 +103,15 @@ pub fn resolve(
         .map_err(|e| format!("{e}"))
 }
 
-/// Our pool for workers at `cpus`; each worker notes its thread id in `tids`, and its
-/// index for `halving`'s tasks ([`super::recursive_runs::note_worker`]).
+/// Our pool for workers at `cpus`; each worker notes its thread id in `tids` and its
+/// index for `halving`'s tasks ([`super::recursive_runs::note_worker`]), and each steal
+/// goes to `steals`.
 pub(super) fn build_pool(
     cpus: &[Option<usize>],
     policy: &StealPolicy,
     topology: &Topology,
     tids: Option<Arc<Tids>>,
+    steals: Option<Arc<StealLog>>,
 ) -> anyhow::Result<Pool> {
     let victims = match policy.victim_order {
         Victims::Random => VictimOrder::Random,
@@ -124,6 +134,9 @@ pub(super) fn build_pool(
             tids.note_current(i);
         }
     });
+    if let Some(log) = steals {
+        builder = builder.on_steal(move |thief, victim| log.note(thief, victim));
+    }
     builder
         .build()
         .map_err(|e| anyhow!("building a pool of {} workers: {e}", cpus.len()))
@@ -172,6 +185,8 @@ impl Executor {
             topology,
             policy,
             pools: HashMap::new(),
+            traced_pools: HashMap::new(),
+            steals_read: None,
             rayon_pools: HashMap::new(),
             recorders: HashMap::new(),
             baselines: Default::default(),
@@ -179,20 +194,28 @@ impl Executor {
     }
 
     /// Runs `cell` once on `work`; `pool_in_timing` puts pool creation and shutdown inside
-    /// the timed region, `latency` records every task's wait, service and response.
+    /// the timed region, `latency` records every task's wait, service and response, and
+    /// `trace` (which implies `latency`) every task's span and our pool's steals.
     pub fn run(
         &mut self,
         cell: &Cell,
         work: &Arc<dyn Workload>,
         pool_in_timing: bool,
         latency: bool,
+        traced: bool,
     ) -> anyhow::Result<RunOutcome> {
         let cpus =
             resolve(&self.topology, &cell.placement, cell.workers).map_err(|e| anyhow!(e))?;
-        self.recorders
+        let rec = self
+            .recorders
             .entry(cell.workers)
-            .or_insert_with(|| Recorders::new(cell.workers))
-            .reset();
+            .or_insert_with(|| Recorders::new(cell.workers));
+        rec.reset();
+        if traced {
+            rec.start_trace(per_worker_capacity(work.len(), cell.workers));
+        }
+        let latency = latency || traced;
+        self.steals_read = None;
         let recursive = work
             .recursive()
             .filter(|_| cell.strategy != Strategy::Serial);
@@ -202,7 +225,8 @@ impl Executor {
             Strategy::Halving => self.run_halving(cell, &cpus, work, pool_in_timing, latency),
             Strategy::Serial => self.run_serial(cell, &cpus, work, latency),
             Strategy::Pool(schedule) => {
-                self.run_pool(cell, &cpus, schedule, work, pool_in_timing, latency)
+                let timing = (pool_in_timing, latency, traced);
+                self.run_pool(cell, &cpus, schedule, work, timing)
             }
             Strategy::Rayon => self.run_rayon(cell, &cpus, false, work, pool_in_timing, latency),
             Strategy::RayonFine => self.run_rayon(cell, &cpus, true, work, pool_in_timing, latency),
@@ -211,25 +235,44 @@ impl Executor {
             }
         }
         .map_err(|e| anyhow!("{cell}: {e:#}"))?;
-        out.add_records(&self.recorders[&cell.workers], &self.clock, latency);
+        let rec = &self.recorders[&cell.workers];
+        out.add_records(rec, &self.clock, latency);
+        if traced {
+            let steals = self.steals_read.take();
+            out.trace = Some(RunTrace::collect(rec, &self.clock, steals.as_deref()));
+        }
         trace("collect");
         out.cpus = parallelism(&cpus, self.topology.allowed_cpus().len());
         Ok(out)
     }
 
-    /// The warm pool of `key` (workers, placement), built on first use.
+    /// The warm pool of `key` (workers, placement), built on first use; with `traced`,
+    /// the one with a steal log.
     pub(super) fn warm_pool(
         &mut self,
         key: &(usize, String),
         cpus: &[Option<usize>],
+        traced: bool,
     ) -> anyhow::Result<&Warm<Pool>> {
-        if !self.pools.contains_key(key) {
+        let pools = if traced {
+            &mut self.traced_pools
+        } else {
+            &mut self.pools
+        };
+        if !pools.contains_key(key) {
             let tids = Arc::new(Tids::new(cpus.len()));
-            let pool = build_pool(cpus, &self.policy, &self.topology, Some(tids.clone()))?;
+            let steals = traced.then(|| Arc::new(StealLog::new(cpus.len(), self.clock.clone())));
+            let pool = build_pool(
+                cpus,
+                &self.policy,
+                &self.topology,
+                Some(tids.clone()),
+                steals.clone(),
+            )?;
             tids.wait_all();
-            self.pools.insert(key.clone(), Warm { pool, tids });
+            pools.insert(key.clone(), Warm { pool, tids, steals });
         }
-        Ok(&self.pools[key])
+        Ok(&pools[key])
     }
 
     fn run_serial(
@@ -242,7 +285,7 @@ impl Executor {
         // A long-lived, pinned thread like every parallel strategy's workers (a fresh
         // thread per run would be treated differently by the OS scheduler on a busy machine).
         let key = (1, cell.placement.to_string());
-        self.warm_pool(&key, &cpus[..1])?;
+        self.warm_pool(&key, &cpus[..1], false)?;
         let warm = &self.pools[&key];
         let rec = self.recorders.get_mut(&1).expect("reset above");
         let (clock, w, n) = (&self.clock, work.as_ref(), work.len());
@@ -269,22 +312,29 @@ impl Executor {
         Ok(out)
     }
 
+    /// `timing`: (pool in timing, latency, trace).
     fn run_pool(
         &mut self,
         cell: &Cell,
         cpus: &[Option<usize>],
         schedule: Schedule,
         work: &Arc<dyn Workload>,
-        in_timing: bool,
-        latency: bool,
+        timing: (bool, bool, bool),
     ) -> anyhow::Result<RunOutcome> {
+        let (in_timing, latency, traced) = timing;
         let key = (cell.workers, cell.placement.to_string());
-        let warm = if in_timing {
-            None
+        if !in_timing {
+            self.warm_pool(&key, cpus, traced)?;
+        }
+        let pools = if traced {
+            &self.traced_pools
         } else {
-            self.warm_pool(&key, cpus)?;
-            Some(&self.pools[&key])
+            &self.pools
         };
+        let warm = (!in_timing).then(|| &pools[&key]);
+        let fresh_log =
+            (in_timing && traced).then(|| Arc::new(StealLog::new(cpus.len(), self.clock.clone())));
+        let log = warm.and_then(|w| w.steals.clone()).or(fresh_log);
         let rec = self.recorders.get_mut(&cell.workers).expect("reset above");
         let (clock, w, n) = (&self.clock, work.as_ref(), work.len());
         let (policy, topology) = (&self.policy, &self.topology);
@@ -303,6 +353,9 @@ impl Executor {
             wp.pool.reset_stats();
             wp.tids.migrations()
         });
+        if let Some(log) = &log {
+            log.reset();
+        }
         trace("prepared");
         let (span, reader) = timed(clock, rec, |rec| match warm {
             Some(wp) => {
@@ -311,7 +364,7 @@ impl Executor {
             }
             None => {
                 trace("build");
-                let pool = build_pool(cpus, policy, topology, None)?;
+                let pool = build_pool(cpus, policy, topology, None, log.clone())?;
                 body(&pool, rec);
                 let reader = pool.stats_reader();
                 drop(pool); // joins every worker thread
@@ -330,6 +383,7 @@ impl Executor {
             out.set_migrations(&before, &wp.tids.migrations());
         }
         out.add_pool_stats(&stats);
+        self.steals_read = log.map(|l| l.read());
         Ok(out)
     }
 
@@ -344,7 +398,9 @@ impl Executor {
             let pool = build_rayon(cpus, Some(tids.clone()), None)?;
             // rayon's builder returns before its threads start.
             tids.wait_all();
-            self.rayon_pools.insert(key.clone(), Warm { pool, tids });
+            let steals = None;
+            self.rayon_pools
+                .insert(key.clone(), Warm { pool, tids, steals });
         }
         Ok(&self.rayon_pools[key])
     }
@@ -443,8 +499,15 @@ mod tests {
         }
         for strategy in strategies {
             let strategy: Strategy = strategy.parse().unwrap();
-            for (in_timing, latency) in [(false, false), (false, true), (true, false), (true, true)]
-            {
+            let combos = [
+                (false, false, false),
+                (false, true, false),
+                (true, false, false),
+                (true, true, false),
+                (false, true, true),
+                (true, true, true),
+            ];
+            for (in_timing, latency, traced) in combos {
                 let cell = Cell {
                     workload: "f".into(),
                     strategy,
@@ -452,7 +515,7 @@ mod tests {
                     placement: "none".parse().unwrap(),
                 };
                 take_trace();
-                let out = exec.run(&cell, &work, in_timing, latency).unwrap();
+                let out = exec.run(&cell, &work, in_timing, latency, traced).unwrap();
                 let t = take_trace();
                 let s = t.iter().position(|e| *e == "start").unwrap();
                 let e = t.iter().position(|e| *e == "end").unwrap();
@@ -462,7 +525,10 @@ mod tests {
                 } else {
                     &[]
                 };
-                let what = format!("{cell}, pool timed {in_timing}, recording {latency}");
+                let what =
+                    format!("{cell}, pool timed {in_timing}, recording {latency}, traced {traced}");
+                let traced_tasks = out.trace.as_ref().map(|t| t.tasks.len());
+                assert_eq!(traced_tasks, traced.then_some(300), "{what}");
                 assert_eq!(&t[..s], ["prepared"], "{what}: {t:?}");
                 assert_eq!(&t[s + 1..e], inside, "{what}: {t:?}");
                 assert_eq!(&t[e + 1..], ["after", "collect"], "{what}: {t:?}");

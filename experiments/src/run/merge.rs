@@ -159,16 +159,24 @@ impl Rows {
     }
 }
 
-/// Copies the histogram files of the cells `shard` owns.
+/// Copies the histogram files (and trace files) of the cells `shard` owns.
 fn copy_histograms(from: &Layout, out: &Layout, plan: &Plan, shard: Shard) -> anyhow::Result<()> {
     for cell in &plan.all_cells {
         if plan.owner(cell, shard.count) != Some(shard.index) {
             continue;
         }
         let stem = cell.file_stem();
-        for (src, dst) in from.cell_files(&stem).iter().zip(out.cell_files(&stem)) {
+        if from.trace(&stem).exists() {
+            std::fs::create_dir_all(out.traces_dir())?;
+        }
+        let files = from
+            .cell_files(&stem)
+            .into_iter()
+            .chain([from.trace(&stem)]);
+        let targets = out.cell_files(&stem).into_iter().chain([out.trace(&stem)]);
+        for (src, dst) in files.zip(targets) {
             if src.exists() {
-                write_atomic(&dst, &std::fs::read(src)?)?;
+                write_atomic(&dst, &std::fs::read(&src)?)?;
             }
         }
     }

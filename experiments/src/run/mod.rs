@@ -11,7 +11,8 @@
 //!   [`timed`] — the timed region every strategy shares; [`outcome`] — what a run
 //!   measured, and its imbalance metrics; [`threads`] — worker thread ids and the
 //!   kernel's migration counts;
-//! * [`record`] — per-worker latency histograms and the clock;
+//! * [`record`] — per-worker latency histograms and the clock; [`trace`] — per-task
+//!   traces (`trace = true`) and their Chrome trace event files;
 //! * [`output`] — a run's percentile rows, `.hgrm` text and interval logs (every path, row
 //!   type and unit of the results folder is [`wsbench_schema`]'s);
 //! * [`meta`] — what `meta.json` says about the build and the machine;
@@ -41,6 +42,7 @@ pub mod summary;
 pub mod sweep;
 pub mod threads;
 pub mod timed;
+pub mod trace;
 pub mod workload;
 mod writer;
 
@@ -76,6 +78,11 @@ pub struct RunArgs {
     /// `wsbench run` takes as it is, and exit.
     #[arg(long)]
     pub dry_run: bool,
+    /// Trace every task of every run (as `trace = true` in the config): one Chrome trace
+    /// event file per cell in traces/ (open it in ui.perfetto.dev); turns latency
+    /// recording on.
+    #[arg(long)]
+    pub trace: bool,
     /// Testing aid: behave as if Ctrl-C came after this many runs (warmup included).
     #[arg(long, hide = true)]
     pub stop_after: Option<usize>,

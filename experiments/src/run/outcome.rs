@@ -74,6 +74,8 @@ pub struct RunOutcome {
     pub cov: Option<f64>,
     /// Clock differences clamped to 0 (recording on).
     pub clamped: Option<u64>,
+    /// The run's per-task trace (`trace = true`).
+    pub trace: Option<super::trace::RunTrace>,
 }
 
 impl RunOutcome {

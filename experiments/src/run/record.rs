@@ -11,6 +11,11 @@
 //! mismatch, never as undefined behaviour). Every strategy, serial included, runs its tasks
 //! through [`Recorders::run_task`].
 //!
+//! With tracing on (`trace = true`), the same locked section also appends the task's
+//! [`RawTask`] to the worker's trace buffer, reserved before the timed region
+//! ([`Recorders::start_trace`]): no further lock, no allocation; with tracing off the
+//! buffer's capacity is 0 and the task pays one predictable branch (see `run/trace/`).
+//!
 //! Times come from [`TaskClock`]: the TSC through `quanta` where quanta really reads it
 //! (it falls back to `CLOCK_MONOTONIC` without an invariant TSC, and then the TSC is not
 //! chosen), otherwise `Instant` (see [`ClockCosts`] for what `meta.json` records on every
@@ -40,7 +45,9 @@ pub enum ClockKind {
     Instant,
 }
 
-/// A cheap monotonic clock for task timestamps (raw ticks in, nanoseconds out).
+/// A cheap monotonic clock for task timestamps (raw ticks in, nanoseconds out). A clone
+/// reads the same clock from the same origin (the steal log's copy, `run/trace/`).
+#[derive(Clone)]
 pub struct TaskClock {
     kind: ClockKind,
     tsc: quanta::Clock,
@@ -300,6 +307,34 @@ pub struct WorkerRecord {
     pub clamped: u64,
     /// Wrapping sum of this worker's task digests.
     pub checksum: u64,
+    /// Traced tasks, in the order this worker ran them (tracing on).
+    pub trace: Vec<RawTask>,
+    /// How many tasks `trace` may hold in this run: 0 with tracing off.
+    pub trace_cap: usize,
+    /// Tasks not traced because `trace` was full.
+    pub trace_dropped: u64,
+}
+
+/// One traced task as the hot path stores it: raw clock readings, converted after the run.
+#[derive(Debug, Clone, Copy)]
+pub struct RawTask {
+    /// Raw clock reading at the task's start.
+    pub start: u64,
+    /// Raw clock reading at its end.
+    pub end: u64,
+    /// What it was: its index, and its node for recursive workloads.
+    pub label: Label,
+    /// `sched_getcpu` at its start (`u32::MAX`: unknown).
+    pub cpu: u32,
+}
+
+/// What a task was: its index in the workload, and for recursive workloads a node label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label {
+    /// The task's index.
+    pub index: u64,
+    /// The node of a recursive workload (`None` for index workloads).
+    pub node: Option<u64>,
 }
 
 /// One slot per worker, reused from run to run (histograms keep their memory, so the timed
@@ -341,6 +376,9 @@ impl Recorders {
             r.last_end = 0;
             r.clamped = 0;
             r.checksum = 0;
+            r.trace.clear();
+            r.trace_cap = 0;
+            r.trace_dropped = 0;
         }
         for s in &self.sums {
             s.store(0, Ordering::Relaxed);
@@ -357,7 +395,21 @@ impl Recorders {
         self.batch_start = t;
     }
 
-    /// Hot path with recording on: one finished task.
+    /// Turns tracing on for the next run: each worker's buffer holds up to `per_worker`
+    /// tasks, its memory reserved now (before the timed region; kept for later runs).
+    /// [`Recorders::reset`] turns it off again.
+    pub fn start_trace(&mut self, per_worker: usize) {
+        for s in &mut self.slots {
+            let r = s.get_mut().unwrap_or_else(|p| p.into_inner());
+            r.trace.clear();
+            r.trace.reserve_exact(per_worker);
+            r.trace_cap = per_worker;
+            r.trace_dropped = 0;
+        }
+    }
+
+    /// Hot path with recording on: one finished task (its label unknown: see
+    /// [`Recorders::record_labelled`]).
     #[inline]
     pub fn record(
         &self,
@@ -368,6 +420,26 @@ impl Recorders {
         cpu: Option<usize>,
         digest: u64,
     ) {
+        let label = Label {
+            index: u64::MAX,
+            node: None,
+        };
+        self.record_labelled(clock, worker, (start, end), cpu, digest, label);
+    }
+
+    /// Hot path with recording on: one finished task, `span` its raw start and end, with
+    /// what it was (for the trace).
+    #[inline]
+    pub fn record_labelled(
+        &self,
+        clock: &TaskClock,
+        worker: usize,
+        span: (u64, u64),
+        cpu: Option<usize>,
+        digest: u64,
+        label: Label,
+    ) {
+        let (start, end) = span;
         let wait = clock.ns(self.batch_start, start);
         let service = clock.ns(start, end);
         let response = clock.ns(self.batch_start, end);
@@ -387,6 +459,19 @@ impl Recorders {
         r.last_end = r.last_end.max(end);
         r.clamped += clamped;
         r.checksum = r.checksum.wrapping_add(digest);
+        if r.trace_cap != 0 {
+            if r.trace.len() < r.trace_cap {
+                let cpu = cpu.map_or(u32::MAX, |c| c as u32);
+                r.trace.push(RawTask {
+                    start,
+                    end,
+                    label,
+                    cpu,
+                });
+            } else {
+                r.trace_dropped += 1;
+            }
+        }
     }
 
     /// The one task body every strategy shares: runs task `i` of `work` on
@@ -407,7 +492,11 @@ impl Recorders {
             let s = clock.now();
             let r = work.run(i);
             let e = clock.now();
-            self.record(clock, worker, s, e, on, task_digest(i, r));
+            let label = Label {
+                index: i as u64,
+                node: None,
+            };
+            self.record_labelled(clock, worker, (s, e), on, task_digest(i, r), label);
             clock.ns(s, e)
         } else {
             self.add_digest(worker, task_digest(i, work.run(i)));

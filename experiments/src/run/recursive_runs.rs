@@ -128,7 +128,7 @@ impl Executor {
         let warm = if in_timing {
             None
         } else {
-            self.warm_pool(&key, cpus)?;
+            self.warm_pool(&key, cpus, false)?;
             Some(&self.pools[&key])
         };
         let rec = self.recorders.get_mut(&cell.workers).expect("reset by run");
@@ -142,7 +142,7 @@ impl Executor {
             Some(wp) => Ok((r.parallel(&mut PoolJoin(&wp.pool)), None)),
             None => {
                 trace("build");
-                let pool = build_pool(cpus, policy, topology, None)?;
+                let pool = build_pool(cpus, policy, topology, None, None)?;
                 let digest = r.parallel(&mut PoolJoin(&pool));
                 let reader = pool.stats_reader();
                 drop(pool);
@@ -243,7 +243,7 @@ impl Executor {
         let warm = if in_timing {
             None
         } else {
-            self.warm_pool(&key, cpus)?;
+            self.warm_pool(&key, cpus, false)?;
             Some(&self.pools[&key])
         };
         let rec = self.recorders.get_mut(&cell.workers).expect("reset by run");
@@ -275,7 +275,7 @@ impl Executor {
             }
             None => {
                 trace("build");
-                let pool = build_pool(cpus, policy, topology, None)?;
+                let pool = build_pool(cpus, policy, topology, None, None)?;
                 body(&pool, rec);
                 let reader = pool.stats_reader();
                 drop(pool);

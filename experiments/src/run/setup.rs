@@ -83,6 +83,9 @@ fn resume_alone(args: &RunArgs, dir: &Path, m: Meta) -> CliResult<Input> {
     if args.quick && !m.config.quick {
         differences.push("--quick: the folder was started without it".to_string());
     }
+    if args.trace && !m.config.workloads.iter().all(|w| w.trace) {
+        differences.push("--trace: the folder was started without it".to_string());
+    }
     if let Some(w) = args.workers.as_ref().filter(|w| **w != m.config.workers) {
         differences.push(format!(
             "--workers {}: the folder's worker counts are {}",
@@ -172,6 +175,9 @@ fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
     }
     if args.quick {
         exp.make_quick();
+    }
+    if args.trace {
+        exp.trace_all();
     }
     Ok((exp, base))
 }

@@ -40,6 +40,7 @@ use super::setup::{
     Input,
 };
 use super::summary;
+use super::trace;
 use super::workload::{SyntheticSpec, WorkloadKind, WorkloadSpec};
 use super::writer::{key_of, Rows, RunLatency, Writer};
 use super::RunArgs;
@@ -400,7 +401,7 @@ impl Sweep {
         let run_wall_start = SystemTime::now();
         let mut out = self
             .exec
-            .run(cell, &work, spec.pool_in_timing, spec.latency)
+            .run(cell, &work, spec.pool_in_timing, spec.latency, spec.trace)
             .map_err(|e| format!("{e:#}"))?;
         if corrupt {
             out.checksum ^= 1;
@@ -471,6 +472,11 @@ impl Sweep {
                     makespan: Duration::from_nanos(out.makespan_ns),
                 };
                 self.writer.run_latency(cell, rep, &run, merged)?;
+            }
+            if out.trace.is_some() {
+                let this = (rep, out.makespan_ns);
+                let median = trace::median_if_complete(&self.state.rows, cell, this, &self.exp);
+                self.writer.run_trace(cell, rep, out, median)?;
             }
             self.writer.rows(rows)
         })();

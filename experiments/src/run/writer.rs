@@ -16,9 +16,11 @@ use wsbench_schema::{
 };
 
 use super::meta::Meta;
+use super::outcome::RunOutcome;
 use super::output::{append_hlog, latency_rows, percentile_distribution};
 use super::plan::Cell;
 use super::record::Latency;
+use super::trace::chrome::{add_run, CellInfo, RunInfo};
 
 /// One counted run's rows.
 pub(super) struct Rows {
@@ -97,6 +99,37 @@ impl Writer {
             write_atomic(&self.files.hgrm(&stem, metric), text.as_bytes())?;
         }
         Ok(())
+    }
+
+    /// Adds one counted run's trace to the cell's trace file (rewritten atomically; with
+    /// `median`, the cell is complete and the file keeps that repetition only).
+    pub fn run_trace(
+        &self,
+        cell: &Cell,
+        repetition: usize,
+        out: &RunOutcome,
+        median: Option<usize>,
+    ) -> anyhow::Result<()> {
+        let Some(trace) = &out.trace else {
+            return Ok(());
+        };
+        let [workload, strategy, _, placement] = key_of(cell);
+        let info = CellInfo {
+            workload: &workload,
+            strategy: &strategy,
+            workers: cell.workers,
+            placement: &placement,
+        };
+        let cpus: Vec<Option<usize>> = out.workers.iter().map(|w| w.cpu).collect();
+        let run = RunInfo {
+            repetition,
+            makespan_ns: out.makespan_ns,
+            tasks: out.tasks,
+            steals: out.steals.filter(|_| trace.steals_logged),
+            worker_cpus: &cpus,
+        };
+        let path = self.files.trace(&cell.file_stem());
+        add_run(&path, &info, trace, &run, median)
     }
 
     /// Appends one run's rows, `runs.csv` last, each file flushed.

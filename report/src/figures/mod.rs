@@ -8,6 +8,7 @@
 //! across all figures of one report.
 
 pub mod crossover;
+pub mod gantt;
 pub mod latency;
 pub mod makespan;
 pub mod speedup;
@@ -585,5 +586,6 @@ pub fn render_all(input: &Input) -> anyhow::Result<Vec<Outcome>> {
         latency::render(input)?,
         workers::render(input)?,
         crossover::render(input)?,
+        gantt::render(input)?,
     ])
 }

@@ -21,7 +21,7 @@ impl Host for TestHost<'_> {
         self.batch
     }
     fn batch_ended(&mut self, _gave_back: bool) {}
-    fn stole(&mut self) {}
+    fn stole(&mut self, _victim: usize) {}
     fn wait(&mut self, _waits: u32) {
         if !(self.other_work)(self.me) {
             yield_now();

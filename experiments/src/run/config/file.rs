@@ -29,6 +29,8 @@ pub struct ExperimentFile {
     #[serde(default)]
     pub(super) latency: Option<bool>,
     #[serde(default)]
+    pub(super) trace: Option<bool>,
+    #[serde(default)]
     pub(super) pool_in_timing: Option<bool>,
     #[serde(default)]
     pub(super) victim_order: Option<Spanned<String>>,
@@ -76,6 +78,7 @@ pub(super) struct WorkloadFile {
     pub(super) sweep: Option<Spanned<String>>,
     pub(super) pool_in_timing: Option<bool>,
     pub(super) latency: Option<bool>,
+    pub(super) trace: Option<bool>,
 }
 
 /// Where a problem is: the file's name and the text, to turn byte spans into lines.
@@ -174,6 +177,8 @@ struct FileForm<'a> {
     placements: Vec<String>,
     strategies: Vec<String>,
     latency: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    trace: bool,
     pool_in_timing: bool,
     victim_order: Victims,
     steal: Steal,
@@ -227,6 +232,7 @@ impl Experiment {
             placements: self.placements.iter().map(ToString::to_string).collect(),
             strategies: self.strategies.iter().map(ToString::to_string).collect(),
             latency: self.latency,
+            trace: self.trace,
             pool_in_timing: self.pool_in_timing,
             victim_order: self.victim_order,
             steal: self.steal,

@@ -75,6 +75,10 @@ pub struct Experiment {
     pub strategies: Vec<Strategy>,
     /// Whether per-task latency is recorded (the default of every workload).
     pub latency: bool,
+    /// Whether every task of every run is traced (the default of every workload;
+    /// `run/trace/`); written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trace: bool,
     /// Whether pool creation is inside the timed region (the default of every workload).
     pub pool_in_timing: bool,
     /// Where our pool's thieves look first.
@@ -167,6 +171,7 @@ impl Experiment {
         let inherited = Inherited {
             pool_in_timing: f.pool_in_timing.unwrap_or(false),
             latency: f.latency.unwrap_or(true),
+            trace: f.trace.unwrap_or(false),
         };
         let mut workloads = all_workloads(src, &f, inherited)?;
         let pairs = checked_pairs(src, f.pairs.as_ref(), &workloads)?;
@@ -181,6 +186,7 @@ impl Experiment {
             placements: placements(src, f.placements.as_ref())?,
             strategies,
             latency: inherited.latency,
+            trace: inherited.trace,
             pool_in_timing: inherited.pool_in_timing,
             victim_order: choice(src, f.victim_order.as_ref(), "victim_order")?,
             steal: choice(src, f.steal.as_ref(), "steal")?,
@@ -204,6 +210,16 @@ impl Experiment {
         self.warmup = quick::WARMUP;
         for w in &mut self.workloads {
             w.kind.make_quick();
+        }
+    }
+
+    /// `--trace`: every workload traced (and so recorded), as `trace = true` at the top
+    /// would have made it.
+    pub fn trace_all(&mut self) {
+        self.trace = true;
+        for w in &mut self.workloads {
+            w.trace = true;
+            w.latency = true;
         }
     }
 

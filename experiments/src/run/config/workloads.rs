@@ -19,6 +19,8 @@ pub(super) struct Inherited {
     pub pool_in_timing: bool,
     /// The experiment's `latency`.
     pub latency: bool,
+    /// The experiment's `trace`.
+    pub trace: bool,
 }
 
 /// One table's workloads: itself, or one per size of its sweep.
@@ -34,7 +36,35 @@ pub(super) fn workload_specs(
     reject_foreign_keys(src, kind, &present)?;
     let mut record = record_of(src, w, name.clone(), kind)?;
     record.pool_in_timing = w.pool_in_timing.unwrap_or(inherited.pool_in_timing);
-    record.latency = latency(src, w, kind, inherited)?;
+    if kind.is_recursive() && w.trace == Some(true) {
+        return Err(src.err(
+            &sw.span(),
+            "workload.trace",
+            format!(
+                "not supported for kind = {:?} yet: its runs are one computation with no \
+                 per-task recording; remove the key",
+                kind.name()
+            ),
+        ));
+    }
+    record.trace = w.trace.unwrap_or(inherited.trace) && !kind.is_recursive();
+    // A trace is built from the recording path's timestamps: tracing turns recording on,
+    // unless the table itself says otherwise, which is a contradiction.
+    record.latency = match (w.latency, record.trace) {
+        _ if kind.is_recursive() => latency(src, w, kind, inherited)?,
+        (Some(false), true) => {
+            return Err(src.err(
+                &sw.span(),
+                "workload.latency",
+                format!(
+                    "workload {name:?} sets latency = false but is traced (trace = true); \
+                     a trace needs per-task recording: drop one of the two"
+                ),
+            ))
+        }
+        (Some(l), _) => l,
+        (None, trace) => inherited.latency || trace,
+    };
     record.strategies = super::fit::own_strategies(src, w, kind)?;
     record.sweep = sweep_of(src, w)?;
     let records = match sizes(src, w, kind)? {
@@ -118,7 +148,7 @@ fn reject_foreign_keys(src: &ConfigText, kind: KindName, present: &Present) -> R
                 return Err(src.err(
                     span,
                     &format!("workload.{key}"),
-                    format!("not used by kind = {:?}; its keys are: name, kind, {}, sizes, pool_in_timing, latency, strategies", kind.name(), keys.join(", ")),
+                    format!("not used by kind = {:?}; its keys are: name, kind, {}, sizes, pool_in_timing, latency, trace, strategies", kind.name(), keys.join(", ")),
                 ));
             }
         }

@@ -293,6 +293,8 @@ pub struct WorkloadSpec {
     /// This workload's own strategies (its table's `strategies`), which replace the
     /// experiment's for its cells; `None`: the experiment's.
     pub strategies: Option<Vec<Strategy>>,
+    /// Whether this workload's runs are traced per task (`run/trace/`; implies `latency`).
+    pub trace: bool,
 }
 
 impl WorkloadSpec {
@@ -313,6 +315,7 @@ impl WorkloadSpec {
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .transpose()?,
+            trace: r.trace,
         })
     }
 
@@ -328,6 +331,7 @@ impl WorkloadSpec {
                 .strategies
                 .as_ref()
                 .map(|l| l.iter().map(ToString::to_string).collect()),
+            trace: self.trace,
             ..WorkloadRecord::default()
         };
         self.kind.write_record(&mut r);

@@ -73,4 +73,8 @@ pub struct WorkloadRecord {
     /// Whether per-task latency is recorded for this workload's runs (the experiment's
     /// `latency` unless the workload sets its own).
     pub latency: bool,
+    /// Whether this workload's runs are traced per task (the experiment's `trace` unless
+    /// the workload sets its own); written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trace: bool,
 }
