@@ -365,7 +365,7 @@ tree = "default"
                         placement: "none".parse().unwrap(),
                     };
                     take_trace();
-                    let out = exec.run(&cell, &work, in_timing, false).unwrap();
+                    let out = exec.run(&cell, &work, in_timing, false, false).unwrap();
                     let t = take_trace();
                     let what = format!("{cell}, pool timed {in_timing}: {t:?}");
                     let s = t.iter().position(|e| *e == "start").unwrap();
