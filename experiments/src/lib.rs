@@ -12,6 +12,7 @@ pub mod report_cmd;
 pub mod run;
 pub mod targets;
 pub mod topology_cmd;
+pub mod tune;
 pub mod workload_cmd;
 
 use clap::{Parser, Subcommand};
