@@ -33,7 +33,7 @@ pub mod plan;
 pub mod policy;
 pub mod record;
 pub mod resume;
-mod setup;
+pub(crate) mod setup;
 pub mod strategy;
 pub mod summary;
 pub mod sweep;

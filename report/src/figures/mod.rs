@@ -10,6 +10,7 @@
 pub mod crossover;
 pub mod latency;
 pub mod makespan;
+pub mod race;
 pub mod speedup;
 pub mod workers;
 
