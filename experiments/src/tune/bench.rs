@@ -93,7 +93,9 @@ impl Bench {
                 placement: none.clone(),
             };
             let work = Arc::clone(&self.work[i].work);
-            let out = self.exec(StealPolicy::default()).run(&cell, &work, false, false)?;
+            let out = self
+                .exec(StealPolicy::default())
+                .run(&cell, &work, false, false)?;
             self.work[i].reference = Some(out.checksum);
         }
         Ok(())
@@ -108,7 +110,9 @@ impl Live for Bench {
         self.live_runs += 1;
         let cand = self.candidates[c].clone();
         let Method::Strategy(strategy, policy) = cand.method else {
-            return Err(Failure::Abort("an OMP_SCHEDULE method in config mode".into()));
+            return Err(Failure::Abort(
+                "an OMP_SCHEDULE method in config mode".into(),
+            ));
         };
         let mut total = 0u64;
         for i in 0..self.work.len() {
@@ -118,7 +122,10 @@ impl Live for Bench {
                 workers: cand.workers,
                 placement: cand.placement.clone(),
             };
-            let (work, timing) = (Arc::clone(&self.work[i].work), self.work[i].spec.pool_in_timing);
+            let (work, timing) = (
+                Arc::clone(&self.work[i].work),
+                self.work[i].spec.pool_in_timing,
+            );
             let reference = self.work[i].reference;
             let out = self
                 .exec(policy)

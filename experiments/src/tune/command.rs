@@ -186,21 +186,38 @@ impl CommandRunner {
     /// The cost and raw value of a finished run, or why it does not count.
     fn objective(&self, ran: &Ran) -> Measured {
         if !ran.status.success() {
-            let tail: String = ran.stderr.lines().last().unwrap_or("").chars().take(200).collect();
-            return Err(Failure::Candidate(format!("{}; stderr: {tail}", ran.status)));
+            let tail: String = ran
+                .stderr
+                .lines()
+                .last()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
+            return Err(Failure::Candidate(format!(
+                "{}; stderr: {tail}",
+                ran.status
+            )));
         }
         let Some(re) = &self.objective.metric else {
             let ns = ran.wall.as_nanos() as f64;
             return Ok((ns, ns));
         };
-        let found = [&ran.stdout, &ran.stderr]
-            .iter()
-            .find_map(|text| re.captures(text)?.get(1)?.as_str().trim().parse::<f64>().ok());
+        let found = [&ran.stdout, &ran.stderr].iter().find_map(|text| {
+            re.captures(text)?
+                .get(1)?
+                .as_str()
+                .trim()
+                .parse::<f64>()
+                .ok()
+        });
         match found {
             Some(v) if v.is_finite() && v > 0.0 => {
                 Ok((if self.objective.maximize { 1.0 / v } else { v }, v))
             }
-            Some(v) => Err(Failure::Candidate(format!("the metric is {v}, not a positive number"))),
+            Some(v) => Err(Failure::Candidate(format!(
+                "the metric is {v}, not a positive number"
+            ))),
             None => Err(Failure::Candidate(format!(
                 "no metric: --metric {} found no number in the output",
                 re.as_str()

@@ -60,6 +60,10 @@ pub struct TuneArgs {
     /// Confidence level of the drops and of a tie, e.g. 0.95 or 95%.
     #[arg(long, default_value = "95%", value_name = "LEVEL")]
     pub confidence: String,
+    /// The test that drops a candidate: t (paired t-test on log ratios, and slower in most
+    /// rounds) or sign (exact, distribution-free, needs more rounds).
+    #[arg(long, value_enum, default_value_t = race::Test::T)]
+    pub test: race::Test,
     /// Candidates within this of the winner count as a tie (e.g. 1%).
     #[arg(long, default_value = "1%", value_name = "PERCENT")]
     pub tie: String,
@@ -94,7 +98,12 @@ pub struct TuneArgs {
     #[arg(long, requires = "metric")]
     pub maximize: bool,
     /// Kill a --command run after this long (e.g. 30s); it fails its candidate.
-    #[arg(long, value_name = "DURATION", default_value = "10m", requires = "command")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10m",
+        requires = "command"
+    )]
     pub timeout: String,
     /// Shrink the config's workloads as `wsbench run --quick` does.
     #[arg(long)]

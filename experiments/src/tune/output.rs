@@ -62,7 +62,11 @@ fn fate_text(f: &Fate, cands: &[Candidate]) -> String {
 /// The `best` object of `tune.json`.
 fn best_json(c: &Candidate) -> Value {
     let (strategy, victims, steal) = match &c.method {
-        Method::Strategy(s, p) => (s.to_string(), Some(p.victim_order.to_string()), Some(p.steal.to_string())),
+        Method::Strategy(s, p) => (
+            s.to_string(),
+            Some(p.victim_order.to_string()),
+            Some(p.steal.to_string()),
+        ),
         Method::OmpSchedule(s) => (s.clone(), None, None),
     };
     json!({
@@ -77,7 +81,12 @@ fn best_json(c: &Candidate) -> Value {
 }
 
 /// `tune.json`.
-pub fn to_json(cands: &[Candidate], o: &Outcome, opts: &Options, values: &[Vec<Option<f64>>]) -> Value {
+pub fn to_json(
+    cands: &[Candidate],
+    o: &Outcome,
+    opts: &Options,
+    values: &[Vec<Option<f64>>],
+) -> Value {
     let best = o.best;
     let candidates: Vec<Value> = cands
         .iter()
@@ -182,10 +191,18 @@ pub fn write(
         .left
         .iter()
         .map(|&i| (i, true))
-        .chain((0..cands.len()).filter(|i| !o.left.contains(i)).map(|i| (i, false)))
+        .chain(
+            (0..cands.len())
+                .filter(|i| !o.left.contains(i))
+                .map(|i| (i, false)),
+        )
         .map(|(i, left)| RaceLine {
             label: cands[i].to_string(),
-            ratios: o.entries[i].costs.iter().map(|c| c.map(|v| v / base)).collect(),
+            ratios: o.entries[i]
+                .costs
+                .iter()
+                .map(|c| c.map(|v| v / base))
+                .collect(),
             left,
         })
         .collect();

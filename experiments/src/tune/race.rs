@@ -11,16 +11,21 @@
 //! spreads over the candidates and pairs within a round see the same machine.
 //!
 //! **Dropping** (after `min_rounds` rounds, at every round — a *look*): the current best
-//! is the candidate with the lowest median cost. Every other candidate gets the exact
-//! one-sided sign test of "slower than the current best in more rounds than not" over the
-//! rounds both ran ([`super::stats::sign_test_slower`]); Holm's step-down procedure over
+//! is the candidate with the lowest median cost. Every other candidate is tested for
+//! "slower than the current best" over the rounds both ran, by one of two tests
+//! ([`Test`]): the paired t-test on the log ratios (the default: it drops a clearly slower
+//! candidate after a few rounds; it assumes roughly normal log ratios, and to keep a
+//! lone outlier round from deciding, it drops only a candidate that was also slower in
+//! more than half the rounds), or the exact, distribution-free sign test (no assumption,
+//! but at least log2(1/threshold) rounds before anything can be dropped). Holm's
+//! step-down procedure over
 //! those candidates at level `α_look = (1 − confidence) / (look · (look + 1))` drops the
 //! ones it rejects. As Σ 1/(look·(look+1)) = 1, a union bound over the looks and Holm's
 //! control within each look give: a candidate that in every round is at least as likely
 //! to be faster than slower against each other candidate is dropped with probability at
 //! most `1 − confidence` over the whole race, whichever candidate is the current best at
-//! each look. That is the guarantee; it costs rounds (a candidate slower in every round
-//! is dropped after about log2(m · look · (look + 1) / α) rounds).
+//! each look — exactly for the sign test, and for the t-test as far as its normality
+//! holds. That is the guarantee; it costs rounds.
 //!
 //! **Indistinguishable**: when every other candidate's ratio to the best has a median
 //! interval ([`super::stats::median_interval`], at `1 − (1 − confidence)/m`, Bonferroni
@@ -30,7 +35,7 @@
 //! **Failures** (a run that fails, times out, or yields no number) drop the candidate at
 //! once, with the reason; its measurements are never averaged with anything.
 
-use super::stats::{median, median_interval, sign_test_slower};
+use super::stats::{median, median_interval, sign_test_slower, t_test_slower};
 use crate::run::plan::OrderRng;
 
 /// Measures candidates; the race's only view of the world.
@@ -54,6 +59,44 @@ pub enum Failure {
     Abort(String),
 }
 
+/// The test that drops a candidate.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Test {
+    /// The paired t-test on log ratios (and slower in most rounds).
+    #[default]
+    T,
+    /// The exact sign test.
+    Sign,
+}
+
+impl Test {
+    /// The p-value of "slower" for per-round ratios candidate / best.
+    pub fn p_value(self, ratios: &[f64]) -> f64 {
+        match self {
+            Test::Sign => sign_test_slower(ratios),
+            Test::T => {
+                let slower = ratios.iter().filter(|&&r| r > 1.0).count();
+                if 2 * slower <= ratios.len() {
+                    1.0
+                } else {
+                    t_test_slower(ratios)
+                }
+            }
+        }
+    }
+}
+
 /// How a race is run.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -71,6 +114,8 @@ pub struct Options {
     pub tie: f64,
     /// Seed of the order within rounds.
     pub seed: u64,
+    /// The test that drops candidates.
+    pub test: Test,
 }
 
 impl Default for Options {
@@ -83,6 +128,7 @@ impl Default for Options {
             exhaustive: false,
             tie: 0.01,
             seed: 1,
+            test: Test::T,
         }
     }
 }
@@ -92,13 +138,13 @@ impl Default for Options {
 pub enum Fate {
     /// Still in the race at the end.
     Alive,
-    /// Dropped after `round` (0-based): slower than `against` by the sign test.
+    /// Dropped after `round` (0-based): slower than `against` by the test.
     Slower {
         /// The round after which it was dropped.
         round: usize,
         /// The current best it was compared with.
         against: usize,
-        /// The sign test's p-value.
+        /// The test's p-value.
         p_value: f64,
         /// The Holm threshold it fell under.
         threshold: f64,
@@ -223,7 +269,7 @@ pub fn race(candidates: usize, opts: &Options, m: &mut dyn Measurer) -> Outcome 
             continue;
         }
         look += 1;
-        drop_slower(&mut entries, rounds - 1, look, opts.confidence);
+        drop_slower(&mut entries, rounds - 1, look, opts);
         if alive_count(&entries) > 1 && indistinguishable(&entries, opts) {
             break End::Indistinguishable;
         }
@@ -297,7 +343,7 @@ fn one_round(
 }
 
 /// One look: Holm's procedure over the sign tests against the current best.
-fn drop_slower(entries: &mut [Entry], round: usize, look: usize, confidence: f64) {
+fn drop_slower(entries: &mut [Entry], round: usize, look: usize, opts: &Options) {
     let alive = alive(entries);
     let Some(&best) = alive
         .iter()
@@ -305,11 +351,17 @@ fn drop_slower(entries: &mut [Entry], round: usize, look: usize, confidence: f64
     else {
         return;
     };
-    let alpha = (1.0 - confidence) / (look * (look + 1)) as f64;
+    let alpha = (1.0 - opts.confidence) / (look * (look + 1)) as f64;
     let mut tests: Vec<(f64, usize)> = alive
         .iter()
         .filter(|&&c| c != best)
-        .map(|&c| (sign_test_slower(&paired_ratios(&entries[c], &entries[best])), c))
+        .map(|&c| {
+            (
+                opts.test
+                    .p_value(&paired_ratios(&entries[c], &entries[best])),
+                c,
+            )
+        })
         .collect();
     tests.sort_by(|a, b| a.0.total_cmp(&b.0));
     let m = tests.len();

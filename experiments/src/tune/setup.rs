@@ -138,6 +138,7 @@ pub fn plan(mut args: TuneArgs) -> CliResult<Plan> {
         exhaustive: args.exhaustive,
         tie,
         seed: args.seed,
+        test: args.test,
     };
     Ok(Plan {
         args,
@@ -177,11 +178,16 @@ fn load_experiment(args: &TuneArgs) -> CliResult<(Experiment, PathBuf)> {
         ),
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                usage(format!("cannot read experiment file {}: {e}", path.display()))
+                usage(format!(
+                    "cannot read experiment file {}: {e}",
+                    path.display()
+                ))
             })?;
-            let exp = Experiment::parse(&path.display().to_string(), &text)
-                .map_err(CliError::Usage)?;
-            let base = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let exp =
+                Experiment::parse(&path.display().to_string(), &text).map_err(CliError::Usage)?;
+            let base = path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
             (exp, base)
         }
     };
@@ -201,7 +207,10 @@ fn space_options(args: &TuneArgs, exp: Option<&Experiment>) -> CliResult<SpaceOp
     let placements = match &args.placements {
         Some(p) => Some(
             items(p)
-                .map(|x| x.parse::<Placement>().map_err(|e| usage(format!("--placements: {e}"))))
+                .map(|x| {
+                    x.parse::<Placement>()
+                        .map_err(|e| usage(format!("--placements: {e}")))
+                })
                 .collect::<CliResult<Vec<_>>>()?,
         ),
         None => None,
@@ -209,7 +218,10 @@ fn space_options(args: &TuneArgs, exp: Option<&Experiment>) -> CliResult<SpaceOp
     let mut strategies = match &args.strategies {
         Some(s) => Some(
             items(s)
-                .map(|x| x.parse::<Strategy>().map_err(|e| usage(format!("--strategies: {e}"))))
+                .map(|x| {
+                    x.parse::<Strategy>()
+                        .map_err(|e| usage(format!("--strategies: {e}")))
+                })
                 .collect::<CliResult<Vec<_>>>()?,
         ),
         None => None,
@@ -248,8 +260,17 @@ fn with_omp() -> CliResult<Vec<Strategy>> {
         .iter()
         .map(|x| Strategy::Pool(*x))
         .collect();
-    for name in ["omp:static", "omp:static,1", "omp:dynamic,1", "omp:dynamic,16", "omp:guided"] {
-        s.push(name.parse::<Strategy>().map_err(|e| usage(format!("--omp: {e}")))?);
+    for name in [
+        "omp:static",
+        "omp:static,1",
+        "omp:dynamic,1",
+        "omp:dynamic,16",
+        "omp:guided",
+    ] {
+        s.push(
+            name.parse::<Strategy>()
+                .map_err(|e| usage(format!("--omp: {e}")))?,
+        );
     }
     Ok(s)
 }
@@ -276,7 +297,12 @@ fn check_command(c: &str) -> CliResult<()> {
         let end = tail.find('}').map_or(tail.len(), |j| j + 1);
         let word = &tail[..end];
         let known = PLACEHOLDERS.split(", ").any(|p| p == word);
-        if !known && word.len() > 2 && word[1..word.len() - 1].chars().all(|ch| ch.is_ascii_lowercase() || ch == '_') {
+        if !known
+            && word.len() > 2
+            && word[1..word.len() - 1]
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch == '_')
+        {
             return Err(usage(format!(
                 "--command: unknown placeholder {word}; allowed: {PLACEHOLDERS}"
             )));
@@ -302,8 +328,12 @@ pub fn folder(plan: &Plan) -> CliResult<(PathBuf, FolderLock)> {
             .join("tune")
             .join(crate::run::meta::folder_timestamp()),
     };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| usage(format!("cannot create output folder {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        usage(format!(
+            "cannot create output folder {}: {e}",
+            dir.display()
+        ))
+    })?;
     let lock = lock_folder(&dir)?;
     if dir.join(ARGS_FILE).exists() || dir.join(state::RUNS_FILE).exists() {
         return Err(usage(format!(

@@ -72,7 +72,11 @@ pub struct Candidate {
 
 impl fmt::Display for Candidate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}w · {} · {}", self.workers, self.placement, self.method)
+        write!(
+            f,
+            "{}w · {} · {}",
+            self.workers, self.placement, self.method
+        )
     }
 }
 
@@ -212,11 +216,19 @@ pub fn why_empty(topo: &Topology, opts: &SpaceOptions) -> String {
          machine's {} allowed CPUs; allow more placements (e.g. +oversubscribe) or fewer workers",
         opts.placements
             .as_ref()
-            .map(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+            .map(|p| p
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "))
             .unwrap_or_else(|| "the defaults".into()),
         opts.workers
             .as_ref()
-            .map(|w| w.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
+            .map(|w| w
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","))
             .unwrap_or_else(|| "the defaults".into()),
         topo.allowed_cpus().len()
     )

@@ -53,6 +53,112 @@ pub fn sign_test_slower(ratios: &[f64]) -> f64 {
     binomial_upper_tail(slower + faster, slower)
 }
 
+/// The one-sided paired t-test of "the candidate is slower" on the logarithms of the
+/// per-round ratios candidate / reference: the p-value `P(T ≥ t)` with `n − 1` degrees of
+/// freedom. It assumes the log ratios are roughly normal; an outlier round inflates
+/// their spread and so makes the test more reluctant to drop, not less. `1.0` for fewer
+/// than two ratios, and for ratios that are all equal (no spread: the sign test's job).
+///
+/// ```
+/// use wsbench::tune::stats::t_test_slower;
+/// assert!(t_test_slower(&[2.0, 2.1, 1.9]) < 0.01);
+/// assert!(t_test_slower(&[1.01, 0.99, 1.0]) > 0.3);
+/// assert_eq!(t_test_slower(&[1.5]), 1.0);
+/// ```
+pub fn t_test_slower(ratios: &[f64]) -> f64 {
+    let n = ratios.len();
+    if n < 2 {
+        return 1.0;
+    }
+    let logs: Vec<f64> = ratios.iter().map(|r| r.ln()).collect();
+    let mean = logs.iter().sum::<f64>() / n as f64;
+    let var = logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    if var <= 0.0 || !var.is_finite() {
+        return 1.0;
+    }
+    let t = mean / (var / n as f64).sqrt();
+    student_t_upper(t, (n - 1) as f64)
+}
+
+/// `P(T ≥ t)` for Student's t with `df` degrees of freedom.
+///
+/// ```
+/// use wsbench::tune::stats::student_t_upper;
+/// assert!((student_t_upper(0.0, 5.0) - 0.5).abs() < 1e-12);
+/// assert!((student_t_upper(2.015, 5.0) - 0.05).abs() < 1e-3);
+/// assert!((student_t_upper(-6.965, 2.0) - 0.99).abs() < 1e-3);
+/// ```
+pub fn student_t_upper(t: f64, df: f64) -> f64 {
+    let x = df / (df + t * t);
+    let tail = 0.5 * incomplete_beta(df / 2.0, 0.5, x);
+    if t >= 0.0 {
+        tail
+    } else {
+        1.0 - tail
+    }
+}
+
+/// The regularized incomplete beta function `I_x(a, b)` (continued fraction, Lentz).
+fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    if x > (a + 1.0) / (a + b + 2.0) {
+        return 1.0 - incomplete_beta(b, a, 1.0 - x);
+    }
+    let tiny = 1e-300;
+    let (mut c, mut d) = (1.0, 1.0 - (a + b) * x / (a + 1.0));
+    d = 1.0 / if d.abs() < tiny { tiny } else { d };
+    let mut h = d;
+    for m in 1..300 {
+        let m = m as f64;
+        for num in [
+            m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
+        ] {
+            d = 1.0 + num * d;
+            d = 1.0 / if d.abs() < tiny { tiny } else { d };
+            c = 1.0 + num / c;
+            c = if c.abs() < tiny { tiny } else { c };
+            h *= d * c;
+        }
+        if (d * c - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    ln_front.exp() * h / a
+}
+
+/// `ln Γ(x)` for x > 0 (Lanczos, g = 7).
+fn ln_gamma(x: f64) -> f64 {
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + 7.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
 /// The median of `values` (the mean of the two middle ones for an even count).
 ///
 /// ```

@@ -33,8 +33,15 @@ pub struct RaceLine {
 
 /// Draws the race into `path` (an SVG); `lines` with the winner first among those left.
 pub fn draw(path: &Path, title: &str, lines: &[RaceLine]) -> anyhow::Result<()> {
-    let rounds = lines.iter().map(|l| l.ratios.len()).max().unwrap_or(0).max(1);
-    let all = lines.iter().flat_map(|l| l.ratios.iter().flatten().copied());
+    let rounds = lines
+        .iter()
+        .map(|l| l.ratios.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let all = lines
+        .iter()
+        .flat_map(|l| l.ratios.iter().flatten().copied());
     let (lo, hi) = all.fold((1.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
     let (lo, hi) = (lo * 0.95, hi * 1.05);
     let shown: Vec<&RaceLine> = lines.iter().filter(|l| l.left).take(8).collect();
