@@ -150,10 +150,11 @@ pub fn main(args: TuneArgs) -> CliResult {
         println!("{} candidates", plan.candidates.len());
         return Ok(());
     }
+    // Everything that can be refused is checked (and the workloads built) before the folder.
+    let mut live = setup::live(&plan)?;
     let (dir, _lock) = setup::folder(&plan)?;
     eprintln!("wsbench: tune folder: {}", dir.display());
     let recorded = setup::recorded(&dir, &plan)?;
-    let mut live = setup::live(&plan)?;
     let names: Vec<String> = plan.candidates.iter().map(ToString::to_string).collect();
     crate::run::sweep::install_ctrlc();
     let progress = progress_bar(plan.candidates.len(), plan.opts.max_rounds);

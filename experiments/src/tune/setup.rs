@@ -383,7 +383,11 @@ pub fn live(plan: &Plan) -> CliResult<Box<dyn Live>> {
     let args = &plan.args;
     if let Some(cmd) = &args.command {
         let metric = match &args.metric {
-            Some(m) => Some(Regex::new(m).map_err(|e| usage(format!("--metric: {e}")))?),
+            Some(m) => Some(Regex::new(m).map_err(|e| {
+                let why = e.to_string();
+                let last = why.lines().last().unwrap_or("").trim().to_string();
+                usage(format!("--metric {m:?}: not a regular expression: {last}"))
+            })?),
             None => None,
         };
         return Ok(Box::new(CommandRunner {

@@ -57,7 +57,7 @@ pub fn sign_test_slower(ratios: &[f64]) -> f64 {
 /// per-round ratios candidate / reference: the p-value `P(T ≥ t)` with `n − 1` degrees of
 /// freedom. It assumes the log ratios are roughly normal; an outlier round inflates
 /// their spread and so makes the test more reluctant to drop, not less. `1.0` for fewer
-/// than two ratios, and for ratios that are all equal (no spread: the sign test's job).
+/// than two ratios; ratios all equal (a deterministic metric) give 0 above 1, else 1.
 ///
 /// ```
 /// use wsbench::tune::stats::t_test_slower;
@@ -73,8 +73,12 @@ pub fn t_test_slower(ratios: &[f64]) -> f64 {
     let logs: Vec<f64> = ratios.iter().map(|r| r.ln()).collect();
     let mean = logs.iter().sum::<f64>() / n as f64;
     let var = logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    if var <= 0.0 || !var.is_finite() {
+    if !var.is_finite() {
         return 1.0;
+    }
+    if var <= 0.0 {
+        // Every round gave the same ratio: certainly slower if above 1.
+        return if mean > 0.0 { 0.0 } else { 1.0 };
     }
     let t = mean / (var / n as f64).sqrt();
     student_t_upper(t, (n - 1) as f64)
