@@ -42,7 +42,7 @@ pub enum Command {
     /// Write tables and SVG figures for a results folder.
     Report(report_cmd::ReportArgs),
     /// Find the best placement, worker count and schedule for a config or a command.
-    Tune(tune::TuneArgs),
+    Tune(Box<tune::TuneArgs>),
     /// Measure the scheduler's balance, overhead and wake-up targets beside rayon.
     Targets(targets::TargetsArgs),
 }
@@ -57,6 +57,6 @@ pub fn dispatch(cli: Cli) -> error::CliResult {
         Command::Merge(a) => run::merge_main(a),
         Command::Report(a) => report_cmd::main(a),
         Command::Targets(a) => targets::main(a),
-        Command::Tune(a) => tune::main(a),
+        Command::Tune(a) => tune::main(*a),
     }
 }

@@ -47,7 +47,7 @@ impl Measurer for Fake {
             return Err(Failure::Candidate("exit status 3".into()));
         }
         // The same drift for every candidate of a round: the machine got slower.
-        let mut d = SplitMix64::new(self.seed ^ (round as u64 + 1) * 0x9E37_79B9);
+        let mut d = SplitMix64::new(self.seed ^ ((round as u64 + 1) * 0x9E37_79B9));
         let drift = 1.0 + self.drift * ((d.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
         let outlier = if self.uniform() < self.outliers {
             2.0
