@@ -45,7 +45,8 @@ pub struct TuneArgs {
     /// Finish an interrupted tune in DIR, with the options it was started with.
     #[arg(long, value_name = "DIR", conflicts_with = "out")]
     pub resume: Option<PathBuf>,
-    /// Stop starting rounds after this long (e.g. 90s, 5m, 1h) or this many runs (300runs).
+    /// Stop starting rounds after this long (e.g. 90s, 5m, 1h; counted in this process, so
+    /// a resumed tune gets it again) or this many runs in all (300runs).
     #[arg(long, value_name = "DURATION|RUNS")]
     pub budget: Option<String>,
     /// Run every candidate --rounds times, dropping none (for validation).
@@ -158,7 +159,7 @@ pub fn main(args: TuneArgs) -> CliResult {
     let names: Vec<String> = plan.candidates.iter().map(ToString::to_string).collect();
     crate::run::sweep::install_ctrlc();
     let progress = progress_bar(plan.candidates.len(), plan.opts.max_rounds);
-    let bar = progress.clone();
+    let (bar, bar2) = (progress.clone(), progress.clone());
     let mut replay = state::Replay {
         recorded: recorded
             .iter()
@@ -168,6 +169,9 @@ pub fn main(args: TuneArgs) -> CliResult {
         log: state::Log::open(&dir).map_err(CliError::Failed)?,
         names,
         after: Box::new(move |_| bar.inc(1)),
+        round: Box::new(move |r, left| {
+            bar2.set_message(format!("round {} · {left} candidates left", r + 1));
+        }),
     };
     let outcome = race::race(plan.candidates.len(), &plan.opts, &mut replay);
     progress.finish_and_clear();

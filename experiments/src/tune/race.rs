@@ -48,6 +48,11 @@ pub trait Measurer {
     fn out_of_time(&self) -> bool {
         false
     }
+
+    /// Round `round` starts with `left` candidates (for a progress display).
+    fn round_started(&mut self, round: usize, left: usize) {
+        let _ = (round, left);
+    }
 }
 
 /// Why a measurement gave no cost.
@@ -260,6 +265,7 @@ pub fn race(candidates: usize, opts: &Options, m: &mut dyn Measurer) -> Outcome 
         if opts.max_runs.is_some_and(|b| runs + alive.len() > b) || m.out_of_time() {
             break End::Budget;
         }
+        m.round_started(rounds, alive.len());
         if let Err(why) = one_round(&mut entries, rounds, opts.seed, &mut runs, m) {
             rounds += 1;
             break End::Aborted(why);

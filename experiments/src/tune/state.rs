@@ -101,8 +101,10 @@ pub struct Replay<'a> {
     pub log: Log,
     /// Candidate names, for the lines.
     pub names: Vec<String>,
-    /// Called after every measurement (the progress bar): (runs done, live).
+    /// Called after every measurement (the progress bar), with whether it ran live.
     pub after: Box<dyn FnMut(bool) + 'a>,
+    /// Called as each round starts, with its number and the candidates left.
+    pub round: Box<dyn FnMut(usize, usize) + 'a>,
 }
 
 impl Measurer for Replay<'_> {
@@ -137,5 +139,41 @@ impl Measurer for Replay<'_> {
 
     fn out_of_time(&self) -> bool {
         self.live.out_of_time()
+    }
+
+    fn round_started(&mut self, round: usize, left: usize) {
+        (self.round)(round, left);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_cut_short_by_a_kill_is_dropped_and_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |round| RunLine {
+            candidate: 1,
+            name: "c".into(),
+            round,
+            cost: Some(2.0),
+            value: Some(2.0),
+            error: None,
+        };
+        let mut log = Log::open(dir.path()).unwrap();
+        log.append(&line(0)).unwrap();
+        log.append(&line(1)).unwrap();
+        drop(log);
+        let path = dir.path().join(RUNS_FILE);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        let whole = text.len();
+        text.push_str("{\"candidate\":1,\"na");
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(load(dir.path()).unwrap(), vec![line(0), line(1)]);
+        assert_eq!(std::fs::metadata(&path).unwrap().len() as usize, whole);
+        let mut log = Log::open(dir.path()).unwrap();
+        log.append(&line(2)).unwrap();
+        assert_eq!(load(dir.path()).unwrap().len(), 3);
     }
 }
