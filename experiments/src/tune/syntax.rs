@@ -97,8 +97,10 @@ pub fn other_tools(c: &Candidate) -> String {
             let _ = writeln!(s, "# {} has no OMP_SCHEDULE equivalent", c.method);
         }
     }
-    s.push_str(&reproduce(&r, Format::Taskset));
-    s.push_str(&reproduce(&r, Format::Likwid));
+    if c.cpus.iter().any(Option::is_some) {
+        s.push_str(&reproduce(&r, Format::Taskset));
+        s.push_str(&reproduce(&r, Format::Likwid));
+    }
     s
 }
 

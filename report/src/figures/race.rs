@@ -62,7 +62,7 @@ pub fn draw(path: &Path, title: &str, lines: &[RaceLine]) -> anyhow::Result<()> 
             .margin(10)
             .x_label_area_size(50)
             .y_label_area_size(80)
-            .build_cartesian_2d(0f64..(rounds as f64 - 1.0).max(1.0), y)
+            .build_cartesian_2d(1f64..(rounds as f64).max(2.0), y)
             .map_err(plot_err)?;
         chart
             .configure_mesh()
@@ -75,7 +75,7 @@ pub fn draw(path: &Path, title: &str, lines: &[RaceLine]) -> anyhow::Result<()> 
             l.ratios
                 .iter()
                 .enumerate()
-                .filter_map(|(r, v)| Some((r as f64, (*v)?)))
+                .filter_map(|(r, v)| Some((r as f64 + 1.0, (*v)?)))
                 .collect()
         };
         for l in lines.iter().filter(|l| !l.left) {
