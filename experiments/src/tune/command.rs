@@ -4,7 +4,8 @@
 //! without changes.
 //!
 //! * Placeholders in the command: `{workers}`, `{cpus}` (the CPU set as `taskset -c`
-//!   takes it), `{omp_places}`, `{omp_proc_bind}`, `{schedule}` (the `OMP_SCHEDULE` value).
+//!   takes it; unpinned, every CPU wsbench may use), `{omp_places}` (empty when unpinned),
+//!   `{omp_proc_bind}`, `{schedule}` (the `OMP_SCHEDULE` value).
 //! * Environment: `OMP_NUM_THREADS`, `OMP_SCHEDULE`, and for a pinned placement
 //!   `OMP_PLACES` (one place per worker, in worker order) with `OMP_PROC_BIND=close`;
 //!   unpinned (`none`): `OMP_PROC_BIND=false` and no `OMP_PLACES`.
@@ -69,7 +70,12 @@ pub fn environment(c: &Candidate) -> Vec<(&'static str, String)> {
         let p: Vec<String> = pinned.iter().map(|c| format!("{{{c}}}")).collect();
         (p.join(","), "close".to_string())
     };
-    let mut set = pinned.clone();
+    // Unpinned: {cpus} is every CPU this process may use (the child's mask is left as is).
+    let mut set = if pinned.is_empty() {
+        topology::affinity::allowed_cpus().unwrap_or_default()
+    } else {
+        pinned.clone()
+    };
     set.sort_unstable();
     set.dedup();
     vec![

@@ -51,7 +51,7 @@ fn fate_text(f: &Fate, cands: &[Candidate]) -> String {
     match f {
         Fate::Alive => "left at the end".into(),
         Fate::Slower { round, against, p_value, threshold } => format!(
-            "slower than {} after round {} (sign test p = {p_value:.2e} < Holm threshold {threshold:.2e})",
+            "slower than {} after round {} (p = {p_value:.2e} ≤ Holm threshold {threshold:.2e})",
             cands[*against],
             round + 1
         ),
@@ -121,6 +121,7 @@ pub fn to_json(
         "candidate_count": cands.len(),
         "exhaustive_runs_equivalent": cands.len() * opts.max_rounds,
         "confidence": opts.confidence,
+        "test": opts.test,
         "tie": opts.tie,
         "min_rounds": opts.min_rounds,
         "max_rounds": opts.max_rounds,
