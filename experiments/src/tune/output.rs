@@ -50,7 +50,12 @@ pub fn end_text(o: &Outcome, opts: &Options) -> String {
 fn fate_text(f: &Fate, cands: &[Candidate]) -> String {
     match f {
         Fate::Alive => "left at the end".into(),
-        Fate::Slower { round, against, p_value, threshold } => format!(
+        Fate::Slower {
+            round,
+            against,
+            p_value,
+            threshold,
+        } => format!(
             "slower than {} after round {} (p = {p_value:.2e} ≤ Holm threshold {threshold:.2e})",
             cands[*against],
             round + 1
