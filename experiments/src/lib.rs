@@ -12,6 +12,7 @@ pub mod report_cmd;
 pub mod run;
 pub mod targets;
 pub mod topology_cmd;
+pub mod tune;
 pub mod workload_cmd;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,8 @@ pub enum Command {
     Merge(run::MergeArgs),
     /// Write tables and SVG figures for a results folder.
     Report(report_cmd::ReportArgs),
+    /// Find the best placement, worker count and schedule for a config or a command.
+    Tune(Box<tune::TuneArgs>),
     /// Measure the scheduler's balance, overhead and wake-up targets beside rayon.
     Targets(targets::TargetsArgs),
 }
@@ -54,5 +57,6 @@ pub fn dispatch(cli: Cli) -> error::CliResult {
         Command::Merge(a) => run::merge_main(a),
         Command::Report(a) => report_cmd::main(a),
         Command::Targets(a) => targets::main(a),
+        Command::Tune(a) => tune::main(*a),
     }
 }

@@ -13,7 +13,7 @@
 //! online CPU then counts as allowed); the live machine is intersected with
 //! this process's affinity mask (`taskset`, cgroup cpusets).
 
-mod reproduce;
+pub(crate) mod reproduce;
 
 use crate::error::{CliError, CliResult};
 use reproduce::{other_tool, reproduce};
@@ -66,9 +66,9 @@ pub enum Format {
 }
 
 /// A placement resolved on a topology, ready to print.
-struct Resolved {
-    placement: Placement,
-    workers: Vec<Option<usize>>,
+pub(crate) struct Resolved {
+    pub(crate) placement: Placement,
+    pub(crate) workers: Vec<Option<usize>>,
 }
 
 /// Runs `wsbench topology`.

@@ -36,7 +36,7 @@ pub mod policy;
 pub mod record;
 pub mod recursive_runs;
 pub mod resume;
-mod setup;
+pub(crate) mod setup;
 pub mod strategy;
 pub mod summary;
 pub mod sweep;

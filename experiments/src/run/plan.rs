@@ -270,17 +270,17 @@ impl Plan {
 /// The order stream of (seed, round): `workloads`' SplitMix64 (whose stream is fixed by its
 /// definition, so a seed gives the same order in every version of wsbench), seeded from
 /// both and advanced once.
-struct OrderRng(SplitMix64);
+pub(crate) struct OrderRng(SplitMix64);
 
 impl OrderRng {
-    fn new(seed: u64, round: u64) -> OrderRng {
+    pub(crate) fn new(seed: u64, round: u64) -> OrderRng {
         let mut g = SplitMix64::new(seed ^ round.wrapping_mul(0xD1B5_4A32_D192_ED03));
         g.next_u64();
         OrderRng(g)
     }
 
     /// Uniform in `0..n` (n ≥ 1), by rejection (no modulo bias).
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         let zone = u64::MAX - u64::MAX % n;
         loop {
             let x = self.0.next_u64();

@@ -229,12 +229,12 @@ fn topo_allowed(topo: &Topology) -> Vec<usize> {
 const LOCK_FILE: &str = ".lock";
 
 /// An exclusive hold on a results folder, released when dropped (or when the process dies).
-pub(super) struct FolderLock {
+pub(crate) struct FolderLock {
     _file: std::fs::File,
 }
 
 /// Locks `dir` for this process, or fails (exit 2) naming the process that holds it.
-pub(super) fn lock_folder(dir: &Path) -> CliResult<FolderLock> {
+pub(crate) fn lock_folder(dir: &Path) -> CliResult<FolderLock> {
     use std::io::{Read, Seek, Write};
     use std::os::unix::io::AsRawFd;
     let path = dir.join(LOCK_FILE);

@@ -48,9 +48,9 @@ use crate::error::{CliError, CliResult};
 
 /// Set by the Ctrl-C handler (SIGINT, and SIGTERM/SIGHUP: a job scheduler's time limit or
 /// preemption); the sweep stops after the current run.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+pub(crate) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-fn install_ctrlc() {
+pub(crate) fn install_ctrlc() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // A second Ctrl-C exits at once (rows already written stay: each was flushed).
@@ -578,7 +578,7 @@ fn resume_command(dir: &std::path::Path) -> String {
 /// ```text
 /// out/x → out/x;  my dir → 'my dir';  it's → 'it'\''s'
 /// ```
-fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()

@@ -18,7 +18,7 @@ pub(super) fn other_tool(format: Format) -> Option<&'static str> {
 /// The worker → CPU map in OpenMP's, taskset's or likwid-pin's words: a
 /// comment line saying what the tool does and does not reproduce, then the
 /// line to put before the program's command.
-pub(super) fn reproduce(r: &Resolved, format: Format) -> String {
+pub(crate) fn reproduce(r: &Resolved, format: Format) -> String {
     let n = r.workers.len();
     let mut s = format!(
         "# wsbench placement {}, {}",

@@ -11,6 +11,7 @@ pub mod crossover;
 pub mod gantt;
 pub mod latency;
 pub mod makespan;
+pub mod race;
 pub mod speedup;
 pub mod workers;
 
