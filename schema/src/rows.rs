@@ -206,7 +206,6 @@ pub enum Source {
     Simulated,
 }
 
-
 row! {
     /// One row of `latency.csv` (per run) or `latency_cells.csv` (over every repetition
     /// of a cell): one metric at one percentile.

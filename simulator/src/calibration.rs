@@ -83,8 +83,13 @@ pub struct Calibration {
     pub task_call_ns: f64,
     /// ns per unit of each workload kind's predicted cost: `factorize-naive` (per trial
     /// division), `factorize-fast` (per step), `factorial` (per word multiplication),
-    /// `synthetic` (per requested ns of spin).
+    /// `synthetic` (per requested ns of spin), `sleep` (1: a sleep task's cost is its
+    /// duration plus [`Calibration::sleep_overshoot_ns`]).
     pub ns_per_unit: BTreeMap<String, f64>,
+    /// How much longer than asked a thread sleep takes (timer slack and wake-up), added
+    /// to every sleep task.
+    #[serde(default)]
+    pub sleep_overshoot_ns: f64,
 }
 
 impl Calibration {
@@ -123,6 +128,7 @@ impl Calibration {
             yield_ns: 500.0,
             task_call_ns: 2.0,
             ns_per_unit: BTreeMap::new(),
+            sleep_overshoot_ns: 0.0,
         }
     }
 }

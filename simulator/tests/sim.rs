@@ -42,7 +42,12 @@ fn static_with_equal_tasks_is_n_over_p_times_the_cost_plus_overheads() {
     let cal = Calibration::example();
     let (n, p, cost) = (1_000usize, 4usize, 1_000.0);
     let machine = SimMachine::generated(1, p, 1, p);
-    let out = run(&vec![cost; n], Strategy::Pool(Schedule::Static), &machine, 1);
+    let out = run(
+        &vec![cost; n],
+        Strategy::Pool(Schedule::Static),
+        &machine,
+        1,
+    );
     // The last worker starts after p posts and a wake-up, runs n/p tasks; the
     // caller wakes once more.
     let expect = p as f64 * cal.post_ns
@@ -149,7 +154,12 @@ fn amd64() -> Option<(tempfile::TempDir, PathBuf)> {
         .arg(&archive)
         .arg("-C")
         .arg(dir.path())
-        .args(["--wildcards", "*/sys/devices/system/cpu/*", "*/sys/devices/system/node/*", "*/proc/*"])
+        .args([
+            "--wildcards",
+            "*/sys/devices/system/cpu/*",
+            "*/sys/devices/system/node/*",
+            "*/proc/*",
+        ])
         .status()
         .expect("tar");
     assert!(status.success());

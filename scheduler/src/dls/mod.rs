@@ -338,7 +338,8 @@ impl DlsChunks {
     /// Participant `w` ran `size` offsets in `secs` seconds (what the timed
     /// techniques measure; the others ignore it).
     pub fn ran(&mut self, w: usize, size: usize, secs: f64) {
-        self.call.record(&mut self.locals[w], w, size, secs.max(1e-9));
+        self.call
+            .record(&mut self.locals[w], w, size, secs.max(1e-9));
     }
 
     /// Whether a request first takes a request number (a fetch-add on a second
@@ -349,6 +350,9 @@ impl DlsChunks {
 
     /// Whether the technique times its chunks (then [`DlsChunks::ran`] matters).
     pub fn timed(&self) -> bool {
-        matches!(self.call.rule, Rule::Tap | Rule::Af | Rule::AwfB | Rule::AwfC)
+        matches!(
+            self.call.rule,
+            Rule::Tap | Rule::Af | Rule::AwfB | Rule::AwfC
+        )
     }
 }

@@ -14,9 +14,7 @@
 //! request lands; the thief yields (then sleeps `WAIT_SLEEP`) and looks again.
 //! It leaves when every slot is empty and no owner runs a batch.
 
-use scheduler::adaptive_params::{
-    GROW_BELOW, MAX_BATCH, SHRINK_ABOVE, WAIT_SLEEP, WAIT_YIELDS,
-};
+use scheduler::adaptive_params::{GROW_BELOW, MAX_BATCH, SHRINK_ABOVE, WAIT_SLEEP, WAIT_YIELDS};
 
 use crate::engine::{Line, Model, Next, Sim};
 

@@ -61,6 +61,7 @@ pub(super) struct WorkloadFile {
     pub(super) method: Option<Spanned<String>>,
     pub(super) n: Option<Spanned<i64>>,
     pub(super) distribution: Option<Spanned<String>>,
+    pub(super) sleep: Option<Spanned<bool>>,
     pub(super) path: Option<Spanned<String>>,
     pub(super) limit: Option<Spanned<i64>>,
     pub(super) sizes: Option<Spanned<Vec<i64>>>,

@@ -83,7 +83,7 @@ fn checked_kind(src: &ConfigText, w: &WorkloadFile) -> Result<KindName, String> 
 }
 
 /// The kind-specific keys set in a table, with their spans.
-type Present = [(&'static str, Option<Range<usize>>); 11];
+type Present = [(&'static str, Option<Range<usize>>); 12];
 
 fn present_keys(w: &WorkloadFile) -> Present {
     [
@@ -99,6 +99,7 @@ fn present_keys(w: &WorkloadFile) -> Present {
         ("method", w.method.as_ref().map(|v| v.span())),
         ("n", w.n.as_ref().map(|v| v.span())),
         ("distribution", w.distribution.as_ref().map(|v| v.span())),
+        ("sleep", w.sleep.as_ref().map(|v| v.span())),
         ("path", w.path.as_ref().map(|v| v.span())),
         ("limit", w.limit.as_ref().map(|v| v.span())),
     ]
@@ -140,6 +141,7 @@ fn record_of(
         method: s(&w.method),
         n: int(src, &w.n, "workload.n", limits::FACTORIAL_N)?,
         distribution: s(&w.distribution),
+        sleep: w.sleep.as_ref().map(|v| *v.get_ref()),
         path: s(&w.path),
         limit: int(src, &w.limit, "workload.limit", limits::TASKS)?.map(|x| x as usize),
         ..WorkloadRecord::default()
