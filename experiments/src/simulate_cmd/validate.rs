@@ -79,6 +79,9 @@ fn places(topology: &Value) -> HashMap<usize, Place> {
         .collect()
 }
 
+/// Measured makespans by cell key (workload, strategy, workers, placement).
+type Groups = BTreeMap<(String, String, usize, String), Vec<f64>>;
+
 /// Runs the validation and writes its files and the simulated rows to `out`.
 pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
     let usage = |e: String| CliError::usage(format!("--validate {}: {e}", dir.display()));
@@ -86,9 +89,7 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
     let measured: Vec<RunRow> =
         read_rows(&Layout::new(dir).runs()).map_err(|e| usage(e.to_string()))?;
     SyntheticSpec::use_spin_rate(meta.spin_iterations_per_ns.unwrap_or(1.0));
-    let exp = meta.config.clone();
-    let where_ = places(&meta.machine.topology);
-    let mut groups: BTreeMap<(String, String, usize, String), Vec<f64>> = BTreeMap::new();
+    let mut groups = Groups::new();
     for r in &measured {
         let key = (
             r.workload.clone(),
@@ -98,16 +99,75 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
         );
         groups.entry(key).or_default().push(r.makespan_ns as f64);
     }
-    let mut costs = HashMap::new();
-    for spec in &exp.workloads {
-        let Some(serial) = groups
-            .iter_mut()
-            .find(|(k, _)| k.0 == spec.name && k.1 == "serial")
-        else {
+    let costs = scaled_costs(&meta, &mut groups, cal).map_err(usage)?;
+    let where_ = places(&meta.machine.topology);
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    for ((workload, strategy, workers, placement), runs) in &mut groups {
+        let (Some(tasks), Ok(s), Ok(pl)) = (
+            costs.get(workload.as_str()),
+            strategy.parse::<Strategy>(),
+            placement.parse(),
+        ) else {
             continue;
         };
-        let serial = median(serial.1);
-        let w = spec.build(".".as_ref()).map_err(usage)?;
+        let cell = Cell {
+            workload: workload.clone(),
+            strategy: s,
+            workers: *workers,
+            placement: pl,
+        };
+        let cpus = meta
+            .machine
+            .placements
+            .get(placement.as_str())
+            .and_then(|m| m.get(workers));
+        let machine = cpus.map(|cpus| machine_of(cpus, &where_));
+        let steal_half = meta.config.steal == Steal::Half;
+        let Some(mut sims) = simulate_cell(
+            &cell,
+            tasks,
+            machine.as_ref(),
+            cal,
+            runs.len(),
+            seed,
+            steal_half,
+            &mut rows,
+        ) else {
+            continue;
+        };
+        let (m, s) = (median(runs), median(&mut sims));
+        errors.push(CellError {
+            workload: workload.clone(),
+            strategy: strategy.clone(),
+            workers: *workers,
+            placement: placement.clone(),
+            measured_ns: m as u64,
+            simulated_ns: s as u64,
+            error_percent: (s - m) / m.max(1.0) * 100.0,
+        });
+    }
+    let description = format!("the machine of {}", dir.display());
+    let placements = meta.machine.placements.clone();
+    super::write_folder(out, meta.config, &rows, cal, &description, placements)?;
+    write_errors(out, dir, &errors)
+}
+
+/// Each workload's task costs, scaled so that a serial run takes the folder's median
+/// serial makespan (workloads without serial runs are left out).
+fn scaled_costs(
+    meta: &Meta,
+    groups: &mut Groups,
+    cal: &Calibration,
+) -> Result<HashMap<String, Vec<f64>>, String> {
+    let mut costs = HashMap::new();
+    for spec in &meta.config.workloads {
+        let serial = groups
+            .iter_mut()
+            .find(|(k, _)| k.0 == spec.name && k.1 == "serial");
+        let Some((_, serial)) = serial else { continue };
+        let serial = median(serial);
+        let w = spec.build(".".as_ref())?;
         let units: f64 = (0..w.len()).map(|i| w.predicted_cost(i) as f64).sum();
         let n = w.len().max(1) as f64;
         let tasks = if super::cells::unit_key(spec) == "sleep" {
@@ -124,87 +184,64 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
         };
         costs.insert(spec.name.clone(), tasks);
     }
-    let mut errors = Vec::new();
-    let mut rows = Vec::new();
-    for ((workload, strategy, workers, placement), runs) in &mut groups {
-        let (Some(tasks), Ok(s)) = (costs.get(workload.as_str()), strategy.parse::<Strategy>())
-        else {
-            continue;
-        };
-        let Ok(placement_v) = placement.parse() else {
-            continue;
-        };
-        let cell = Cell {
-            workload: workload.clone(),
-            strategy: s,
-            workers: *workers,
-            placement: placement_v,
-        };
-        let serial: f64 = tasks.iter().map(|c| c + cal.task_call_ns).sum();
-        let mut sims = Vec::new();
-        if cell.is_serial() {
-            for rep in 0..runs.len() {
-                let r = serial_row(&cell, rep, tasks, cal, None);
-                sims.push(r.makespan_ns as f64);
-                rows.push(r);
-            }
-        } else {
-            let Some(model) = model_of(&s) else { continue };
-            let cpus = meta
-                .machine
-                .placements
-                .get(placement.as_str())
-                .and_then(|m| m.get(workers));
-            let Some(cpus) = cpus else { continue };
-            let ps: Vec<Place> = cpus
-                .iter()
-                .enumerate()
-                .map(|(w, c)| {
-                    let cpu = c.unwrap_or(w);
-                    where_.get(&cpu).copied().unwrap_or(Place {
-                        cpu,
-                        core: cpu,
-                        llc: 0,
-                        package: 0,
-                    })
-                })
-                .collect();
-            let machine = SimMachine::new(ps, format!("{workers} workers as measured"));
-            for rep in 0..runs.len() {
-                let o = simulate(&SimCell {
-                    task_ns: tasks,
-                    strategy: model,
-                    machine: &machine,
-                    cal,
-                    seed: seed + rep as u64,
-                    steal_half: exp.steal == Steal::Half,
-                });
-                sims.push(o.makespan_ns);
-                rows.push(row(&cell, rep, &o, serial, None));
-            }
+    Ok(costs)
+}
+
+/// The measured workers' places (an unpinned worker `w` sits on its own CPU `w`).
+fn machine_of(cpus: &[Option<usize>], places: &HashMap<usize, Place>) -> SimMachine {
+    let ps: Vec<Place> = cpus
+        .iter()
+        .enumerate()
+        .map(|(w, c)| {
+            let cpu = c.unwrap_or(w);
+            places.get(&cpu).copied().unwrap_or(Place {
+                cpu,
+                core: cpu,
+                llc: 0,
+                package: 0,
+            })
+        })
+        .collect();
+    SimMachine::new(ps, format!("{} workers as measured", cpus.len()))
+}
+
+/// Simulates `reps` runs of one cell (serial: Σ task times), appending their rows;
+/// their makespans, or `None` where the strategy or machine is not modelled.
+#[allow(clippy::too_many_arguments)]
+fn simulate_cell(
+    cell: &Cell,
+    tasks: &[f64],
+    machine: Option<&SimMachine>,
+    cal: &Calibration,
+    reps: usize,
+    seed: u64,
+    steal_half: bool,
+    rows: &mut Vec<RunRow>,
+) -> Option<Vec<f64>> {
+    let mut sims = Vec::new();
+    if cell.is_serial() {
+        for rep in 0..reps {
+            let r = serial_row(cell, rep, tasks, cal, None);
+            sims.push(r.makespan_ns as f64);
+            rows.push(r);
         }
-        let (m, s) = (median(runs), median(&mut sims));
-        errors.push(CellError {
-            workload: workload.clone(),
-            strategy: strategy.clone(),
-            workers: *workers,
-            placement: placement.clone(),
-            measured_ns: m as u64,
-            simulated_ns: s as u64,
-            error_percent: (s - m) / m.max(1.0) * 100.0,
-        });
+        return Some(sims);
     }
-    let description = format!("the machine of {}", dir.display());
-    super::write_folder(
-        out,
-        exp,
-        &rows,
-        cal,
-        &description,
-        meta.machine.placements.clone(),
-    )?;
-    write_errors(out, dir, &errors)?;
-    Ok(())
+    let (model, machine) = (model_of(&cell.strategy)?, machine?);
+    let serial: f64 = tasks.iter().map(|c| c + cal.task_call_ns).sum();
+    for rep in 0..reps {
+        let o = simulate(&SimCell {
+            task_ns: tasks,
+            strategy: model,
+            machine,
+            cal,
+            seed: seed + rep as u64,
+            steal_half,
+        });
+        sims.push(o.makespan_ns);
+        rows.push(row(cell, rep, &o, serial, None));
+    }
+    Some(sims)
 }
 
 /// `validation.csv` and `validation.md`.
