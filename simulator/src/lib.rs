@@ -14,7 +14,8 @@
 //! * **Start and end**: the caller posts one participant job per worker in
 //!   turn (`post_ns` each) and each worker, parked between calls, wakes
 //!   (`wake_ns`): worker `w` starts at `(w+1)·post + wake`
-//!   ([`engine::start_time`]). The call ends when the last worker leaves, plus
+//!   ([`engine::start_time`]); rayon's other threads are woken only once the
+//!   first one pushes work, a wake-up later. The call ends when the last worker leaves, plus
 //!   one wake-up of the caller.
 //! * **Scheduler operations** are charged where the real code does them:
 //!   an atomic on a shared word goes through that word's cache [`engine::Line`]
@@ -145,7 +146,14 @@ pub fn simulate(cell: &Cell) -> Outcome {
     let n = sim.len();
     let mut model = model_of(cell, n, p);
     for w in 0..p {
-        sim.at(w, start_time(cell.cal, w));
+        let t = match cell.strategy {
+            Strategy::Pool(_) => start_time(cell.cal, w),
+            // rayon's `install` injects one job and wakes one thread; the others are
+            // woken as the first one pushes the halves of its splits.
+            Strategy::Rayon { .. } if w == 0 => start_time(cell.cal, 0),
+            Strategy::Rayon { .. } => start_time(cell.cal, w) + cell.cal.wake_ns,
+        };
+        sim.at(w, t);
     }
     let last = sim.run(model.as_mut());
     let (sum, max) = (0..n).fold((0.0f64, 0.0f64), |(s, m), i| {

@@ -147,6 +147,8 @@ pub fn serial_row(
         task_max_ns: Some(max as u64),
         sweep,
         cpus: Some(1),
+        // The model has no pool start-up: what it simulates is a warm pool.
+        pool_in_timing: Some(false),
         source: Source::Simulated,
         ..RunRow::default()
     }
@@ -183,6 +185,8 @@ pub fn row(cell: &Cell, rep: usize, out: &Outcome, serial: f64, sweep: Option<St
         cpus: Some(p),
         percent_imbalance: (p > 1 && fmax > 0.0)
             .then(|| (fmax - fmean) / fmax * p as f64 / (p - 1) as f64 * 100.0),
+        // The model has no pool start-up: what it simulates is a warm pool.
+        pool_in_timing: Some(false),
         source: Source::Simulated,
         ..RunRow::default()
     }
