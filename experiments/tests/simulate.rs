@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::{text, wsbench};
-use wsbench_schema::{read_rows, Layout, RunRow, Source};
+use wsbench_schema::{read_rows, LatencyRow, Layout, RunRow, Source, WorkerRow};
 use wsbench_simulator::Calibration;
 
 fn calibration(dir: &Path) -> String {
@@ -73,6 +73,16 @@ fn simulate_writes_a_results_folder_of_simulated_rows_that_report_reads() {
     assert_eq!(rows.len(), 2 * (1 + 4 * 3) * 2);
     assert!(rows.iter().all(|r| r.source == Source::Simulated));
     assert!(rows.iter().all(|r| r.tasks == r.size.map(|s| s as u64)));
+    // The whole folder reads as a committed results folder does.
+    let files = Layout::new(&out);
+    let workers: Vec<WorkerRow> = read_rows(&files.workers()).unwrap();
+    assert_eq!(workers.len(), 2 * 4 * (1 + 64 + 256) * 2);
+    read_rows::<LatencyRow>(&files.latency()).unwrap();
+    read_rows::<LatencyRow>(&files.latency_cells()).unwrap();
+    let meta = wsbench::run::meta::Meta::read(&out).unwrap();
+    assert!(!meta.machine.placements.is_empty());
+    let loaded = wsbench_report::load::ResultsDir::load(&out, 0).unwrap();
+    assert_eq!(loaded.runs.len(), rows.len());
     let report = wsbench(&["report", out.to_str().unwrap()]);
     assert!(report.status.success(), "{}", text(&report));
     // Deterministic: the same command gives the same rows.

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use workloads::factor::Method;
 use workloads::workload::Workload;
-use wsbench_schema::{RunRow, Source};
-use wsbench_simulator::{simulate, Calibration, Cell as SimCell, Outcome};
+use wsbench_schema::{LatencyRow, RunRow, Source, WorkerRow};
+use wsbench_simulator::{simulate, Calibration, Cell as SimCell, Outcome, SimMachine};
 
 use super::Machines;
 use crate::error::{CliError, CliResult};
@@ -73,6 +73,51 @@ fn costs(
     Ok(out)
 }
 
+/// The rows of a simulated folder: `runs.csv` and `workers.csv` (simulated runs record
+/// no latency histograms; `latency.csv` and `latency_cells.csv` are written empty).
+#[derive(Debug, Default)]
+pub struct Rows {
+    /// `runs.csv`.
+    pub runs: Vec<RunRow>,
+    /// `workers.csv`.
+    pub workers: Vec<WorkerRow>,
+    /// Always empty.
+    pub latency: Vec<LatencyRow>,
+}
+
+impl Rows {
+    /// Adds one simulated run: its `runs.csv` row and a `workers.csv` row per worker.
+    pub fn add(
+        &mut self,
+        cell: &Cell,
+        rep: usize,
+        out: &Outcome,
+        serial: f64,
+        sweep: Option<String>,
+        machine: &SimMachine,
+    ) {
+        self.runs.push(row(cell, rep, out, serial, sweep));
+        let makespan = out.makespan_ns;
+        self.workers
+            .extend(out.workers.iter().enumerate().map(|(i, w)| WorkerRow {
+                workload: cell.workload.clone(),
+                strategy: cell.strategy.to_string(),
+                workers: cell.workers,
+                placement: cell.placement.to_string(),
+                repetition: rep,
+                worker: i,
+                cpu: Some(machine.place(i).cpu),
+                busy_ns: Some(w.busy_ns as u64),
+                idle_ns: Some((makespan - w.busy_ns).max(0.0) as u64),
+                tasks: Some(w.tasks),
+                steals: Some(w.steals),
+                parks: Some(w.parks),
+                finish_ns: Some(w.finish_ns as u64),
+                migrations: None,
+            }));
+    }
+}
+
 /// Simulates every cell of `plan` (each repetition with seed + repetition); serial
 /// rows are Σ task times. Strategies the simulator does not model are left out (said on
 /// stderr).
@@ -82,9 +127,9 @@ pub fn simulate_plan(
     machines: &Machines,
     cal: &Calibration,
     seed: u64,
-) -> CliResult<Vec<RunRow>> {
+) -> CliResult<Rows> {
     let costs = costs(exp, cal)?;
-    let mut rows = Vec::new();
+    let mut rows = Rows::default();
     for cell in &plan.cells {
         let (tasks, _) = &costs[&cell.workload];
         let spec = exp.workloads.iter().find(|w| w.name == cell.workload);
@@ -92,7 +137,8 @@ pub fn simulate_plan(
         let serial: f64 = tasks.iter().map(|c| c + cal.task_call_ns).sum();
         if cell.is_serial() {
             for rep in 0..exp.repetitions {
-                rows.push(serial_row(cell, rep, tasks, cal, sweep.clone()));
+                rows.runs
+                    .push(serial_row(cell, rep, tasks, cal, sweep.clone()));
             }
             continue;
         }
@@ -112,7 +158,7 @@ pub fn simulate_plan(
                 seed: seed + rep as u64,
                 steal_half: exp.steal == Steal::Half,
             });
-            rows.push(row(cell, rep, &out, serial, sweep.clone()));
+            rows.add(cell, rep, &out, serial, sweep.clone(), machine);
         }
     }
     Ok(rows)

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::anyhow;
 use serde_json::json;
 use topology::Topology;
-use wsbench_schema::{Appender, Layout, Machine, PlacementMap, RunRow, RunStatus, Shard};
+use wsbench_schema::{write_rows_atomic, Layout, Machine, PlacementMap, RunStatus, Shard};
 use wsbench_simulator::{Calibration, SimMachine};
 
 use crate::error::{CliError, CliResult};
@@ -83,7 +83,13 @@ pub fn main(args: SimulateArgs) -> CliResult {
     let mut machines = Machines::default();
     for cell in plan.cells.iter().filter(|c| !c.is_serial()) {
         let machine = match generated {
-            Some((pk, co, th)) => SimMachine::generated(pk, co, th, cell.workers),
+            Some((pk, co, th)) => {
+                let m = SimMachine::generated(pk, co, th, cell.workers);
+                let cpus: Vec<Option<usize>> =
+                    (0..m.workers()).map(|w| Some(m.place(w).cpu)).collect();
+                machines.note(&cell.placement.to_string(), cell.workers, &cpus);
+                m
+            }
             None => {
                 let cpus = crate::run::execute::resolve(&topo, &cell.placement, cell.workers)
                     .map_err(|e| {
@@ -123,7 +129,7 @@ pub fn main(args: SimulateArgs) -> CliResult {
     println!(
         "results: {} (simulated, {} runs)",
         args.out.display(),
-        rows.len()
+        rows.runs.len()
     );
     Ok(())
 }
@@ -226,7 +232,7 @@ fn calibration(args: &SimulateArgs) -> CliResult<Calibration> {
 pub fn write_folder(
     out: &Path,
     config: Experiment,
-    rows: &[RunRow],
+    rows: &cells::Rows,
     cal: &Calibration,
     description: &str,
     placements: PlacementMap,
@@ -234,9 +240,11 @@ pub fn write_folder(
     let fail = |e: String| CliError::usage(format!("cannot write to {}: {e}", out.display()));
     let files = Layout::new(out);
     std::fs::create_dir_all(out).map_err(|e| fail(e.to_string()))?;
-    let mut runs = Appender::open::<RunRow>(&files.runs()).map_err(|e| fail(e.to_string()))?;
-    runs.push(rows).map_err(|e| fail(e.to_string()))?;
-    runs.flush().map_err(|e| fail(e.to_string()))?;
+    let written = write_rows_atomic(&files.runs(), &rows.runs)
+        .and_then(|()| write_rows_atomic(&files.workers(), &rows.workers))
+        .and_then(|()| write_rows_atomic(&files.latency(), &rows.latency))
+        .and_then(|()| write_rows_atomic(&files.latency_cells(), &rows.latency));
+    written.map_err(|e| fail(e.to_string()))?;
     let cal_text = serde_json::to_string_pretty(cal).map_err(|e| fail(e.to_string()))?;
     std::fs::write(out.join("calibration.json"), cal_text + "\n")
         .map_err(|e| fail(e.to_string()))?;
@@ -257,7 +265,7 @@ pub fn write_folder(
         wsbench_version: env!("CARGO_PKG_VERSION").into(),
         started: vec![meta::utc_now()],
         ended: Some(meta::utc_now()),
-        runs_recorded: rows.len(),
+        runs_recorded: rows.runs.len(),
         error: None,
         machine,
     };

@@ -18,7 +18,7 @@ use wsbench_schema::{read_rows, Layout, RunRow};
 use wsbench_simulator::machine::Place;
 use wsbench_simulator::{simulate, Calibration, Cell as SimCell, SimMachine};
 
-use super::cells::{model_of, row, serial_row, task_costs};
+use super::cells::{model_of, serial_row, task_costs, Rows};
 use crate::error::{CliError, CliResult};
 use crate::run::meta::Meta;
 use crate::run::plan::Cell;
@@ -102,7 +102,7 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
     let costs = scaled_costs(&meta, &mut groups, cal).map_err(usage)?;
     let where_ = places(&meta.machine.topology);
     let mut errors = Vec::new();
-    let mut rows = Vec::new();
+    let mut rows = Rows::default();
     for ((workload, strategy, workers, placement), runs) in &mut groups {
         let (Some(tasks), Ok(s), Ok(pl)) = (
             costs.get(workload.as_str()),
@@ -216,14 +216,14 @@ fn simulate_cell(
     reps: usize,
     seed: u64,
     steal_half: bool,
-    rows: &mut Vec<RunRow>,
+    rows: &mut Rows,
 ) -> Option<Vec<f64>> {
     let mut sims = Vec::new();
     if cell.is_serial() {
         for rep in 0..reps {
             let r = serial_row(cell, rep, tasks, cal, None);
             sims.push(r.makespan_ns as f64);
-            rows.push(r);
+            rows.runs.push(r);
         }
         return Some(sims);
     }
@@ -239,7 +239,7 @@ fn simulate_cell(
             steal_half,
         });
         sims.push(o.makespan_ns);
-        rows.push(row(cell, rep, &o, serial, None));
+        rows.add(cell, rep, &o, serial, None, machine);
     }
     Some(sims)
 }
