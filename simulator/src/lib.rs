@@ -49,6 +49,11 @@
 //!   protocol details (jobs event counters, the injector's latency);
 //!   OpenMP (libgomp) and chili are not modelled.
 //! * Nested calls, panics and a caller that is a pool worker are not modelled.
+//! * Thieves pick victims at random (the pool's default); a config's
+//!   `victim_order = "topology"` or `"round-robin"` is simulated as random.
+//! * A run is deterministic: where the real system races (two workers
+//!   reaching the same range at nearly the same time), the model always takes
+//!   one side, while measured repetitions may split between both.
 
 #![deny(missing_docs)]
 
