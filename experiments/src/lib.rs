@@ -5,11 +5,13 @@
 #![deny(missing_docs)]
 
 pub mod build_info;
+pub mod calibrate_cmd;
 pub mod error;
 pub mod factor_cmd;
 pub mod hdr;
 pub mod report_cmd;
 pub mod run;
+pub mod simulate_cmd;
 pub mod targets;
 pub mod topology_cmd;
 pub mod tune;
@@ -45,6 +47,10 @@ pub enum Command {
     Tune(Box<tune::TuneArgs>),
     /// Measure the scheduler's balance, overhead and wake-up targets beside rayon.
     Targets(targets::TargetsArgs),
+    /// Measure what each scheduler operation costs here, for `simulate`.
+    Calibrate(calibrate_cmd::CalibrateArgs),
+    /// Simulate a config's cells past this machine (or validate against a measured folder).
+    Simulate(simulate_cmd::SimulateArgs),
 }
 
 /// Runs one parsed command line.
@@ -58,5 +64,7 @@ pub fn dispatch(cli: Cli) -> error::CliResult {
         Command::Report(a) => report_cmd::main(a),
         Command::Targets(a) => targets::main(a),
         Command::Tune(a) => tune::main(*a),
+        Command::Calibrate(a) => calibrate_cmd::main(a),
+        Command::Simulate(a) => simulate_cmd::main(a),
     }
 }

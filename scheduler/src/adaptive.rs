@@ -35,6 +35,21 @@ const WAIT_SLEEP: Duration = Duration::from_micros(20);
 /// Upper bound on the batch size.
 const MAX_BATCH: u32 = 4096;
 
+/// The batch-sizing rule's constants, for models of the protocol (the simulator).
+pub mod params {
+    use std::time::Duration;
+    /// A batch faster than this doubles the next batch.
+    pub const GROW_BELOW: Duration = super::GROW_BELOW;
+    /// A batch slower than this shrinks the next one to what would have taken `GROW_BELOW`.
+    pub const SHRINK_ABOVE: Duration = super::SHRINK_ABOVE;
+    /// Upper bound on the batch size.
+    pub const MAX_BATCH: u32 = super::MAX_BATCH;
+    /// A waiting thief yields this many times, then sleeps.
+    pub const WAIT_YIELDS: u32 = super::WAIT_YIELDS;
+    /// How long a waiting thief sleeps between looks once it stopped yielding.
+    pub const WAIT_SLEEP: Duration = super::WAIT_SLEEP;
+}
+
 /// The most offsets one call can hold (longer loops are run in windows).
 pub(crate) const MAX_LEN: usize = u32::MAX as usize;
 

@@ -69,8 +69,9 @@ mod sync;
 mod tests;
 mod worker;
 
+pub use adaptive::params as adaptive_params;
 pub use builder::{BuildError, DequeOrder, PoolBuilder, StealAmount, VictimOrder};
-pub use dls::Dls;
+pub use dls::{Dls, DlsChunks};
 pub use pool::{Pool, StatsReader};
 pub use schedule::{ParseScheduleError, Schedule, TaskCtx, SCHEDULE_SYNTAX};
 pub use scope::Scope;

@@ -36,4 +36,4 @@ pub mod units;
 pub use io::{drop_unterminated_line, read_rows, write_atomic, write_rows_atomic, Appender, Error};
 pub use meta::{ConfigHeader, Machine, Meta, PlacementMap, RunStatus, Shard};
 pub use paths::{file_stem, Layout};
-pub use rows::{CellRef, Column, LatencyRow, Row, RunRow, WorkerRow};
+pub use rows::{CellRef, Column, LatencyRow, Row, RunRow, Source, WorkerRow};

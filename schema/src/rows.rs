@@ -188,7 +188,22 @@ row! {
         /// start or an end before its start: counters that disagree across CPUs) and were
         /// counted as 0. Empty when latency recording is off.
         pub clock_clamped: Option<u64>,
+        /// Where the row comes from: `measured` (a run on this machine) or `simulated`
+        /// (`wsbench simulate`: the discrete-event model of `simulator/`). Folders
+        /// written before this column existed read as `measured`.
+        pub source: Source,
     }
+}
+
+/// Where a `runs.csv` row comes from (the `source` column).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A real run.
+    #[default]
+    Measured,
+    /// The simulator's prediction.
+    Simulated,
 }
 
 row! {

@@ -189,9 +189,28 @@ pub struct Synthetic {
     durations_ns: Vec<u64>,
     iterations: Vec<u64>,
     iterations_per_ns: f64,
+    /// Sleep for the durations instead of spinning.
+    sleep: bool,
 }
 
 impl Synthetic {
+    /// Tasks that *sleep* for the given durations (no CPU used: what a scheduler decides
+    /// without CPU contention, also with more workers than CPUs). A task's result is its
+    /// duration.
+    ///
+    /// ```
+    /// use workloads::workload::{Synthetic, Workload};
+    /// let w = Synthetic::sleeping(vec![1_000, 2_000]);
+    /// assert_eq!(w.run(1), 2_000);
+    /// assert_eq!(w.predicted_cost(1), 2_000);
+    /// ```
+    pub fn sleeping(durations_ns: Vec<u64>) -> Self {
+        Synthetic {
+            sleep: true,
+            ..Self::with_rate(durations_ns, 1.0)
+        }
+    }
+
     /// Tasks of the given durations, calibrated on this machine now ([`calibrate`]).
     pub fn new(durations_ns: Vec<u64>) -> Self {
         Self::with_rate(durations_ns, calibrate())
@@ -207,6 +226,7 @@ impl Synthetic {
             durations_ns,
             iterations,
             iterations_per_ns,
+            sleep: false,
         }
     }
 
@@ -221,6 +241,11 @@ impl Workload for Synthetic {
         self.durations_ns.len()
     }
     fn run(&self, index: usize) -> u64 {
+        if self.sleep {
+            let ns = self.durations_ns[index];
+            std::thread::sleep(std::time::Duration::from_nanos(ns));
+            return ns;
+        }
         spin(self.iterations[index])
     }
     fn predicted_cost(&self, index: usize) -> u64 {

@@ -147,6 +147,7 @@ fn rows_for(at: &At, out: &RunOutcome, reference: u64, size: usize, spec: &Workl
         percent_imbalance: out.percent_imbalance,
         cov: out.cov,
         clock_clamped: out.clamped,
+        source: wsbench_schema::Source::Measured,
     };
     let latency = out
         .latency

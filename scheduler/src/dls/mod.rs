@@ -218,9 +218,9 @@ impl DlsLoop {
         }
     }
 
-    /// Participant `w`'s next chunk `(lo, hi)`; `None` once the range is handed out.
-    fn request(&self, w: usize, local: &mut Local) -> Option<(usize, usize)> {
-        let counts_steps = matches!(
+    /// Whether a request takes a request number first (the rules that count them).
+    fn counts_steps(&self) -> bool {
+        matches!(
             self.rule,
             Rule::Tss(_)
                 | Rule::Tfss(_)
@@ -230,8 +230,12 @@ impl DlsLoop {
                 | Rule::Rnd(_)
                 | Rule::Pls(_)
                 | Rule::AwfB
-        );
-        let step = match counts_steps {
+        )
+    }
+
+    /// Participant `w`'s next chunk `(lo, hi)`; `None` once the range is handed out.
+    fn request(&self, w: usize, local: &mut Local) -> Option<(usize, usize)> {
+        let step = match self.counts_steps() {
             // Wraps only after 2^64 requests; a wrapped number only resizes chunks.
             true => self.steps.fetch_add(1, Ordering::Relaxed),
             false => 0,
@@ -305,5 +309,50 @@ impl DlsLoop {
             Local::Af(af) => af.ran(size, secs),
             Local::Awf(awf) => awf.ran(&self.slots, w, size, secs),
         }
+    }
+}
+
+/// A technique's chunk sequence without threads: the same state and formulas a
+/// call uses ([`DlsLoop`]), driven one request at a time by a model (the
+/// simulator in `simulator/`), which says who asks and how long each chunk took.
+pub struct DlsChunks {
+    call: DlsLoop,
+    locals: Vec<Local>,
+}
+
+impl DlsChunks {
+    /// The sequence of a call over `len` indices on `parts` participants with
+    /// the technique's chunk argument `chunk` (0: not given).
+    pub fn new(technique: Dls, chunk: usize, len: usize, parts: usize) -> Self {
+        let call = DlsLoop::new(technique, chunk, len, parts);
+        let locals = (0..call.parts).map(|_| call.local()).collect();
+        DlsChunks { call, locals }
+    }
+
+    /// Participant `w`'s next chunk `(lo, hi)` of offsets; `None` once all are
+    /// handed out.
+    pub fn next(&mut self, w: usize) -> Option<(usize, usize)> {
+        self.call.request(w, &mut self.locals[w])
+    }
+
+    /// Participant `w` ran `size` offsets in `secs` seconds (what the timed
+    /// techniques measure; the others ignore it).
+    pub fn ran(&mut self, w: usize, size: usize, secs: f64) {
+        self.call
+            .record(&mut self.locals[w], w, size, secs.max(1e-9));
+    }
+
+    /// Whether a request first takes a request number (a fetch-add on a second
+    /// shared counter) before the CAS that claims the chunk.
+    pub fn counts_steps(&self) -> bool {
+        self.call.counts_steps()
+    }
+
+    /// Whether the technique times its chunks (then [`DlsChunks::ran`] matters).
+    pub fn timed(&self) -> bool {
+        matches!(
+            self.call.rule,
+            Rule::Tap | Rule::Af | Rule::AwfB | Rule::AwfC
+        )
     }
 }

@@ -63,6 +63,7 @@ pub(super) struct WorkloadFile {
     pub(super) method: Option<Spanned<String>>,
     pub(super) n: Option<Spanned<i64>>,
     pub(super) distribution: Option<Spanned<String>>,
+    pub(super) sleep: Option<Spanned<bool>>,
     pub(super) path: Option<Spanned<String>>,
     pub(super) limit: Option<Spanned<i64>>,
     pub(super) depth: Option<Spanned<i64>>,

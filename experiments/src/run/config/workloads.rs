@@ -114,7 +114,7 @@ fn checked_kind(src: &ConfigText, w: &WorkloadFile) -> Result<KindName, String> 
 }
 
 /// The kind-specific keys set in a table, with their spans.
-type Present = [(&'static str, Option<Range<usize>>); 16];
+type Present = [(&'static str, Option<Range<usize>>); 17];
 
 fn present_keys(w: &WorkloadFile) -> Present {
     [
@@ -130,6 +130,7 @@ fn present_keys(w: &WorkloadFile) -> Present {
         ("method", w.method.as_ref().map(|v| v.span())),
         ("n", w.n.as_ref().map(|v| v.span())),
         ("distribution", w.distribution.as_ref().map(|v| v.span())),
+        ("sleep", w.sleep.as_ref().map(|v| v.span())),
         ("path", w.path.as_ref().map(|v| v.span())),
         ("limit", w.limit.as_ref().map(|v| v.span())),
         ("depth", w.depth.as_ref().map(|v| v.span())),
@@ -201,6 +202,7 @@ fn record_of(
         method: s(&w.method),
         n: int(src, &w.n, "workload.n", limits::FACTORIAL_N)?,
         distribution: s(&w.distribution),
+        sleep: w.sleep.as_ref().map(|v| *v.get_ref()),
         path: s(&w.path),
         limit: int(src, &w.limit, "workload.limit", limits::TASKS)?.map(|x| x as usize),
         depth: int(src, &w.depth, "workload.depth", limits::TREE_DEPTH)?.map(|x| x as u32),

@@ -40,6 +40,9 @@ pub struct WorkloadRecord {
     /// synthetic: the task-duration distribution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution: Option<String>,
+    /// synthetic: sleep for the durations instead of spinning (absent: spin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sleep: Option<bool>,
     /// file: numbers to factorize, one a line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,

@@ -19,6 +19,8 @@ pub struct SyntheticSpec {
     pub count: Option<usize>,
     /// Generator seed.
     pub seed: Option<u64>,
+    /// `sleep = true`: tasks sleep for their durations instead of spinning (no CPU used).
+    pub sleep: Option<bool>,
 }
 
 /// The spin rate of synthetic tasks in this process (iterations per ns): measured once
@@ -31,7 +33,7 @@ impl SyntheticSpec {
     /// The key a `sizes` sweep sets (one member per size).
     pub const SIZE: Option<SizeKey> = Some(SizeKey::Count);
     /// The keys of this kind.
-    pub const KEYS: &'static [&'static str] = &["distribution", "count", "seed"];
+    pub const KEYS: &'static [&'static str] = &["distribution", "count", "seed", "sleep"];
 
     pub(super) fn from_record(r: &WorkloadRecord) -> Result<Self, KeyError> {
         let text = r.distribution.as_deref().ok_or((
@@ -45,6 +47,7 @@ impl SyntheticSpec {
             distribution,
             count: r.count,
             seed: r.seed,
+            sleep: r.sleep,
         })
     }
 
@@ -71,6 +74,7 @@ impl SyntheticSpec {
         r.distribution = Some(self.distribution.to_string());
         r.count = self.count;
         r.seed = self.seed;
+        r.sleep = self.sleep;
     }
 
     /// `--quick`: a tenth of the tasks, where the file sets `count`.
@@ -84,6 +88,9 @@ impl SyntheticSpec {
             self.count.unwrap_or(DEFAULT_COUNT),
             self.seed.unwrap_or(DEFAULT_SEED),
         );
+        if self.sleep == Some(true) {
+            return Arc::new(Synthetic::sleeping(d));
+        }
         Arc::new(Synthetic::with_rate(d, Self::spin_rate()))
     }
 }
