@@ -9,9 +9,9 @@
 //! * an idle worker that finds nothing to steal *asks* the others to share
 //!   (a per-worker flag, [`ShareRequest`]);
 //! * a busy worker looks at its own flag at every join; when it is set, it
-//!   moves its **oldest** private frame (the biggest piece of pending work, as
-//!   in Cilk's steal-from-the-top) to its deque, where thieves take it, and
-//!   notifies the sleep protocol like any other push;
+//!   moves its registered private frames to its deque, oldest first (thieves
+//!   take the oldest, the biggest piece of pending work, as in Cilk's
+//!   steal-from-the-top), and notifies the sleep protocol like any other push;
 //! * a join whose frame was not moved runs it inline, with no atomic
 //!   operation at all; one whose frame was moved takes it back from the deque or
 //!   waits for the thief, as before.
@@ -229,7 +229,7 @@ where
     let a_ref = unsafe { job_a.as_job_ref() };
     let position = wt.frames.push(a_ref);
     if asked {
-        share_oldest(wt);
+        share_frames(wt);
     }
     let result_b = JobResult::call(b);
     crate::stats::bump(&wt.counters().tasks, 2);
@@ -243,16 +243,24 @@ where
     (result_a.into_return_value(), result_b.into_return_value())
 }
 
-/// Serves a thief's request: the oldest private frame goes to the deque.
-/// While other workers still sleep (each shared frame wakes one), the request
-/// stays up, so the next join shares again.
+/// Serves a thief's request: every registered frame goes to the deque, oldest
+/// first (thieves steal from that end), so a thief that finishes a small one
+/// finds the next without waiting for this worker's next join, which may be a
+/// long leaf away. Frames nobody takes are popped back by their own joins
+/// (`take_back_or_wait`). While other workers still sleep (each shared frame
+/// wakes one), the request stays up, so the next join shares again.
 #[cold]
-pub(crate) fn share_oldest(wt: &WorkerThread) {
+pub(crate) fn share_frames(wt: &WorkerThread) {
     let request = wt.share_request();
     request.clear();
-    if let Some(job) = wt.frames.take_oldest() {
-        crate::stats::bump(&wt.counters().frames_shared, 1);
-        wt.push(job);
+    let mut shared = 0;
+    while let Some(job) = wt.frames.take_oldest() {
+        wt.deque.push(job);
+        shared += 1;
+    }
+    if shared > 0 {
+        crate::stats::bump(&wt.counters().frames_shared, shared as u64);
+        wt.shared.sleep.notify_jobs(shared);
         if wt.shared.sleep.has_sleepers() {
             request.ask();
         }

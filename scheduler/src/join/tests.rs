@@ -47,7 +47,7 @@ impl Model {
             .is_ok()
     }
 
-    /// `share_oldest`, with the slot as the deque.
+    /// `share_frames`, with the slot as the deque.
     fn share(&self) {
         self.request.clear();
         self.slot.store(PUBLISHED, Ordering::Release);
