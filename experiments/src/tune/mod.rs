@@ -61,9 +61,10 @@ pub struct TuneArgs {
     /// Confidence level of the drops and of a tie, e.g. 0.95 or 95%.
     #[arg(long, default_value = "95%", value_name = "LEVEL")]
     pub confidence: String,
-    /// The test that drops a candidate: t (paired t-test on log ratios, and slower in most
-    /// rounds) or sign (exact, distribution-free, needs more rounds).
-    #[arg(long, value_enum, default_value_t = race::Test::T)]
+    /// The test that drops a candidate: friedman (F-race: ranks within rounds, Conover's
+    /// post-hoc comparison with the best), t (paired t-test on log ratios, and slower in
+    /// most rounds) or sign (exact, distribution-free, needs more rounds).
+    #[arg(long, value_enum, default_value_t = race::Test::Friedman)]
     pub test: race::Test,
     /// Candidates within this of the winner count as a tie (e.g. 1%).
     #[arg(long, default_value = "1%", value_name = "PERCENT")]

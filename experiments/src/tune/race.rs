@@ -12,20 +12,27 @@
 //!
 //! **Dropping** (after `min_rounds` rounds, at every round — a *look*): the current best
 //! is the candidate with the lowest median cost. Every other candidate is tested for
-//! "slower than the current best" over the rounds both ran, by one of two tests
-//! ([`Test`]): the paired t-test on the log ratios (the default: it drops a clearly slower
-//! candidate after a few rounds; it assumes roughly normal log ratios, and to keep a
-//! lone outlier round from deciding, it drops only a candidate that was also slower in
-//! more than half the rounds), or the exact, distribution-free sign test (no assumption,
-//! but at least log2(1/threshold) rounds before anything can be dropped). Holm's
+//! "slower than the current best" by one of three tests ([`Test`]): F-race (the default;
+//! Birattari et al., GECCO 2002, the racing method of irace): costs are ranked within
+//! each round and rank sums compared with the best's by Conover's post-hoc test for the
+//! Friedman design, whose variance is pooled over every candidate, so after 3 rounds it
+//! has `2 (k − 1)` degrees of freedom and drops the clearly slower; ranks make a lone 2×
+//! outlier run move a candidate a few places, not decide. Or the paired t-test on the
+//! log ratios of one candidate to the best (it assumes roughly normal log ratios, and
+//! drops only a candidate also slower in more than half the rounds; with `n − 1`
+//! degrees of freedom it needs many rounds once Holm divides the level by many
+//! candidates), or the exact, distribution-free sign test (no assumption, but at least
+//! log2(1/threshold) rounds before anything can be dropped). Holm's
 //! step-down procedure over
 //! those candidates at level `α_look = (1 − confidence) / (look · (look + 1))` drops the
 //! ones it rejects. As Σ 1/(look·(look+1)) = 1, a union bound over the looks and Holm's
 //! control within each look give: a candidate that in every round is at least as likely
 //! to be faster than slower against each other candidate is dropped with probability at
 //! most `1 − confidence` over the whole race, whichever candidate is the current best at
-//! each look — exactly for the sign test, and for the t-test as far as its normality
-//! holds. That is the guarantee; it costs rounds.
+//! each look — exactly for the sign test, for the t-test as far as its normality holds,
+//! and for F-race as far as Conover's t approximation of the rank-sum differences holds
+//! (rounds independent, rank variance alike across candidates). That is the guarantee;
+//! it costs rounds.
 //!
 //! **Indistinguishable**: when every other candidate's ratio to the best has a median
 //! interval ([`super::stats::median_interval`], at `1 − (1 − confidence)/m`, Bonferroni
@@ -35,7 +42,7 @@
 //! **Failures** (a run that fails, times out, or yields no number) drop the candidate at
 //! once, with the reason; its measurements are never averaged with anything.
 
-use super::stats::{median, median_interval, sign_test_slower, t_test_slower};
+use super::stats::{friedman_slower, median, median_interval, sign_test_slower, t_test_slower};
 use crate::run::plan::OrderRng;
 
 /// Measures candidates; the race's only view of the world.
@@ -78,8 +85,11 @@ pub enum Failure {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Test {
-    /// The paired t-test on log ratios (and slower in most rounds).
+    /// F-race: ranks within each round, every alive candidate against the best by
+    /// Conover's post-hoc test for the Friedman design ([`friedman_slower`]).
     #[default]
+    Friedman,
+    /// The paired t-test on log ratios (and slower in most rounds).
     T,
     /// The exact sign test.
     Sign,
@@ -90,6 +100,7 @@ impl Test {
     pub fn p_value(self, ratios: &[f64]) -> f64 {
         match self {
             Test::Sign => sign_test_slower(ratios),
+            Test::Friedman => unreachable!("the Friedman test compares every candidate at once"),
             Test::T => {
                 let slower = ratios.iter().filter(|&&r| r > 1.0).count();
                 if 2 * slower <= ratios.len() {
@@ -133,7 +144,7 @@ impl Default for Options {
             exhaustive: false,
             tie: 0.01,
             seed: 1,
-            test: Test::T,
+            test: Test::Friedman,
         }
     }
 }
@@ -358,17 +369,7 @@ fn drop_slower(entries: &mut [Entry], round: usize, look: usize, opts: &Options)
         return;
     };
     let alpha = (1.0 - opts.confidence) / (look * (look + 1)) as f64;
-    let mut tests: Vec<(f64, usize)> = alive
-        .iter()
-        .filter(|&&c| c != best)
-        .map(|&c| {
-            (
-                opts.test
-                    .p_value(&paired_ratios(&entries[c], &entries[best])),
-                c,
-            )
-        })
-        .collect();
+    let mut tests = p_values(entries, &alive, best, opts.test);
     tests.sort_by(|a, b| a.0.total_cmp(&b.0));
     let m = tests.len();
     for (j, &(p_value, c)) in tests.iter().enumerate() {
@@ -383,6 +384,38 @@ fn drop_slower(entries: &mut [Entry], round: usize, look: usize, opts: &Options)
             threshold,
         };
     }
+}
+
+/// Each alive candidate's p-value of "slower than `best`" (not `best` itself).
+fn p_values(entries: &[Entry], alive: &[usize], best: usize, test: Test) -> Vec<(f64, usize)> {
+    if test == Test::Friedman {
+        // The rounds every alive candidate ran (all of them, unless one was added late).
+        let rounds = entries[best].costs.len();
+        let blocks: Vec<Vec<f64>> = (0..rounds)
+            .filter_map(|r| {
+                alive
+                    .iter()
+                    .map(|&c| entries[c].costs.get(r).copied().flatten())
+                    .collect()
+            })
+            .collect();
+        let best_at = alive
+            .iter()
+            .position(|&c| c == best)
+            .expect("best is alive");
+        let p = friedman_slower(&blocks, best_at);
+        return alive
+            .iter()
+            .zip(p)
+            .filter(|(&c, _)| c != best)
+            .map(|(&c, p)| (p, c))
+            .collect();
+    }
+    alive
+        .iter()
+        .filter(|&&c| c != best)
+        .map(|&c| (test.p_value(&paired_ratios(&entries[c], &entries[best])), c))
+        .collect()
 }
 
 /// Whether every alive candidate's ratio to the current best is within the tie
