@@ -95,24 +95,7 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
     let measured: Vec<RunRow> =
         read_rows(&Layout::new(dir).runs()).map_err(|e| usage(e.to_string()))?;
     SyntheticSpec::use_spin_rate(meta.spin_iterations_per_ns.unwrap_or(1.0));
-    let mut groups = Groups::new();
-    let mut sums = Groups::new();
-    for r in &measured {
-        let key = (
-            r.workload.clone(),
-            r.strategy.clone(),
-            r.workers,
-            r.placement.clone(),
-        );
-        groups
-            .entry(key.clone())
-            .or_default()
-            .push(r.makespan_ns as f64);
-        // 0: not recorded (a workload without latency recording).
-        if let Some(t) = r.task_sum_ns.filter(|t| *t > 0) {
-            sums.entry(key).or_default().push(t as f64);
-        }
-    }
+    let (mut groups, mut sums) = group(&measured);
     let inflation = inflations(&mut sums);
     let measured_workers: Vec<WorkerRow> =
         read_rows(&Layout::new(dir).workers()).unwrap_or_default();
@@ -160,15 +143,8 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
             *workers,
             placement.clone(),
         );
-        let mut slow = None;
-        if matches!(
-            cell.strategy,
-            Strategy::Pool(Schedule::Static | Schedule::StaticCyclic)
-        ) {
-            let sim_busy = worker_busy(&rows.workers[first_sim_worker..], &key, Some(0));
-            let measured = measured_busy(&measured_workers, &key);
-            slow = super::flags::slowest_worker(&sim_busy, &measured);
-        }
+        let sim_workers = &rows.workers[first_sim_worker..];
+        let slow = fixed_slowest(&cell.strategy, sim_workers, &measured_workers, &key);
         let excluded = super::flags::exclusion(runs, inflation.get(&key).copied(), slow);
         let (m, s) = (median(runs), median(&mut sims));
         errors.push(CellError {
@@ -186,6 +162,46 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
     let placements = meta.machine.placements.clone();
     super::write_folder(out, meta.config, &rows, cal, &description, placements)?;
     write_errors(out, dir, &errors)
+}
+
+/// Measured makespans and Σ task times (where recorded) by cell.
+fn group(measured: &[RunRow]) -> (Groups, Groups) {
+    let (mut groups, mut sums) = (Groups::new(), Groups::new());
+    for r in measured {
+        let key = (
+            r.workload.clone(),
+            r.strategy.clone(),
+            r.workers,
+            r.placement.clone(),
+        );
+        groups
+            .entry(key.clone())
+            .or_default()
+            .push(r.makespan_ns as f64);
+        // 0: not recorded (a workload without latency recording).
+        if let Some(t) = r.task_sum_ns.filter(|t| *t > 0) {
+            sums.entry(key).or_default().push(t as f64);
+        }
+    }
+    (groups, sums)
+}
+
+/// For `static` and `static-cyclic`: [`super::flags::slowest_worker`] of cell `key`
+/// (`simulated`: its simulated worker rows); `None` for other schedules.
+fn fixed_slowest(
+    strategy: &Strategy,
+    simulated: &[WorkerRow],
+    measured: &[WorkerRow],
+    key: &Key,
+) -> Option<f64> {
+    if !matches!(
+        strategy,
+        Strategy::Pool(Schedule::Static | Schedule::StaticCyclic)
+    ) {
+        return None;
+    }
+    let sim_busy = worker_busy(simulated, key, Some(0));
+    super::flags::slowest_worker(&sim_busy, &measured_busy(measured, key))
 }
 
 /// Per worker, busy ns of the rows of cell `key` (one repetition or all), by worker.
