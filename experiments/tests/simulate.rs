@@ -122,7 +122,13 @@ fn validate_compares_every_cell_of_a_measured_folder() {
     assert!(o.status.success(), "{}", text(&o));
     let md = std::fs::read_to_string(out.join("validation.md")).unwrap();
     assert!(md.contains("median absolute error"), "{md}");
+    // Both summaries: all cells, and the cells the model is held to.
+    assert!(
+        md.contains("**All: ") && md.contains("excluded cells: "),
+        "{md}"
+    );
     let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",excluded"), "{csv}");
     // Every measured cell is there (2 workloads × 10 strategies × workers 1, 2, but serial once).
     assert_eq!(csv.lines().count() - 1, 2 * (1 + 9 * 2), "{csv}");
 }

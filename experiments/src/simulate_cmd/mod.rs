@@ -8,6 +8,7 @@
 //! * [`validate`] — the measured folder's cells, simulated and compared.
 
 pub mod cells;
+pub mod flags;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
