@@ -232,26 +232,8 @@ fn ln_gamma(x: f64) -> f64 {
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
 }
 
-/// The median of `values` (the mean of the two middle ones for an even count).
-///
-/// ```
-/// assert_eq!(wsbench::tune::stats::median(&[3.0, 1.0, 2.0]), Some(2.0));
-/// assert_eq!(wsbench::tune::stats::median(&[4.0, 1.0]), Some(2.5));
-/// assert_eq!(wsbench::tune::stats::median(&[]), None);
-/// ```
-pub fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
-}
+/// The median (mean of the two middle values for an even count); the report's.
+pub use wsbench_report::stats::median;
 
 /// The distribution-free two-sided interval of the median of `values` at `confidence`:
 /// the order statistics `[x(k), x(n−k+1)]` with the largest `k` such that
