@@ -21,7 +21,8 @@ mkdir -p "$out"
 cargo build --release --bin wsbench
 wsbench=target/release/wsbench
 
-configs=(default seed-threads-vs-processes seed-factorial-crossover affinity overhead latency-overhead)
+configs=(default seed-threads-vs-processes seed-factorial-crossover affinity overhead latency-overhead
+         baselines forkjoin trace-overhead sleep-oversubscribed)
 for c in "${configs[@]}"; do
   echo "== wsbench run $c"
   if [ "$c" = default ]; then
