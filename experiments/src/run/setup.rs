@@ -147,29 +147,29 @@ pub(super) fn check_resume_shard(
     Ok(())
 }
 
+/// The experiment of `config` (the embedded default when `None`) and the folder its
+/// relative workload paths start from: what `run`, `tune` and `simulate` read.
+pub(crate) fn read_experiment(config: Option<&Path>) -> CliResult<(Experiment, PathBuf)> {
+    let Some(path) = config else {
+        let exp = Experiment::parse("<embedded default>", DEFAULT_TOML).map_err(CliError::Usage)?;
+        return Ok((exp, PathBuf::from(".")));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::usage(format!(
+            "cannot read experiment file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let exp = Experiment::parse(&path.display().to_string(), &text).map_err(CliError::Usage)?;
+    let base = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    Ok((exp, base))
+}
+
 /// The experiment, where it came from, and the folder relative workload paths start from.
 fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
-    let (mut exp, base) = match &args.config {
-        None => (
-            Experiment::parse("<embedded default>", DEFAULT_TOML).map_err(CliError::Usage)?,
-            PathBuf::from("."),
-        ),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::usage(format!(
-                    "cannot read experiment file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            let exp =
-                Experiment::parse(&path.display().to_string(), &text).map_err(CliError::Usage)?;
-            let base = path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."));
-            (exp, base)
-        }
-    };
+    let (mut exp, base) = read_experiment(args.config.as_deref())?;
     if let Some(workers) = &args.workers {
         exp.workers = workers.clone();
     }

@@ -20,7 +20,7 @@ use wsbench_schema::{write_rows_atomic, Layout, Machine, PlacementMap, RunStatus
 use wsbench_simulator::{Calibration, SimMachine};
 
 use crate::error::{CliError, CliResult};
-use crate::run::config::{Experiment, DEFAULT_TOML};
+use crate::run::config::Experiment;
 use crate::run::meta::{self, Meta};
 use crate::run::plan::Plan;
 use crate::run::workload::SyntheticSpec;
@@ -197,19 +197,7 @@ fn check_out(out: &Path) -> CliResult {
 
 /// The experiment: the config file or the embedded default, `--workers` applied.
 fn load(args: &SimulateArgs) -> CliResult<Experiment> {
-    let mut exp = match &args.config {
-        None => Experiment::parse("<embedded default>", DEFAULT_TOML),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::usage(format!(
-                    "cannot read experiment file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            Experiment::parse(&path.display().to_string(), &text)
-        }
-    }
-    .map_err(CliError::Usage)?;
+    let (mut exp, _) = crate::run::setup::read_experiment(args.config.as_deref())?;
     if let Some(w) = &args.workers {
         exp.workers = w.clone();
     }

@@ -16,8 +16,8 @@ use super::space::{candidates, why_empty, Candidate, SpaceOptions};
 use super::state::{self, Live, RunLine};
 use super::TuneArgs;
 use crate::error::{CliError, CliResult};
-use crate::run::config::{Experiment, DEFAULT_TOML};
-use crate::run::setup::{lock_folder, FolderLock};
+use crate::run::config::Experiment;
+use crate::run::setup::{lock_folder, read_experiment, FolderLock};
 use crate::run::strategy::Strategy;
 
 /// The options file of a tune folder (what `--resume` restarts with).
@@ -171,26 +171,7 @@ fn resumed_args(dir: &Path, stop_after: Option<usize>) -> CliResult<TuneArgs> {
 
 /// The config (or the embedded default), `--quick` applied.
 fn load_experiment(args: &TuneArgs) -> CliResult<(Experiment, PathBuf)> {
-    let (mut exp, base) = match &args.config {
-        None => (
-            Experiment::parse("<embedded default>", DEFAULT_TOML).map_err(CliError::Usage)?,
-            PathBuf::from("."),
-        ),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                usage(format!(
-                    "cannot read experiment file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            let exp =
-                Experiment::parse(&path.display().to_string(), &text).map_err(CliError::Usage)?;
-            let base = path
-                .parent()
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            (exp, base)
-        }
-    };
+    let (mut exp, base) = read_experiment(args.config.as_deref())?;
     if args.quick {
         exp.make_quick();
     }
