@@ -20,6 +20,9 @@ mkdir -p "$out"
 
 cargo build --release --bin wsbench
 wsbench=target/release/wsbench
+# libgomp's threads otherwise spin after each OpenMP run and slow the next, interleaved
+# run of another strategy (baselines/README.md, Limits); a value the caller set is kept.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 
 configs=(default seed-threads-vs-processes seed-factorial-crossover affinity overhead latency-overhead
          baselines forkjoin trace-overhead sleep-oversubscribed)

@@ -87,6 +87,7 @@ pub fn measure() -> CliResult<Calibration> {
         ..Calibration::example()
     };
     deque_costs(&mut cal);
+    job_costs(&mut cal);
     Ok(cal)
 }
 
@@ -276,6 +277,47 @@ fn task_call() -> f64 {
         });
         t.elapsed().as_nanos() as f64 / n as f64
     })
+}
+
+/// What a job costs beyond its deque push and pop: our pool's heap job
+/// (`work-stealing:1`) and a rayon split (`with_max_len(1)`), each around an
+/// empty body on one thread, per index, less the loop's and the deque's costs
+/// measured before (see the fields of [`Calibration`]).
+fn job_costs(cal: &mut Calibration) {
+    use rayon::prelude::*;
+    let deque = cal.deque_push_ns + cal.deque_pop_ns;
+    if let Ok(pool) = scheduler::Pool::builder().workers(1).build() {
+        let n = 200_000;
+        let per_index = median(7, || {
+            let t = Instant::now();
+            let schedule = scheduler::Schedule::WorkStealing { grain: 1 };
+            pool.for_each_index(0..n, schedule, |_, i| {
+                black_box(i);
+            });
+            t.elapsed().as_nanos() as f64 / n as f64
+        });
+        cal.job_ns = (per_index - cal.task_call_ns - deque).max(0.0);
+    }
+    let Ok(rayon) = rayon::ThreadPoolBuilder::new().num_threads(1).build() else {
+        return;
+    };
+    // The runner's rayon task reads its thread index: so does this body.
+    let body = |i: usize| {
+        black_box(rayon::current_thread_index());
+        black_box(i);
+    };
+    let per_index = |n: usize, fine: bool| {
+        median(7, || {
+            let t = Instant::now();
+            rayon.install(|| match fine {
+                true => (0..n).into_par_iter().with_max_len(1).for_each(body),
+                false => (0..n).into_par_iter().for_each(body),
+            });
+            t.elapsed().as_nanos() as f64 / n as f64
+        })
+    };
+    cal.rayon_index_ns = per_index(1_000_000, false);
+    cal.rayon_split_ns = (per_index(200_000, true) - cal.rayon_index_ns - deque).max(0.0);
 }
 
 /// How much longer than asked a 200 µs sleep takes (median).

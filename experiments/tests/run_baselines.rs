@@ -116,3 +116,44 @@ fn openmp_strategies_are_refused_before_anything_is_written_when_missing() {
         None => assert!(o.status.success(), "{err}"),
     }
 }
+
+/// `wsbench run` with `OMP_WAIT_POLICY` set to `policy` (`None`: unset).
+fn run_with_wait_policy(dir: &Path, strategies: &str, policy: Option<&str>) -> Output {
+    let cfg = dir.join("w.toml");
+    let text = config(strategies).replace("repetitions = 2", "repetitions = 1");
+    std::fs::write(&cfg, text).unwrap();
+    let out = tempfile::tempdir_in(dir).unwrap().keep().join("out");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wsbench"));
+    cmd.args(["run", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    match policy {
+        Some(p) => cmd.env("OMP_WAIT_POLICY", p),
+        None => cmd.env_remove("OMP_WAIT_POLICY"),
+    };
+    cmd.output().expect("runs wsbench")
+}
+
+#[test]
+fn interleaving_openmp_with_spinning_threads_is_warned_about() {
+    if let Some(why) = wsbench_baselines::openmp::unavailable() {
+        eprintln!("skipped: no OpenMP in this build ({why})");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let warned = |o: &Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).contains("OMP_WAIT_POLICY is unset")
+    };
+    let mixed = r#""omp:static", "adaptive""#;
+    assert!(warned(&run_with_wait_policy(tmp.path(), mixed, None)));
+    assert!(!warned(&run_with_wait_policy(
+        tmp.path(),
+        mixed,
+        Some("passive")
+    )));
+    // OpenMP alone (beside serial) slows no other strategy.
+    assert!(!warned(&run_with_wait_policy(
+        tmp.path(),
+        r#""omp:static""#,
+        None
+    )));
+}

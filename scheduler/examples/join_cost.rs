@@ -89,6 +89,8 @@ struct Options {
     depths: Vec<u32>,
     workers: Vec<usize>,
     cpu_time: bool,
+    /// Print our pool's counters (steals, frames shared, parks) per cell.
+    stats: bool,
 }
 
 fn options() -> Options {
@@ -97,11 +99,14 @@ fn options() -> Options {
         depths: Vec::new(),
         workers: vec![1, 2],
         cpu_time: false,
+        stats: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--cpu-time" {
             o.cpu_time = true;
+        } else if a == "--stats" {
+            o.stats = true;
         } else if a == "--workers" {
             let list = it.next().expect("--workers needs a list, e.g. 1,2");
             o.workers = list
@@ -183,6 +188,7 @@ fn main() {
                     ..Default::default()
                 }),
             };
+            rt.pool.reset_stats();
             let mut times = vec![Vec::new(); NAMES.len()];
             for _ in 0..11 {
                 for (k, t) in times.iter_mut().enumerate() {
@@ -200,6 +206,12 @@ fn main() {
                 .map(|t| format!("{:.1}", median(t)))
                 .collect();
             println!("| {depth} | {p} | {} |", cells.join(" | "));
+            if o.stats {
+                eprintln!(
+                    "depth {depth}, p {p}, our pool: {:?}",
+                    rt.pool.stats().total()
+                );
+            }
         }
     }
 }

@@ -81,6 +81,22 @@ pub struct Calibration {
     pub yield_ns: f64,
     /// The per-index cost of a loop around a task body that does nothing.
     pub task_call_ns: f64,
+    /// What one of our pool's heap jobs costs beyond its deque push and pop: the
+    /// allocation, the call through its `JobRef`, the free and the call's latch
+    /// (`work-stealing:1` around an empty body, one worker, per index, less
+    /// `task_call_ns`, `deque_push_ns` and `deque_pop_ns`). Charged per chunk job.
+    #[serde(default)]
+    pub job_ns: f64,
+    /// rayon's per-index cost around an empty body that reads its thread index (as
+    /// the runner's rayon task does), one thread: charged per index instead of
+    /// `task_call_ns` for rayon's strategies. Zero (not measured): `task_call_ns`.
+    #[serde(default)]
+    pub rayon_index_ns: f64,
+    /// What one rayon `join` split costs beyond its deque push and pop
+    /// (`with_max_len(1)` around the same body, one thread, per index, less
+    /// `rayon_index_ns`, `deque_push_ns` and `deque_pop_ns`). Charged per split.
+    #[serde(default)]
+    pub rayon_split_ns: f64,
     /// ns per unit of each workload kind's predicted cost: `factorize-naive` (per trial
     /// division), `factorize-fast` (per step), `factorial` (per word multiplication),
     /// `synthetic` (per requested ns of spin), `sleep` (1: a sleep task's cost is its
@@ -105,6 +121,16 @@ impl Calibration {
         })
     }
 
+    /// The per-index call cost of rayon's strategies (`task_call_ns` where
+    /// `rayon_index_ns` was not measured).
+    pub fn rayon_call_ns(&self) -> f64 {
+        if self.rayon_index_ns > 0.0 {
+            self.rayon_index_ns
+        } else {
+            self.task_call_ns
+        }
+    }
+
     /// The cost of a transfer at distance `d`.
     pub fn transfer(&self, d: Dist) -> f64 {
         self.transfer_ns.at(d)
@@ -127,6 +153,9 @@ impl Calibration {
             post_ns: 100.0,
             yield_ns: 500.0,
             task_call_ns: 2.0,
+            job_ns: 20.0,
+            rayon_index_ns: 3.0,
+            rayon_split_ns: 20.0,
             ns_per_unit: BTreeMap::new(),
             sleep_overshoot_ns: 0.0,
         }

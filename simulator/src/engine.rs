@@ -81,9 +81,11 @@ pub struct Sim<'a> {
 }
 
 impl<'a> Sim<'a> {
-    /// A run over tasks of the given costs (ns each, without the per-index call).
+    /// A run over tasks of the given costs (ns each, without the per-index call,
+    /// which costs `call_ns`: the strategy's loop around the body).
     pub fn new(
         task_ns: &[f64],
+        call_ns: f64,
         cal: &'a Calibration,
         machine: &'a SimMachine,
         seed: u64,
@@ -92,7 +94,7 @@ impl<'a> Sim<'a> {
         let mut sum = 0.0;
         prefix.push(0.0);
         for &c in task_ns {
-            sum += c + cal.task_call_ns;
+            sum += c + call_ns;
             prefix.push(sum);
         }
         let p = machine.workers();

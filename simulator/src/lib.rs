@@ -9,8 +9,12 @@
 //! * **Tasks** cost what the workload's exact cost model says
 //!   (`Workload::predicted_cost`: trial divisions, word multiplications, the
 //!   synthetic distribution's draws with the config's seed, a sleep's duration)
-//!   times the calibrated ns per unit, plus a per-index call cost. A task runs
-//!   on its worker for exactly that long: no interference between workers.
+//!   times the calibrated ns per unit, plus the strategy's per-index call cost
+//!   (our pool's loop, or rayon's, whose body also reads its thread index). A
+//!   task runs on its worker for exactly that long: no interference between
+//!   workers. Jobs cost what they cost on one thread: each chunk job of
+//!   `work-stealing` its allocation, call and latch (`job_ns`), each rayon
+//!   split its `join` (`rayon_split_ns`), both beyond the deque push and pop.
 //! * **Start and end**: the caller posts one participant job per worker in
 //!   turn (`post_ns` each) and each worker, parked between calls, wakes
 //!   (`wake_ns`): worker `w` starts at `(w+1)·post + wake`
@@ -147,7 +151,11 @@ impl Outcome {
 /// ```
 pub fn simulate(cell: &Cell) -> Outcome {
     let p = cell.machine.workers();
-    let mut sim = Sim::new(cell.task_ns, cell.cal, cell.machine, cell.seed);
+    let call_ns = match cell.strategy {
+        Strategy::Pool(_) => cell.cal.task_call_ns,
+        Strategy::Rayon { .. } => cell.cal.rayon_call_ns(),
+    };
+    let mut sim = Sim::new(cell.task_ns, call_ns, cell.cal, cell.machine, cell.seed);
     let n = sim.len();
     let mut model = model_of(cell, n, p);
     for w in 0..p {

@@ -183,3 +183,47 @@ fn a_64_worker_cell_on_a_fixture_topology_runs() {
     let out = run(&tasks, Strategy::Rayon { fine: false }, &machine, 1);
     assert_eq!(out.tasks(), 100_000);
 }
+
+/// One worker, `n` equal tasks: the makespan with `cal`.
+fn one_worker(cal: &Calibration, strategy: Strategy, n: usize) -> f64 {
+    let machine = SimMachine::generated(1, 1, 1, 1);
+    let tasks = vec![1_000.0; n];
+    simulate(&Cell {
+        task_ns: &tasks,
+        strategy,
+        machine: &machine,
+        cal,
+        seed: 1,
+        steal_half: false,
+    })
+    .makespan_ns
+}
+
+#[test]
+fn job_and_split_costs_are_charged_once_per_job_and_per_split() {
+    let n = 1_000;
+    let base = Calibration::example();
+    let dearer = |f: fn(&mut Calibration)| {
+        let mut cal = base.clone();
+        f(&mut cal);
+        cal
+    };
+    // work-stealing:1 makes one job per index; its other schedules none.
+    let ws = Strategy::Pool("work-stealing:1".parse().unwrap());
+    let jobs = dearer(|c| c.job_ns += 100.0);
+    let extra = one_worker(&jobs, ws, n) - one_worker(&base, ws, n);
+    assert!((extra - n as f64 * 100.0).abs() < 1e-6, "{extra}");
+    let st = Strategy::Pool(Schedule::Static);
+    assert_eq!(one_worker(&jobs, st, n), one_worker(&base, st, n));
+    // rayon-fine splits a range of n down to single indices: n - 1 splits.
+    let fine = Strategy::Rayon { fine: true };
+    let splits = dearer(|c| c.rayon_split_ns += 100.0);
+    let extra = one_worker(&splits, fine, n) - one_worker(&base, fine, n);
+    assert!((extra - (n - 1) as f64 * 100.0).abs() < 1e-6, "{extra}");
+    // rayon's per-index cost replaces the pool's loop cost for rayon only.
+    let coarse = Strategy::Rayon { fine: false };
+    let index = dearer(|c| c.rayon_index_ns += 10.0);
+    let extra = one_worker(&index, coarse, n) - one_worker(&base, coarse, n);
+    assert!((extra - n as f64 * 10.0).abs() < 1e-6, "{extra}");
+    assert_eq!(one_worker(&index, st, n), one_worker(&base, st, n));
+}

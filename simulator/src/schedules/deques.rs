@@ -74,7 +74,7 @@ impl Deques {
             let at = self.deques[v].len() - take;
             let mut got: VecDeque<usize> = self.deques[v].split_off(at);
             let first = got.pop_back().expect("took at least one chunk");
-            t += got.len() as f64 * sim.cal.deque_push_ns;
+            t += got.len() as f64 * sim.cal.deque_push_ns + sim.cal.job_ns;
             self.deques[w].extend(got);
             self.queued -= 1;
             sim.tally[w].steals += 1;
@@ -98,7 +98,7 @@ impl Model for Deques {
         let chunk = match self.deques[w].pop_front() {
             Some(c) => {
                 self.queued -= 1;
-                Ok((c, t + sim.cal.deque_pop_ns))
+                Ok((c, t + sim.cal.deque_pop_ns + sim.cal.job_ns))
             }
             None => self.steal(sim, w, t),
         };

@@ -78,7 +78,7 @@ impl ForkJoin {
                 splits,
                 migrated: false,
             });
-            t += sim.cal.deque_push_ns;
+            t += sim.cal.deque_push_ns + sim.cal.rayon_split_ns;
             job = Job {
                 lo: job.lo,
                 hi: mid,
