@@ -72,6 +72,20 @@ mod worker;
 pub use adaptive::params as adaptive_params;
 pub use builder::{BuildError, DequeOrder, PoolBuilder, StealAmount, VictimOrder};
 pub use dls::{Dls, DlsChunks};
+/// Keeps the spawning thread's freed blocks out of the calling thread's malloc
+/// cache (glibc's tcache), as every pool worker does first thing; returns how
+/// many blocks it kept back (0 where `malloc` is not glibc's on 64-bit Linux).
+///
+/// Call it first thing on a thread of another runtime (rayon's
+/// `start_handler`, say) that runs allocating tasks beside other threads:
+/// without it, the thread's first small allocations reuse blocks next to other
+/// threads' and share cache lines with them on every task (`src/malloc_cache.rs`).
+///
+/// ```
+/// let t = std::thread::spawn(scheduler::keep_foreign_cached_blocks);
+/// let _kept: usize = t.join().unwrap();
+/// ```
+pub use malloc_cache::keep_foreign_cached_blocks;
 pub use pool::{Pool, StatsReader};
 pub use schedule::{ParseScheduleError, Schedule, TaskCtx, SCHEDULE_SYNTAX};
 pub use scope::Scope;

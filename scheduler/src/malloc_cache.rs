@@ -65,7 +65,7 @@ mod glibc {
     }
 
     /// See the module docs; returns how many blocks it kept.
-    pub(crate) fn keep_foreign_cached_blocks() -> usize {
+    pub fn keep_foreign_cached_blocks() -> usize {
         if !glibc_malloc_in_use() {
             return 0;
         }
@@ -109,7 +109,7 @@ mod glibc {
     target_pointer_width = "64",
     not(miri)
 ))]
-pub(crate) use glibc::keep_foreign_cached_blocks;
+pub use glibc::keep_foreign_cached_blocks;
 
 /// Other C libraries and targets, and Miri (which has no `dlopen`): nothing to do.
 #[cfg(not(all(
@@ -118,6 +118,6 @@ pub(crate) use glibc::keep_foreign_cached_blocks;
     target_pointer_width = "64",
     not(miri)
 )))]
-pub(crate) fn keep_foreign_cached_blocks() -> usize {
+pub fn keep_foreign_cached_blocks() -> usize {
     0
 }

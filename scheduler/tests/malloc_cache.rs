@@ -79,3 +79,25 @@ fn a_new_workers_small_allocations_come_from_its_own_arena() {
         }
     }
 }
+
+#[test]
+fn another_runtimes_thread_gets_its_own_blocks_after_the_public_call() {
+    if !glibc_malloc_in_use() {
+        eprintln!("skipped: malloc is not glibc's here (a sanitizer or preloaded allocator)");
+        return;
+    }
+    // A thread started as rayon starts its own: its first frees are the spawning
+    // thread's blocks; after the call, its small allocations are its own arena's.
+    for _ in 0..3 {
+        let foreign = std::thread::spawn(|| {
+            scheduler::keep_foreign_cached_blocks();
+            foreign_small_blocks()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            foreign, 0,
+            "{foreign} cached blocks of another thread's heap"
+        );
+    }
+}
