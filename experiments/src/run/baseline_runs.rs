@@ -15,6 +15,7 @@ use anyhow::anyhow;
 use workloads::workload::Workload;
 use wsbench_baselines::{ChiliTeam, OmpTeam};
 
+use super::config::Experiment;
 use super::execute::{Executor, RunOutcome};
 use super::plan::Cell;
 use super::strategy::Strategy;
@@ -148,5 +149,26 @@ impl Executor {
         })?;
         trace("after");
         Ok(RunOutcome::new(&span, cpus, n as u64))
+    }
+}
+
+/// OpenMP runs interleaved with other strategies while `OMP_WAIT_POLICY` is unset:
+/// libgomp's threads then spin after each region (its `GOMP_SPINCOUNT`) while the next
+/// run of another strategy starts, which slows that run (measured here: 3–10% on the
+/// runs that followed an OpenMP run; none with `passive`; see `baselines/README.md`).
+/// Only a warning: libgomp reads the variable when it is loaded, before `main`, so the
+/// runner cannot change it; meta.json records the setting.
+pub(super) fn warn_if_openmp_spins(exp: &Experiment) {
+    let all: Vec<&Strategy> = exp
+        .workloads
+        .iter()
+        .flat_map(|w| exp.strategies_of(w))
+        .collect();
+    let omp = |s: &&Strategy| matches!(s, Strategy::Omp(_) | Strategy::OmpTaskloop(_));
+    let others = all.iter().any(|s| !omp(s) && **s != Strategy::Serial);
+    if all.iter().any(omp) && others && std::env::var_os("OMP_WAIT_POLICY").is_none() {
+        eprintln!(
+            "wsbench: warning: OMP_WAIT_POLICY is unset: libgomp's threads spin after each OpenMP run and slow the next run of another strategy; set OMP_WAIT_POLICY=passive for a fair interleaved comparison"
+        );
     }
 }

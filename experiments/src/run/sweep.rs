@@ -39,7 +39,6 @@ use super::setup::{
     check_placements, check_resume_shard, meta_topology, prepare_folder, read_input, FolderLock,
     Input,
 };
-use super::strategy::Strategy;
 use super::summary;
 use super::trace;
 use super::workload::{SyntheticSpec, WorkloadKind, WorkloadSpec};
@@ -244,7 +243,7 @@ fn prepare(args: &RunArgs) -> CliResult<Option<Prepared>> {
     if let (Some(dir), Some(m)) = (&args.resume, &input.previous) {
         check_resume_shard(args, dir, m, &mut shard)?;
     }
-    warn_if_openmp_spins(&input.exp);
+    super::baseline_runs::warn_if_openmp_spins(&input.exp);
     let topology =
         Topology::detect().map_err(|e| CliError::Failed(anyhow!("detecting the topology: {e}")))?;
     let placement_map = check_placements(&input.exp, &topology, &input.source)?;
@@ -272,27 +271,6 @@ fn prepare(args: &RunArgs) -> CliResult<Option<Prepared>> {
         previous: input.previous,
         config_file: input.config_file,
     }))
-}
-
-/// OpenMP runs interleaved with other strategies while `OMP_WAIT_POLICY` is unset:
-/// libgomp's threads then spin after each region (its `GOMP_SPINCOUNT`) while the next
-/// run of another strategy starts, which slows that run (measured here: 3–10% on the
-/// runs that followed an OpenMP run; none with `passive`; see `baselines/README.md`).
-/// Only a warning: libgomp reads the variable when it is loaded, before `main`, so the
-/// runner cannot change it; meta.json records the setting.
-fn warn_if_openmp_spins(exp: &Experiment) {
-    let all: Vec<&Strategy> = exp
-        .workloads
-        .iter()
-        .flat_map(|w| exp.strategies_of(w))
-        .collect();
-    let omp = |s: &&Strategy| matches!(s, Strategy::Omp(_) | Strategy::OmpTaskloop(_));
-    let others = all.iter().any(|s| !omp(s) && **s != Strategy::Serial);
-    if all.iter().any(omp) && others && std::env::var_os("OMP_WAIT_POLICY").is_none() {
-        eprintln!(
-            "wsbench: warning: OMP_WAIT_POLICY is unset: libgomp's threads spin after each OpenMP run and slow the next run of another strategy; set OMP_WAIT_POLICY=passive for a fair interleaved comparison"
-        );
-    }
 }
 
 /// `--dry-run`: the experiment as a config file that `wsbench run` takes as it is.
