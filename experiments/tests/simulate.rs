@@ -158,3 +158,78 @@ fn bad_input_is_one_message_and_exit_2() {
         assert!(!out.exists(), "nothing written on bad input");
     }
 }
+
+/// `simulate --trace` on `config` at 2 and 4 workers; the output folder.
+fn simulate_traced(dir: &Path, config: &str, name: &str) -> std::path::PathBuf {
+    let cal = calibration(dir);
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, config).unwrap();
+    let out = dir.join(name);
+    let o = wsbench(&[
+        "simulate",
+        path.to_str().unwrap(),
+        "--generate",
+        "1x4x1",
+        "--workers",
+        "2,4",
+        "--calibration",
+        &cal,
+        "--trace",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    out
+}
+
+#[test]
+fn trace_writes_each_cells_median_run_in_the_run_command_s_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = simulate_traced(dir.path(), CONFIG, "traced");
+    let files = Layout::new(&out);
+    let rows: Vec<RunRow> = read_rows(&files.runs()).unwrap();
+    let mut cells = 0;
+    for r in rows
+        .iter()
+        .filter(|r| r.strategy != "serial" && r.repetition == 0)
+    {
+        cells += 1;
+        let stem = wsbench_schema::file_stem(&r.workload, &r.strategy, r.workers, &r.placement);
+        let trace = wsbench::run::trace::chrome::read(&files.trace(&stem)).unwrap();
+        let [rep] = &trace.metadata.repetitions[..] else {
+            panic!("{stem}: not one repetition");
+        };
+        assert!(rep.median, "{stem}");
+        // The run the file holds is the one in runs.csv, every task in it once.
+        let row = rows
+            .iter()
+            .find(|x| {
+                (&x.workload, &x.strategy, x.workers, x.repetition)
+                    == (&r.workload, &r.strategy, r.workers, rep.repetition)
+            })
+            .unwrap();
+        assert_eq!(rep.makespan_ns, row.makespan_ns, "{stem}");
+        let tasks: Vec<_> = trace.trace_events.iter().filter(|e| e.ph == "X").collect();
+        assert_eq!(Some(tasks.len() as u64), row.tasks, "{stem}");
+        let mut indices: Vec<u64> = tasks.iter().map(|e| e.args.index.unwrap()).collect();
+        indices.sort_unstable();
+        indices.dedup();
+        assert_eq!(
+            Some(indices.len() as u64),
+            row.tasks,
+            "{stem}: a task twice"
+        );
+        assert_eq!(rep.traced_until_ns, None, "{stem}");
+    }
+    assert_eq!(cells, 2 * 4 * 2);
+    // Deterministic: the same command writes the same trace files.
+    let again = simulate_traced(dir.path(), CONFIG, "again");
+    for entry in std::fs::read_dir(files.traces_dir()).unwrap() {
+        let name = entry.unwrap().file_name();
+        let a = std::fs::read(files.traces_dir().join(&name)).unwrap();
+        let b = std::fs::read(Layout::new(&again).traces_dir().join(&name)).unwrap();
+        assert!(a == b, "{name:?} differs between two runs");
+    }
+    let report = wsbench(&["report", out.to_str().unwrap()]);
+    assert!(report.status.success(), "{}", text(&report));
+}

@@ -17,6 +17,7 @@ use workloads::rng::SplitMix64;
 
 use crate::calibration::Calibration;
 use crate::machine::SimMachine;
+use crate::trace::{Trace, TracedSteal, TracedTask};
 
 /// What a worker does after a decision.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,6 +79,8 @@ pub struct Sim<'a> {
     generation: Vec<u64>,
     /// Events handled.
     pub events: u64,
+    /// Every task and steal, when the run is traced ([`Sim::record_trace`]).
+    trace: Option<Trace>,
 }
 
 impl<'a> Sim<'a> {
@@ -108,6 +111,7 @@ impl<'a> Sim<'a> {
             seq: 0,
             generation: vec![0; p],
             events: 0,
+            trace: None,
         }
     }
 
@@ -146,6 +150,18 @@ impl<'a> Sim<'a> {
 
     /// Worker `w` ran tasks `lo..hi` starting at `t0`: tallies them; returns the end.
     pub fn ran(&mut self, w: usize, lo: usize, hi: usize, t0: f64) -> f64 {
+        if let Some(trace) = &mut self.trace {
+            for i in lo..hi {
+                let start = t0 + (self.prefix[i] - self.prefix[lo]);
+                let end = start + (self.prefix[i + 1] - self.prefix[i]);
+                trace.tasks.push(TracedTask {
+                    worker: w,
+                    index: i,
+                    start_ns: start,
+                    end_ns: end,
+                });
+            }
+        }
         let took = self.span(lo, hi);
         let t = &mut self.tally[w];
         t.busy_ns += took;
@@ -154,6 +170,28 @@ impl<'a> Sim<'a> {
             t.finish_ns = t0 + took;
         }
         t0 + took
+    }
+
+    /// Worker `thief` took work from `victim`'s queue or range, done at `at`.
+    pub fn stole(&mut self, thief: usize, victim: usize, at: f64) {
+        self.tally[thief].steals += 1;
+        if let Some(trace) = &mut self.trace {
+            trace.steals.push(TracedSteal {
+                thief,
+                victim,
+                at_ns: at,
+            });
+        }
+    }
+
+    /// Records every task and steal from now on ([`Sim::take_trace`] hands them over).
+    pub fn record_trace(&mut self) {
+        self.trace = Some(Trace::default());
+    }
+
+    /// The trace recorded since [`Sim::record_trace`] (empty if it was not called).
+    pub fn take_trace(&mut self) -> Trace {
+        self.trace.take().unwrap_or_default()
     }
 
     /// Worker `w` ran these scattered tasks back to back from `t0` (static-cyclic).

@@ -65,10 +65,12 @@ pub mod calibration;
 pub mod engine;
 pub mod machine;
 pub mod schedules;
+pub mod trace;
 
 pub use calibration::Calibration;
 pub use engine::WorkerTally;
 pub use machine::{Dist, SimMachine};
+pub use trace::{Trace, TracedSteal, TracedTask};
 
 use scheduler::{DlsChunks, Schedule};
 
@@ -150,12 +152,25 @@ impl Outcome {
 /// assert!(out.makespan_ns >= out.lower_bound_ns());
 /// ```
 pub fn simulate(cell: &Cell) -> Outcome {
+    run(cell, false).0
+}
+
+/// Simulates one run and records every task and steal (the same run as [`simulate`]'s
+/// under the same seed: recording changes no decision).
+pub fn simulate_traced(cell: &Cell) -> (Outcome, Trace) {
+    run(cell, true)
+}
+
+fn run(cell: &Cell, traced: bool) -> (Outcome, Trace) {
     let p = cell.machine.workers();
     let call_ns = match cell.strategy {
         Strategy::Pool(_) => cell.cal.task_call_ns,
         Strategy::Rayon { .. } => cell.cal.rayon_call_ns(),
     };
     let mut sim = Sim::new(cell.task_ns, call_ns, cell.cal, cell.machine, cell.seed);
+    if traced {
+        sim.record_trace();
+    }
     let n = sim.len();
     let mut model = model_of(cell, n, p);
     for w in 0..p {
@@ -173,13 +188,14 @@ pub fn simulate(cell: &Cell) -> Outcome {
         let t = sim.task(i);
         (s + t, m.max(t))
     });
-    Outcome {
+    let outcome = Outcome {
         makespan_ns: last + cell.cal.wake_ns,
         task_sum_ns: sum,
         task_max_ns: max,
         workers: sim.tally.clone(),
         events: sim.events,
-    }
+    };
+    (outcome, sim.take_trace())
 }
 
 /// The model of a cell's strategy.

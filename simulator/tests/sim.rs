@@ -227,3 +227,49 @@ fn job_and_split_costs_are_charged_once_per_job_and_per_split() {
     assert!((extra - n as f64 * 10.0).abs() < 1e-6, "{extra}");
     assert_eq!(one_worker(&index, st, n), one_worker(&base, st, n));
 }
+
+#[test]
+fn a_traced_run_is_the_same_run_and_its_trace_holds_every_task_once() {
+    let cal = Calibration::example();
+    let machine = SimMachine::generated(1, 4, 1, 4);
+    let tasks = heavy_last(400);
+    for strategy in every_strategy() {
+        let cell = Cell {
+            task_ns: &tasks,
+            strategy,
+            machine: &machine,
+            cal: &cal,
+            seed: 7,
+            steal_half: false,
+        };
+        let (out, trace) = wsbench_simulator::simulate_traced(&cell);
+        assert_eq!(
+            out,
+            simulate(&cell),
+            "{strategy:?}: tracing changed the run"
+        );
+        let mut seen = vec![0u32; tasks.len()];
+        for t in &trace.tasks {
+            seen[t.index] += 1;
+            assert!(
+                t.start_ns <= t.end_ns && t.end_ns <= out.makespan_ns,
+                "{strategy:?}: {t:?}"
+            );
+        }
+        assert!(
+            seen.iter().all(|&k| k == 1),
+            "{strategy:?}: not every task once"
+        );
+        for w in 0..4 {
+            let mut mine: Vec<_> = trace.tasks.iter().filter(|t| t.worker == w).collect();
+            mine.sort_by(|a, b| a.start_ns.total_cmp(&b.start_ns));
+            for pair in mine.windows(2) {
+                assert!(
+                    pair[0].end_ns <= pair[1].start_ns + 1e-6,
+                    "{strategy:?}: overlap {pair:?}"
+                );
+            }
+        }
+        assert_eq!(trace.steals.len() as u64, out.steals(), "{strategy:?}");
+    }
+}

@@ -88,6 +88,8 @@ pub struct Rows {
     pub workers: Vec<WorkerRow>,
     /// Always empty.
     pub latency: Vec<LatencyRow>,
+    /// The traced cells' median repetitions (`--trace`, or `trace = true`).
+    pub traces: Vec<super::traces::CellTrace>,
 }
 
 impl Rows {
@@ -131,7 +133,7 @@ pub fn simulate_plan(
     plan: &Plan,
     machines: &Machines,
     cal: &Calibration,
-    seed: u64,
+    (seed, trace_all): (u64, bool),
 ) -> CliResult<Rows> {
     let costs = costs(exp, cal)?;
     let mut rows = Rows::default();
@@ -159,16 +161,26 @@ pub fn simulate_plan(
         let Some(machine) = machines.get(&cell.placement.to_string(), cell.workers) else {
             continue;
         };
+        let sim = SimCell {
+            task_ns: tasks,
+            strategy: model,
+            machine,
+            cal,
+            seed,
+            steal_half: exp.steal == Steal::Half,
+        };
+        let mut makespans = Vec::with_capacity(exp.repetitions);
         for rep in 0..exp.repetitions {
             let out = simulate(&SimCell {
-                task_ns: tasks,
-                strategy: model,
-                machine,
-                cal,
                 seed: seed + rep as u64,
-                steal_half: exp.steal == Steal::Half,
+                ..sim
             });
+            makespans.push(out.makespan_ns);
             rows.add(cell, rep, &out, serial, sweep.clone(), machine);
+        }
+        if trace_all || spec.is_some_and(|s| s.trace) {
+            rows.traces
+                .extend(super::traces::median_run(cell, &sim, &makespans));
         }
     }
     Ok(rows)

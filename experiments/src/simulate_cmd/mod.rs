@@ -5,10 +5,12 @@
 //!
 //! * [`cells`] — task costs from the workloads' cost models, simulated machines, one
 //!   cell's simulated runs as rows;
+//! * [`traces`] — `--trace`: each cell's median repetition as a per-task trace file;
 //! * [`validate`] — the measured folder's cells, simulated and compared.
 
 pub mod cells;
 pub mod flags;
+pub mod traces;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +56,11 @@ pub struct SimulateArgs {
     /// meta.json, task costs scaled by its serial medians) and write the error per cell.
     #[arg(long, value_name = "MEASURED_DIR")]
     pub validate: Option<PathBuf>,
+    /// Write each parallel cell's median repetition as a per-task trace
+    /// (`traces/<cell>.trace.json`, the Chrome trace event format `run --trace` writes),
+    /// as `trace = true` on a workload does.
+    #[arg(long, conflicts_with = "validate")]
+    pub trace: bool,
     /// Output folder (must not hold results yet).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -110,7 +117,7 @@ pub fn main(args: SimulateArgs) -> CliResult {
         };
         machines.insert(cell, machine);
     }
-    let rows = cells::simulate_plan(&exp, &plan, &machines, &cal, args.seed)?;
+    let rows = cells::simulate_plan(&exp, &plan, &machines, &cal, (args.seed, args.trace))?;
     let description = match generated {
         Some((pk, co, th)) => format!("generated {pk} packages × {co} cores × {th} threads"),
         None => format!(
@@ -234,6 +241,7 @@ pub fn write_folder(
         .and_then(|()| write_rows_atomic(&files.latency(), &rows.latency))
         .and_then(|()| write_rows_atomic(&files.latency_cells(), &rows.latency));
     written.map_err(|e| fail(e.to_string()))?;
+    traces::write(out, &rows.traces).map_err(|e| fail(format!("{e:#}")))?;
     let cal_text = serde_json::to_string_pretty(cal).map_err(|e| fail(e.to_string()))?;
     std::fs::write(out.join("calibration.json"), cal_text + "\n")
         .map_err(|e| fail(e.to_string()))?;

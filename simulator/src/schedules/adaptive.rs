@@ -125,7 +125,7 @@ impl Adaptive {
             t = sim.rmw(&mut self.slots[v].line, w, t);
             let mid = s + (e - s) / 2;
             self.slots[v].end = mid;
-            sim.tally[w].steals += 1;
+            sim.stole(w, v, t);
             let o = &mut self.slots[w];
             if e - mid > 1 {
                 o.start = mid + 1;

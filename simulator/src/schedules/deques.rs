@@ -77,7 +77,7 @@ impl Deques {
             t += got.len() as f64 * sim.cal.deque_push_ns + sim.cal.job_ns;
             self.deques[w].extend(got);
             self.queued -= 1;
-            sim.tally[w].steals += 1;
+            sim.stole(w, v, t);
             return Ok((first, t));
         }
         Err(t)

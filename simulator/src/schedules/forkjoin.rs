@@ -102,7 +102,7 @@ impl ForkJoin {
                 Some(mut job) => {
                     t = sim.rmw(&mut self.lines[v], w, t) + sim.cal.steal_ns;
                     job.migrated = true;
-                    sim.tally[w].steals += 1;
+                    sim.stole(w, v, t);
                     return Ok((job, t));
                 }
                 None => {
