@@ -60,7 +60,7 @@ fn main() {
         })
         .collect();
     let factorize: Arc<dyn Workload> = Arc::new(Factorize::new(numbers, Method::Naive));
-    let body = |i: usize, work: u32| {
+    let task = |i: usize| {
         if work == 0 {
             factorize.run(i)
         } else {
@@ -80,7 +80,7 @@ fn main() {
         ),
         ("work-stealing,1", Schedule::WorkStealing { grain: 1 }),
     ];
-    let serial: u64 = (0..len).map(|i| body(i, work)).fold(0, u64::wrapping_add);
+    let serial: u64 = (0..len).map(&task).fold(0, u64::wrapping_add);
     for p in workers {
         let mut builder = Pool::builder().workers(p);
         if args.iter().any(|a| a == "--pin") {
@@ -96,9 +96,7 @@ fn main() {
                 let t = Instant::now();
                 pool.for_each_index(0..len, *schedule, |ctx, i| {
                     let sum = &sums[ctx.worker_index()];
-                    let v = sum
-                        .load(Ordering::Relaxed)
-                        .wrapping_add(black_box(body(i, work)));
+                    let v = sum.load(Ordering::Relaxed).wrapping_add(black_box(task(i)));
                     sum.store(v, Ordering::Relaxed);
                 });
                 times[k].push(t.elapsed().as_nanos() as f64 / len as f64);

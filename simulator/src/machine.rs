@@ -127,6 +127,14 @@ impl SimMachine {
         self.places[w]
     }
 
+    /// Worker → CPU, in the `Option` form of a measured run's worker → CPU map
+    /// (every simulated worker sits on a CPU).
+    pub fn worker_cpus(&self) -> Vec<Option<usize>> {
+        (0..self.workers())
+            .map(|w| Some(self.place(w).cpu))
+            .collect()
+    }
+
     /// What the machine is, in words.
     pub fn description(&self) -> &str {
         &self.description

@@ -11,6 +11,7 @@
 //! [`percent_imbalance`] over the workers' finishing times and [`cov`] of their busy times.
 
 use scheduler::PoolStats;
+use wsbench_schema::WorkerRow;
 
 use super::record::{Latency, Recorders, TaskClock};
 use super::threads;
@@ -35,6 +36,28 @@ pub struct WorkerOutcome {
     pub parks: Option<u64>,
     /// CPU changes of its thread during the run (see [`threads`]).
     pub migrations: Option<u64>,
+}
+
+impl WorkerOutcome {
+    /// This worker's `workers.csv` row: worker `worker` of `cell`'s repetition `rep`.
+    pub fn row(&self, cell: &super::plan::Cell, rep: usize, worker: usize) -> WorkerRow {
+        WorkerRow {
+            workload: cell.workload.clone(),
+            strategy: cell.strategy.to_string(),
+            workers: cell.workers,
+            placement: cell.placement.to_string(),
+            repetition: rep,
+            worker,
+            cpu: self.cpu,
+            busy_ns: self.busy_ns,
+            idle_ns: self.idle_ns,
+            tasks: self.tasks,
+            steals: self.steals,
+            parks: self.parks,
+            finish_ns: self.finish_ns,
+            migrations: self.migrations,
+        }
+    }
 }
 
 /// What one run measured.

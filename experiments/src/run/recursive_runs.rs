@@ -124,6 +124,27 @@ impl Executor {
         r: &Recursive,
         in_timing: bool,
     ) -> anyhow::Result<(RunOutcome, u64)> {
+        let (mut out, digest) = self.timed_on_pool(cell, cpus, in_timing, 0, |pool, _| {
+            r.parallel(&mut PoolJoin(pool))
+        })?;
+        // The pool counts loop tasks only; the recorders count nothing here.
+        out.workers.iter_mut().for_each(|w| w.tasks = None);
+        Ok((out, digest))
+    }
+
+    /// The timed region on our pool, as every pool arm has it: the warm pool of the
+    /// cell (its statistics reset and its threads' migration counts read before the
+    /// clock), or with `in_timing` one built and torn down inside the region; `body`
+    /// runs on it. The outcome has `tasks` tasks, the pool's statistics and (warm pool)
+    /// the migrations during the run.
+    fn timed_on_pool<T>(
+        &mut self,
+        cell: &PlanCell,
+        cpus: &[Option<usize>],
+        in_timing: bool,
+        tasks: u64,
+        body: impl Fn(&Pool, &Recorders) -> T,
+    ) -> anyhow::Result<(RunOutcome, T)> {
         let key = (cell.workers, cell.placement.to_string());
         let warm = if in_timing {
             None
@@ -138,16 +159,16 @@ impl Executor {
             wp.tids.migrations()
         });
         trace("prepared");
-        let (span, (digest, reader)) = timed(&self.clock, rec, |_| match warm {
-            Some(wp) => Ok((r.parallel(&mut PoolJoin(&wp.pool)), None)),
+        let (span, (value, reader)) = timed(&self.clock, rec, |rec| match warm {
+            Some(wp) => Ok((body(&wp.pool, rec), None)),
             None => {
                 trace("build");
                 let pool = build_pool(cpus, policy, topology, None, None)?;
-                let digest = r.parallel(&mut PoolJoin(&pool));
+                let value = body(&pool, rec);
                 let reader = pool.stats_reader();
                 drop(pool);
                 trace("teardown");
-                Ok((digest, Some(reader)))
+                Ok((value, Some(reader)))
             }
         })?;
         let (stats, worker_cpus) = match (&reader, warm) {
@@ -155,14 +176,12 @@ impl Executor {
             (None, Some(wp)) => (wp.pool.stats(), wp.pool.worker_cpus().to_vec()),
             (None, None) => unreachable!("a fresh pool leaves a reader"),
         };
-        let mut out = RunOutcome::new(&span, &worker_cpus, 0);
+        let mut out = RunOutcome::new(&span, &worker_cpus, tasks);
         if let (Some(wp), Some(before)) = (warm, before) {
             out.set_migrations(&before, &wp.tids.migrations());
         }
         out.add_pool_stats(&stats);
-        // The pool counts loop tasks only; the recorders count nothing here.
-        out.workers.iter_mut().for_each(|w| w.tasks = None);
-        Ok((out, digest))
+        Ok((out, value))
     }
 
     fn recursive_on_rayon(
@@ -239,16 +258,7 @@ impl Executor {
         in_timing: bool,
         latency: bool,
     ) -> anyhow::Result<RunOutcome> {
-        let key = (cell.workers, cell.placement.to_string());
-        let warm = if in_timing {
-            None
-        } else {
-            self.warm_pool(&key, cpus, false)?;
-            Some(&self.pools[&key])
-        };
-        let rec = self.recorders.get_mut(&cell.workers).expect("reset by run");
-        let (clock, w, n) = (&self.clock, work.as_ref(), work.len());
-        let (policy, topology) = (&self.policy, &self.topology);
+        let (clock, w, n) = (&self.clock.clone(), work.as_ref(), work.len());
         let stray = AtomicBool::new(false);
         let body = |pool: &Pool, rec: &Recorders| {
             let leaf = |i: usize| {
@@ -263,42 +273,13 @@ impl Executor {
                 halve(&mut PoolJoin(pool), 0, n, &leaf);
             }
         };
-        let before = warm.map(|wp| {
-            wp.pool.reset_stats();
-            wp.tids.migrations()
-        });
-        trace("prepared");
-        let (span, reader) = timed(clock, rec, |rec| match warm {
-            Some(wp) => {
-                body(&wp.pool, rec);
-                Ok(None)
-            }
-            None => {
-                trace("build");
-                let pool = build_pool(cpus, policy, topology, None, None)?;
-                body(&pool, rec);
-                let reader = pool.stats_reader();
-                drop(pool);
-                trace("teardown");
-                Ok(Some(reader))
-            }
-        })?;
+        let (mut out, ()) = self.timed_on_pool(cell, cpus, in_timing, n as u64, body)?;
         trace("after");
         if stray.load(Ordering::Relaxed) {
             return Err(anyhow!(
                 "a halving task ran on a thread that is not one of the pool's workers"
             ));
         }
-        let (stats, worker_cpus) = match (&reader, warm) {
-            (Some(rd), _) => (rd.stats(), cpus.to_vec()),
-            (None, Some(wp)) => (wp.pool.stats(), wp.pool.worker_cpus().to_vec()),
-            (None, None) => unreachable!("a fresh pool leaves a reader"),
-        };
-        let mut out = RunOutcome::new(&span, &worker_cpus, n as u64);
-        if let (Some(wp), Some(before)) = (warm, before) {
-            out.set_migrations(&before, &wp.tids.migrations());
-        }
-        out.add_pool_stats(&stats);
         // The pool counts loop tasks only: the recorders count halving's.
         out.tasks = n as u64;
         out.workers.iter_mut().for_each(|w| w.tasks = None);

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use topology::Topology;
 use workloads::workload::Workload;
-use wsbench_schema::{Layout, Machine, PlacementMap, Row, RunRow, RunStatus, WorkerRow};
+use wsbench_schema::{Layout, Machine, PlacementMap, Row, RunRow, RunStatus};
 
 use super::config::Experiment;
 use super::execute::{Executor, RunOutcome};
@@ -158,22 +158,7 @@ fn rows_for(at: &At, out: &RunOutcome, reference: u64, size: usize, spec: &Workl
         .workers
         .iter()
         .enumerate()
-        .map(|(i, w)| WorkerRow {
-            workload: cell.workload.clone(),
-            strategy: cell.strategy.to_string(),
-            workers: cell.workers,
-            placement: cell.placement.to_string(),
-            repetition: rep,
-            worker: i,
-            cpu: w.cpu,
-            busy_ns: w.busy_ns,
-            idle_ns: w.idle_ns,
-            tasks: w.tasks,
-            steals: w.steals,
-            parks: w.parks,
-            finish_ns: w.finish_ns,
-            migrations: w.migrations,
-        })
+        .map(|(i, w)| w.row(cell, rep, i))
         .collect();
     Rows {
         run,

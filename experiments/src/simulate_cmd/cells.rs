@@ -12,6 +12,7 @@ use wsbench_simulator::{simulate, Calibration, Cell as SimCell, Outcome, SimMach
 use super::Machines;
 use crate::error::{CliError, CliResult};
 use crate::run::config::Experiment;
+use crate::run::outcome::WorkerOutcome;
 use crate::run::plan::{Cell, Plan};
 use crate::run::policy::Steal;
 use crate::run::strategy::Strategy;
@@ -105,22 +106,20 @@ impl Rows {
     ) {
         self.runs.push(row(cell, rep, out, serial, sweep));
         let makespan = out.makespan_ns;
+        let cpus = machine.worker_cpus();
         self.workers
-            .extend(out.workers.iter().enumerate().map(|(i, w)| WorkerRow {
-                workload: cell.workload.clone(),
-                strategy: cell.strategy.to_string(),
-                workers: cell.workers,
-                placement: cell.placement.to_string(),
-                repetition: rep,
-                worker: i,
-                cpu: Some(machine.place(i).cpu),
-                busy_ns: Some(w.busy_ns as u64),
-                idle_ns: Some((makespan - w.busy_ns).max(0.0) as u64),
-                tasks: Some(w.tasks),
-                steals: Some(w.steals),
-                parks: Some(w.parks),
-                finish_ns: Some(w.finish_ns as u64),
-                migrations: None,
+            .extend(out.workers.iter().enumerate().map(|(i, w)| {
+                let simulated = WorkerOutcome {
+                    cpu: cpus[i],
+                    busy_ns: Some(w.busy_ns as u64),
+                    idle_ns: Some((makespan - w.busy_ns).max(0.0) as u64),
+                    finish_ns: Some(w.finish_ns as u64),
+                    tasks: Some(w.tasks),
+                    steals: Some(w.steals),
+                    parks: Some(w.parks),
+                    migrations: None,
+                };
+                simulated.row(cell, rep, i)
             }));
     }
 }

@@ -93,9 +93,7 @@ pub fn main(args: SimulateArgs) -> CliResult {
         let machine = match generated {
             Some((pk, co, th)) => {
                 let m = SimMachine::generated(pk, co, th, cell.workers);
-                let cpus: Vec<Option<usize>> =
-                    (0..m.workers()).map(|w| Some(m.place(w).cpu)).collect();
-                machines.note(&cell.placement.to_string(), cell.workers, &cpus);
+                machines.note(&cell.placement.to_string(), cell.workers, &m.worker_cpus());
                 m
             }
             None => {

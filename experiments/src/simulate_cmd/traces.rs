@@ -11,11 +11,10 @@
 use std::path::Path;
 
 use wsbench_schema::Layout;
-use wsbench_simulator::{simulate_traced, Cell as SimCell, SimMachine, Trace};
+use wsbench_simulator::{simulate_traced, Cell as SimCell, Strategy as SimStrategy, Trace};
 
 use crate::run::plan::Cell;
 use crate::run::record::Label;
-use crate::run::strategy::Strategy;
 use crate::run::trace::chrome::{add_run, CellInfo, RunInfo};
 use crate::run::trace::{median_repetition, RunTrace, StealEvent, TaskEvent, MAX_TASKS_PER_RUN};
 
@@ -44,7 +43,9 @@ pub fn median_run(cell: &Cell, sim: &SimCell, makespans: &[f64]) -> Option<CellT
         ..*sim
     };
     let (out, trace) = simulate_traced(&traced);
-    let ours = !matches!(cell.strategy, Strategy::Rayon | Strategy::RayonFine);
+    // Steals are counted for our pool only, as in a measured run.
+    let ours = matches!(sim.strategy, SimStrategy::Pool(_));
+    let worker_cpus = sim.machine.worker_cpus();
     Some(CellTrace {
         workload: cell.workload.clone(),
         strategy: cell.strategy.to_string(),
@@ -55,15 +56,9 @@ pub fn median_run(cell: &Cell, sim: &SimCell, makespans: &[f64]) -> Option<CellT
         makespan_ns: out.makespan_ns as u64,
         tasks: out.tasks(),
         steals: ours.then(|| out.steals()),
-        trace: run_trace(trace, ours, &worker_cpus(sim.machine)),
-        worker_cpus: worker_cpus(sim.machine),
+        trace: run_trace(trace, ours, &worker_cpus),
+        worker_cpus,
     })
-}
-
-fn worker_cpus(machine: &SimMachine) -> Vec<Option<usize>> {
-    (0..machine.workers())
-        .map(|w| Some(machine.place(w).cpu))
-        .collect()
 }
 
 /// The simulated trace as a measured one: times in whole ns, tasks by start, cut after
