@@ -171,7 +171,7 @@ pub const AXIS_PX: u32 = 26;
 pub const TICK_PX: u32 = 24;
 
 /// Tableau-10 (colour-blind-aware), then five more distinct colours.
-const PALETTE: [RGBColor; 15] = [
+pub(crate) const PALETTE: [RGBColor; 15] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),

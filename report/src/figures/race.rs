@@ -8,17 +8,13 @@ use super::{caption_font, draw_with_legend_below, plot_err, HouseMesh, Mark};
 use plotters::prelude::*;
 use std::path::Path;
 
-/// The colours of the candidates left (Tableau's first eight).
-const PALETTE_OF_RACE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(23, 190, 207),
-];
+/// The colours of the candidates left: the figures' Tableau palette without its grey
+/// and olive (indices into [`super::PALETTE`]), so a race reads like the other figures.
+const RACE_COLOURS: [usize; 8] = [0, 1, 2, 3, 4, 5, 6, 9];
+
+fn race_colour(i: usize) -> RGBColor {
+    super::PALETTE[RACE_COLOURS[i % RACE_COLOURS.len()]]
+}
 
 /// One candidate's line.
 #[derive(Debug, Clone)]
@@ -48,7 +44,7 @@ pub fn draw(path: &Path, title: &str, lines: &[RaceLine]) -> anyhow::Result<()> 
     let entries: Vec<(String, RGBColor, Mark)> = shown
         .iter()
         .enumerate()
-        .map(|(i, l)| (l.label.clone(), PALETTE_OF_RACE[i % 8], Mark::Line))
+        .map(|(i, l)| (l.label.clone(), race_colour(i), Mark::Line))
         .chain(std::iter::once((
             "dropped".to_string(),
             RGBColor(170, 170, 170),
@@ -85,7 +81,7 @@ pub fn draw(path: &Path, title: &str, lines: &[RaceLine]) -> anyhow::Result<()> 
                 .map_err(plot_err)?;
         }
         for (i, l) in shown.iter().enumerate().rev() {
-            let c = PALETTE_OF_RACE[i % 8];
+            let c = race_colour(i);
             chart
                 .draw_series(LineSeries::new(points(l), c.stroke_width(2)))
                 .map_err(plot_err)?;
