@@ -77,6 +77,11 @@ impl<R> JobResult<R> {
         }
     }
 
+    /// Whether the job returned normally.
+    pub(crate) fn is_ok(&self) -> bool {
+        matches!(self, JobResult::Ok(_))
+    }
+
     /// The value, or re-raises the panic.
     pub(crate) fn into_return_value(self) -> R {
         match self {
@@ -126,10 +131,35 @@ impl<F: FnOnce() -> R + Send, R: Send> StackJob<F, R> {
         }
     }
 
-    /// Runs the closure here (it was popped back before anyone stole it).
-    pub(crate) fn run_inline(self) -> JobResult<R> {
-        let func = self.func.into_inner().expect("StackJob executed twice");
-        JobResult::call(func)
+    /// Takes the closure out to run it here: it was popped back before anyone
+    /// stole it. By reference, so the job is not copied (a move of the whole
+    /// job costs a store-forwarding stall on every registered join).
+    ///
+    /// # Safety
+    /// The job was popped back unexecuted (privately or from a deque), so no
+    /// other thread can reach it any more.
+    unsafe fn take_func(&self) -> F {
+        // SAFETY: by the contract, nothing else touches `func` now.
+        unsafe { (*self.func.get()).take() }.expect("StackJob executed twice")
+    }
+
+    /// Runs the closure here, catching its panic.
+    ///
+    /// # Safety
+    /// As for [`StackJob::take_func`].
+    pub(crate) unsafe fn run_inline(&self) -> JobResult<R> {
+        // SAFETY: forwarded to the caller.
+        JobResult::call(unsafe { self.take_func() })
+    }
+
+    /// Runs the closure here, letting its panic unwind (nothing of the job is
+    /// shared any more).
+    ///
+    /// # Safety
+    /// As for [`StackJob::take_func`].
+    pub(crate) unsafe fn run_inline_uncaught(&self) -> R {
+        // SAFETY: forwarded to the caller.
+        (unsafe { self.take_func() })()
     }
 
     /// The result after the latch was observed set.

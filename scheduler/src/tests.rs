@@ -185,14 +185,73 @@ fn small_join_frames_keep_their_positions_when_the_oldest_is_shared() {
 }
 
 #[test]
+fn small_join_frames_stop_registering_when_the_ring_is_full() {
+    use crate::job::JobRef;
+    use crate::join::{Frames, FRAME_CAPACITY, REGISTER_PERIOD};
+    unsafe fn nothing(_: *const (), _: usize) {}
+    // SAFETY: these JobRefs are compared, never executed.
+    let job = |k: usize| unsafe { JobRef::new(std::ptr::null(), k, nothing) };
+    let frames = Frames::new();
+    let positions: Vec<u64> = (0..FRAME_CAPACITY).map(|k| frames.push(job(k))).collect();
+    assert!(frames.is_full());
+    // Not even a period join registers on a full ring.
+    let registers = (0..2 * REGISTER_PERIOD).filter(|_| frames.should_register());
+    assert_eq!(registers.count(), 0);
+    assert!(frames.pop_if_private(positions[FRAME_CAPACITY - 1], job(FRAME_CAPACITY - 1)));
+    assert!(!frames.is_full());
+    let registers = (0..2 * REGISTER_PERIOD).filter(|_| frames.should_register());
+    assert_eq!(registers.count(), 2, "one in every period");
+    for k in 0..FRAME_CAPACITY - 1 {
+        assert_eq!(frames.take_oldest(), Some(job(k)));
+    }
+    assert_eq!(frames.take_oldest(), None);
+    // The ring wraps: positions keep counting.
+    let p = frames.push(job(99));
+    assert_eq!(p, FRAME_CAPACITY as u64 - 1);
+    assert!(frames.pop_if_private(p, job(99)));
+}
+
+#[test]
+fn small_join_chains_deeper_than_the_frame_ring_run_every_half_once() {
+    // A chain of joins nested in `b`, so that every registered frame stays
+    // pending: it fills the (test-sized) ring many times over. Now and then
+    // the chain asks its own worker to share, as a thief would, so that asked
+    // joins meet a full ring too.
+    fn chain(pool: &Pool, depth: u64, ran: &AtomicU32) -> u64 {
+        ran.fetch_add(1, Ordering::Relaxed);
+        if depth == 0 {
+            return 0;
+        }
+        if depth % 200 == 0 {
+            // SAFETY: called from inside the pool, so CURRENT is this worker.
+            unsafe { &*crate::worker::WorkerThread::current() }
+                .share_request()
+                .ask();
+        }
+        let (a, b) = pool.join(|| depth, || chain(pool, depth - 1, ran));
+        a + b
+    }
+    let depth = 64 * 2 * crate::join::FRAME_CAPACITY as u64;
+    for workers in [1, 2] {
+        let pool = Pool::builder().workers(workers).build().unwrap();
+        let ran = AtomicU32::new(0);
+        let sum = pool.scope(|_| chain(&pool, depth, &ran));
+        assert_eq!(sum, depth * (depth + 1) / 2, "{workers} workers");
+        assert_eq!(ran.load(Ordering::Relaxed) as u64, depth + 1);
+    }
+}
+
+#[test]
 fn small_join_runs_both_halves_when_one_panics_registered_or_not() {
-    // Nested `depth` joins deep, so that the innermost join is registered
-    // (few frames below it) or not (KEEP_FRAMES and more), on 1 and 2 workers.
+    // Nested `depth` joins deep in `b` (whose frames stay pending while it
+    // runs), so that the innermost join is registered (few frames below it) or
+    // not (KEEP_FRAMES and more, unless it is a REGISTER_PERIOD-th join), on 1
+    // and 2 workers.
     fn nest(pool: &Pool, depth: usize, inner: &(dyn Fn() + Sync)) {
         if depth == 0 {
             inner();
         } else {
-            pool.join(|| nest(pool, depth - 1, inner), || ());
+            pool.join(|| (), || nest(pool, depth - 1, inner));
         }
     }
     for workers in [1, 2] {
@@ -221,7 +280,8 @@ fn small_join_runs_both_halves_when_one_panics_registered_or_not() {
                 let what = format!("{workers} workers, depth {depth}, a {a_panics}, b {b_panics}");
                 assert_eq!(ran.load(Ordering::Relaxed), 11, "{what}: both ran");
                 let payload = result.expect_err(&what);
-                let expected = if a_panics { "boom a" } else { "boom b" };
+                // `b` runs first: its panic is the one re-raised if both panic.
+                let expected = if b_panics { "boom b" } else { "boom a" };
                 assert_eq!(payload.downcast_ref::<&str>(), Some(&expected), "{what}");
             }
         }

@@ -4,7 +4,7 @@
 //! push and pop pays crossbeam-deque's fences and a sleep notification: about
 //! 55 ns a join, against 3–5 ns for chili's heartbeat join. Most of those
 //! frames are never stolen. So a join now keeps its frame *private* (a plain
-//! `VecDeque` that only its worker touches) and shares work only on demand:
+//! ring that only its worker touches) and shares work only on demand:
 //!
 //! * an idle worker that finds nothing to steal *asks* the others to share
 //!   (a per-worker flag, [`ShareRequest`]);
@@ -36,9 +36,9 @@ use crate::job::{JobRef, JobResult, StackJob};
 use crate::latch::Waiter;
 use crate::pool::Pool;
 use crate::sync::{AtomicBool, Ordering};
-use crate::worker::WorkerThread;
+use crate::worker::{Caller, WorkerThread};
 use std::cell::{Cell, UnsafeCell};
-use std::collections::VecDeque;
+use std::mem::ManuallyDrop;
 
 /// Frames registered whatever the period: the bottom of the private queue,
 /// which is where a thief's share comes from.
@@ -51,7 +51,7 @@ impl Pool {
     /// Runs `a` and `b`, potentially in parallel, and returns both results.
     ///
     /// If either panics, the panic is re-raised here after both have finished
-    /// (`a`'s if both did).
+    /// (`b`'s, which runs first, if both did).
     ///
     /// ```
     /// let pool = scheduler::Pool::builder().workers(2).build().unwrap();
@@ -63,6 +63,23 @@ impl Pool {
     /// assert_eq!(fib(&pool, 15), 610);
     /// ```
     pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        if let Caller::Own(wt) = self.caller() {
+            return join_in_worker(wt, a, b);
+        }
+        self.join_injected(a, b)
+    }
+
+    /// [`Pool::join`] from outside this pool's workers. Out of line and cold, so
+    /// that the nested joins' path keeps `a` and `b` in registers.
+    #[cold]
+    #[inline(never)]
+    fn join_injected<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
     where
         A: FnOnce() -> RA + Send,
         B: FnOnce() -> RB + Send,
@@ -113,13 +130,24 @@ impl ShareRequest {
     }
 }
 
-/// A worker's private join frames: the `b` halves of its joins in progress that
-/// it registered, oldest first. Touched only by the owning worker.
+/// Most frames a worker keeps registered at once. A join that finds the ring
+/// full is simply not registered (registration is only a hint for sharing);
+/// an asked join on a full ring shares first. Reaching it needs a recursion
+/// thousands of joins deep, since only every [`REGISTER_PERIOD`]-th join above
+/// the bottom [`KEEP_FRAMES`] is registered.
+/// Small under `cfg(test)`, so that the unit tests reach a full ring.
+pub(crate) const FRAME_CAPACITY: usize = if cfg!(test) { 4 } else { 256 };
+
+/// A worker's private join frames: the `a` halves of its joins in progress that
+/// it registered, oldest first, in a fixed ring (no allocation, no growth
+/// check). Touched only by the owning worker.
 pub(crate) struct Frames {
-    queue: UnsafeCell<VecDeque<JobRef>>,
-    /// Frames ever moved out from the front (shared): a frame's position counted
-    /// from the first frame ever registered is `shared + index`.
-    shared: Cell<u64>,
+    ring: UnsafeCell<[Option<JobRef>; FRAME_CAPACITY]>,
+    /// Frames ever moved out from the front (shared): the oldest registered
+    /// frame's position. Positions count from the first frame ever registered.
+    head: Cell<u64>,
+    /// One past the newest registered frame's position.
+    tail: Cell<u64>,
     /// Joins seen, for [`REGISTER_PERIOD`].
     joins: Cell<u32>,
 }
@@ -127,53 +155,80 @@ pub(crate) struct Frames {
 impl Frames {
     pub(crate) fn new() -> Self {
         Frames {
-            queue: UnsafeCell::new(VecDeque::with_capacity(64)),
-            shared: Cell::new(0),
+            ring: UnsafeCell::new([None; FRAME_CAPACITY]),
+            head: Cell::new(0),
+            tail: Cell::new(0),
             joins: Cell::new(0),
         }
     }
 
+    #[inline(always)]
     fn len(&self) -> usize {
-        // SAFETY: only the owning thread touches the queue, and no reference
-        // into it outlives any of these short methods.
-        unsafe { (*self.queue.get()).len() }
+        (self.tail.get() - self.head.get()) as usize
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.len() == FRAME_CAPACITY
+    }
+
+    /// The ring slot of `position`.
+    #[inline(always)]
+    fn slot(&self, position: u64) -> *mut Option<JobRef> {
+        let index = (position % FRAME_CAPACITY as u64) as usize;
+        // SAFETY: `index` is in bounds; only the owning thread touches the ring,
+        // and no reference into it outlives these short methods.
+        unsafe { (*self.ring.get()).as_mut_ptr().add(index) }
     }
 
     /// Whether this join should register its frame (see the module docs).
-    #[inline]
-    fn should_register(&self) -> bool {
+    #[inline(always)]
+    pub(crate) fn should_register(&self) -> bool {
         let joins = self.joins.get().wrapping_add(1);
         self.joins.set(joins);
-        self.len() < KEEP_FRAMES || joins % REGISTER_PERIOD == 0
+        let len = self.len();
+        len < KEEP_FRAMES || (joins % REGISTER_PERIOD == 0 && len < FRAME_CAPACITY)
     }
 
-    /// Registers `job`; returns its position for [`Frames::pop_if_private`].
+    /// Registers `job` (the ring must not be full); returns its position for
+    /// [`Frames::pop_if_private`].
+    #[inline(always)]
     pub(crate) fn push(&self, job: JobRef) -> u64 {
-        let position = self.shared.get() + self.len() as u64;
-        // SAFETY: as in `len`.
-        unsafe { (*self.queue.get()).push_back(job) };
+        debug_assert!(!self.is_full(), "private join frames overflow");
+        let position = self.tail.get();
+        // SAFETY: see `slot`; the slot is free because the ring is not full.
+        unsafe { *self.slot(position) = Some(job) };
+        self.tail.set(position + 1);
         position
     }
 
     /// Takes back the frame at `position` if it is still private. Every frame
     /// registered after it was taken back by its own join before this join's
     /// `a` returned, so if it is still here it is the newest.
+    #[inline(always)]
     pub(crate) fn pop_if_private(&self, position: u64, job: JobRef) -> bool {
-        if position < self.shared.get() {
+        if position < self.head.get() {
             return false;
         }
-        // SAFETY: as in `len`.
-        let popped = unsafe { (*self.queue.get()).pop_back() };
-        debug_assert_eq!(popped, Some(job), "private join frames out of order");
+        debug_assert_eq!(
+            position + 1,
+            self.tail.get(),
+            "private join frames out of order"
+        );
+        // SAFETY: see `slot`.
+        debug_assert_eq!(unsafe { *self.slot(position) }, Some(job));
+        self.tail.set(position);
         true
     }
 
     /// Moves the oldest frame out, to be shared.
     pub(crate) fn take_oldest(&self) -> Option<JobRef> {
-        // SAFETY: as in `len`.
-        let job = unsafe { (*self.queue.get()).pop_front() }?;
-        self.shared.set(self.shared.get() + 1);
-        Some(job)
+        let head = self.head.get();
+        if head == self.tail.get() {
+            return None;
+        }
+        self.head.set(head + 1);
+        // SAFETY: see `slot`; `head < tail`, so the slot holds a frame.
+        unsafe { (*self.slot(head)).take() }
     }
 }
 
@@ -196,13 +251,36 @@ where
     let asked = wt.share_request().is_asked();
     if !asked && !wt.frames.should_register() {
         crate::stats::bump(&wt.counters().tasks, 2);
-        // Only `b` needs catching: `a` runs last, so if it panics both have
-        // finished, and its panic is the one to re-raise.
-        let result_b = JobResult::call(b);
-        let ra = a();
-        return (ra, result_b.into_return_value());
+        let a = RunOnUnwind(ManuallyDrop::new(a));
+        let rb = b();
+        let ra = a.disarm()();
+        return (ra, rb);
     }
     join_registered(wt, a, b, asked)
+}
+
+/// Holds a join's `a` while `b` runs: dropped by `b`'s unwinding, it runs `a`
+/// (catching and dropping its panic, since `b`'s is already on its way).
+struct RunOnUnwind<A: FnOnce() -> RA, RA>(ManuallyDrop<A>);
+
+impl<A: FnOnce() -> RA, RA> RunOnUnwind<A, RA> {
+    /// `b` returned: hands `a` back to be run normally.
+    #[inline(always)]
+    fn disarm(self) -> A {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so `a` is taken exactly once.
+        unsafe { ManuallyDrop::take(&mut this.0) }
+    }
+}
+
+impl<A: FnOnce() -> RA, RA> Drop for RunOnUnwind<A, RA> {
+    #[cold]
+    #[inline(never)]
+    fn drop(&mut self) {
+        // SAFETY: dropped at most once and never after `disarm`, which forgets it.
+        let a = unsafe { ManuallyDrop::take(&mut self.0) };
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
+    }
 }
 
 /// `join` with `a` registered as a private frame, shared if a thief asks while
@@ -227,6 +305,10 @@ where
     // from the deque) or its latch is set: both paths below end that way, and
     // `b`'s panic is caught, so nothing unwinds past this frame before then.
     let a_ref = unsafe { job_a.as_job_ref() };
+    if wt.frames.is_full() {
+        // Only an asked join gets here with a full ring (`should_register`).
+        share_frames(wt);
+    }
     let position = wt.frames.push(a_ref);
     if asked {
         share_frames(wt);
@@ -235,12 +317,21 @@ where
     crate::stats::bump(&wt.counters().tasks, 2);
     let taken_back =
         wt.frames.pop_if_private(position, a_ref) || take_back_or_wait(wt, &job_a, a_ref);
+    if taken_back && result_b.is_ok() {
+        // The frame is ours alone again: `a`'s panic, if any, may unwind.
+        // SAFETY: taken back unexecuted, so no other thread can reach it.
+        let ra = unsafe { job_a.run_inline_uncaught() };
+        return (ra, result_b.into_return_value());
+    }
     let result_a = if taken_back {
-        job_a.run_inline()
+        // SAFETY: as above.
+        unsafe { job_a.run_inline() }
     } else {
         job_a.into_result()
     };
-    (result_a.into_return_value(), result_b.into_return_value())
+    // `b` ran first, so its panic is the one re-raised if both panicked.
+    let rb = result_b.into_return_value();
+    (result_a.into_return_value(), rb)
 }
 
 /// Serves a thief's request: every registered frame goes to the deque, oldest
