@@ -94,6 +94,7 @@ impl CountLatch {
         // SAFETY: the caller guarantees `this` is live, and it stays live until we
         // store `done` below (the waiter does not return before that).
         let latch = unsafe { &*this };
+        count_current_joins();
         if latch.count.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
@@ -126,5 +127,17 @@ impl CountLatch {
         while !self.probe() {
             std::thread::park();
         }
+    }
+}
+
+/// Brings the current worker's `tasks` counter up to date with the joins it ran
+/// (they are counted in bulk, `WorkerThread::count_joins`) before a latch is
+/// decremented: whoever waits on it may read the stats as soon as it is set.
+#[inline]
+fn count_current_joins() {
+    let wt = crate::worker::WorkerThread::current();
+    if !wt.is_null() {
+        // SAFETY: a non-null CURRENT is this thread's live WorkerThread.
+        unsafe { (*wt).count_joins() };
     }
 }

@@ -185,6 +185,38 @@ fn small_join_frames_keep_their_positions_when_the_oldest_is_shared() {
 }
 
 #[test]
+fn join_tasks_are_counted_by_the_time_the_call_returns() {
+    // Joins are counted into `tasks` in bulk (at latch decrements and when a
+    // worker goes idle): a snapshot right after the call must still see every
+    // join, as two tasks, including those run by thieves.
+    fn fib(pool: &Pool, n: u32) -> u64 {
+        if n < 2 {
+            return n as u64;
+        }
+        let (a, b) = pool.join(|| fib(pool, n - 1), || fib(pool, n - 2));
+        a + b
+    }
+    let fib_serial = |n: u32| -> u64 {
+        let (mut a, mut b) = (0u64, 1u64);
+        for _ in 0..n {
+            (a, b) = (b, a + b);
+        }
+        a
+    };
+    // fib(n) makes fib(n + 1) - 1 joins.
+    let joins = |n: u32| fib_serial(n + 1) - 1;
+    for workers in [1, 2, 3] {
+        let pool = Pool::builder().workers(workers).build().unwrap();
+        for n in [1, 10, 22] {
+            pool.reset_stats();
+            assert_eq!(fib(&pool, n), fib_serial(n));
+            let tasks = pool.stats().total().tasks;
+            assert_eq!(tasks, 2 * joins(n), "{workers} workers, fib({n})");
+        }
+    }
+}
+
+#[test]
 fn small_join_frames_stop_registering_when_the_ring_is_full() {
     use crate::job::JobRef;
     use crate::join::{Frames, FRAME_CAPACITY, REGISTER_PERIOD};
@@ -195,11 +227,13 @@ fn small_join_frames_stop_registering_when_the_ring_is_full() {
     let positions: Vec<u64> = (0..FRAME_CAPACITY).map(|k| frames.push(job(k))).collect();
     assert!(frames.is_full());
     // Not even a period join registers on a full ring.
-    let registers = (0..2 * REGISTER_PERIOD).filter(|_| frames.should_register());
+    let registers =
+        (0..2 * REGISTER_PERIOD).filter(|_| frames.should_register(frames.count_join()));
     assert_eq!(registers.count(), 0);
     assert!(frames.pop_if_private(positions[FRAME_CAPACITY - 1], job(FRAME_CAPACITY - 1)));
     assert!(!frames.is_full());
-    let registers = (0..2 * REGISTER_PERIOD).filter(|_| frames.should_register());
+    let registers =
+        (0..2 * REGISTER_PERIOD).filter(|_| frames.should_register(frames.count_join()));
     assert_eq!(registers.count(), 2, "one in every period");
     for k in 0..FRAME_CAPACITY - 1 {
         assert_eq!(frames.take_oldest(), Some(job(k)));

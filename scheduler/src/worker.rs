@@ -394,11 +394,24 @@ impl WorkerThread {
     /// Busy → idle transition (no-op if already idle).
     #[inline]
     pub(crate) fn went_idle(&self) {
+        self.count_joins();
         if let Some(since) = self.busy_since.take() {
             let now = Instant::now();
             self.counters()
                 .set_busy(now.saturating_duration_since(since).as_nanos() as u64, None);
             self.idle_since.set(Some(now));
+        }
+    }
+
+    /// Adds the joins run since the last call to the `tasks` counter (two tasks
+    /// a join). Called where a snapshot could otherwise miss them: before any
+    /// latch is set (a caller may read the stats as soon as its call returns)
+    /// and when the worker goes idle. A snapshot taken while a worker is deep
+    /// in a recursion therefore lags by the joins it ran since.
+    pub(crate) fn count_joins(&self) {
+        let joins = self.frames.take_uncounted();
+        if joins > 0 {
+            bump(&self.counters().tasks, 2 * joins);
         }
     }
 
