@@ -135,6 +135,7 @@ impl ShareRequest {
 /// an asked join on a full ring shares first. Reaching it needs a recursion
 /// thousands of joins deep, since only every [`REGISTER_PERIOD`]-th join above
 /// the bottom [`KEEP_FRAMES`] is registered.
+///
 /// Small under `cfg(test)`, so that the unit tests reach a full ring.
 pub(crate) const FRAME_CAPACITY: usize = if cfg!(test) { 4 } else { 256 };
 
@@ -151,7 +152,8 @@ pub(crate) struct Frames {
     /// Joins seen: for [`REGISTER_PERIOD`], and counted into the worker's
     /// `tasks` in bulk ([`Frames::take_uncounted`]) only when a latch is set
     /// or the worker goes idle: updating the counter at every join cost about
-    /// a tenth of a tree-sum join, and at every registered join still 8 %.
+    /// a tenth of a tree-sum join, and at the end of every registered join
+    /// still about as much (1.06 against 0.94 of chili's time, one run).
     joins: Cell<u64>,
     /// `joins` already added to the worker's `tasks`.
     counted: Cell<u64>,
