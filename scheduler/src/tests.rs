@@ -165,13 +165,16 @@ fn small_a_waiting_join_frame_is_shared_when_a_thief_asks() {
     assert!(pool.stats().total().frames_shared >= 1);
 }
 
+/// A frame's JobRef for the `Frames` tests: compared, never executed.
+fn job(k: usize) -> crate::job::JobRef {
+    unsafe fn nothing(_: *const (), _: usize) {}
+    // SAFETY: never executed (the tests only compare it).
+    unsafe { crate::job::JobRef::new(std::ptr::null(), k, nothing) }
+}
+
 #[test]
 fn small_join_frames_keep_their_positions_when_the_oldest_is_shared() {
-    use crate::job::JobRef;
     use crate::join::Frames;
-    unsafe fn nothing(_: *const (), _: usize) {}
-    // SAFETY: these JobRefs are compared, never executed.
-    let job = |k: usize| unsafe { JobRef::new(std::ptr::null(), k, nothing) };
     let frames = Frames::new();
     let p0 = frames.push(job(0));
     let p1 = frames.push(job(1));
@@ -218,11 +221,7 @@ fn join_tasks_are_counted_by_the_time_the_call_returns() {
 
 #[test]
 fn small_join_frames_stop_registering_when_the_ring_is_full() {
-    use crate::job::JobRef;
     use crate::join::{Frames, FRAME_CAPACITY, REGISTER_PERIOD};
-    unsafe fn nothing(_: *const (), _: usize) {}
-    // SAFETY: these JobRefs are compared, never executed.
-    let job = |k: usize| unsafe { JobRef::new(std::ptr::null(), k, nothing) };
     let frames = Frames::new();
     let positions: Vec<u64> = (0..FRAME_CAPACITY).map(|k| frames.push(job(k))).collect();
     assert!(frames.is_full());

@@ -203,10 +203,15 @@ impl Frames {
         len < KEEP_FRAMES || (joins % REGISTER_PERIOD == 0 && len < FRAME_CAPACITY)
     }
 
-    /// Joins not yet added to the worker's `tasks`; marks them added.
+    /// Joins not yet added to the worker's `tasks`; marks them added. Only
+    /// loads when there are none: it runs at every latch decrement (once per
+    /// task under `work-stealing:1`).
     pub(crate) fn take_uncounted(&self) -> u64 {
-        let joins = self.joins.get();
-        joins - self.counted.replace(joins)
+        let (joins, counted) = (self.joins.get(), self.counted.get());
+        if joins != counted {
+            self.counted.set(joins);
+        }
+        joins - counted
     }
 
     /// Registers `job` (the ring must not be full); returns its position for
