@@ -80,7 +80,8 @@ pub enum Schedule {
     },
     /// Range stealing with lazy splitting: each worker owns a range and takes
     /// from its front; a thief takes the back half of a victim's remaining range.
-    /// No per-index allocation or queue operation.
+    /// No per-index allocation or queue operation. On a one-worker pool it
+    /// runs as [`Schedule::Static`] (see [`Schedule::for_workers`]).
     #[default]
     Adaptive,
     /// One of LB4OMP's dynamic loop scheduling techniques: self-scheduling from
@@ -113,6 +114,27 @@ impl Schedule {
                 technique,
                 chunk: param,
             },
+            other => other,
+        }
+    }
+
+    /// The schedule a call on a pool of `workers` workers really runs:
+    /// `Adaptive` alone (one worker) has nobody to split its range with, so
+    /// its batches, clock reads and per-index request checks would only cost
+    /// (measured in `docs/HISTORY.md`, session 8), and it runs as `Static`'s
+    /// one block. Every other schedule, and `Adaptive` on two or more workers,
+    /// is itself.
+    ///
+    /// ```
+    /// use scheduler::Schedule;
+    /// assert_eq!(Schedule::Adaptive.for_workers(1), Schedule::Static);
+    /// assert_eq!(Schedule::Adaptive.for_workers(2), Schedule::Adaptive);
+    /// let dynamic = Schedule::Dynamic { chunk: 4 };
+    /// assert_eq!(dynamic.for_workers(1), dynamic);
+    /// ```
+    pub fn for_workers(self, workers: usize) -> Schedule {
+        match self {
+            Schedule::Adaptive if workers <= 1 => Schedule::Static,
             other => other,
         }
     }
@@ -503,6 +525,7 @@ impl Pool {
         F: Fn(&TaskCtx, usize) + Sync,
     {
         let parts = self.num_workers();
+        let schedule = schedule.for_workers(parts);
         let caller = self.caller();
         let call = LoopCall {
             body,

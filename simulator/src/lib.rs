@@ -201,7 +201,9 @@ fn run(cell: &Cell, traced: bool) -> (Outcome, Trace) {
 /// The model of a cell's strategy.
 fn model_of(cell: &Cell, n: usize, p: usize) -> Box<dyn Model> {
     match cell.strategy {
-        Strategy::Pool(s) => match s {
+        // The pool's own rule for what a call on `p` workers runs (one-worker
+        // `Adaptive` is `Static`).
+        Strategy::Pool(s) => match s.for_workers(p) {
             Schedule::Static => Box::new(fixed::Static),
             Schedule::StaticCyclic => Box::new(fixed::Cyclic),
             Schedule::Dynamic { chunk } => {

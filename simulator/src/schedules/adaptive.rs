@@ -13,6 +13,8 @@
 //! index boundary, so its batch is cut after the task in progress when the
 //! request lands; the thief yields (then sleeps `WAIT_SLEEP`) and looks again.
 //! It leaves when every slot is empty and no owner runs a batch.
+//! On one worker the pool runs `Static` instead (`Schedule::for_workers`), and
+//! so does the simulator (`model_of`).
 
 use scheduler::adaptive_params::{GROW_BELOW, MAX_BATCH, SHRINK_ABOVE, WAIT_SLEEP, WAIT_YIELDS};
 
