@@ -127,8 +127,31 @@ fn validate_compares_every_cell_of_a_measured_folder() {
         md.contains("**All: ") && md.contains("excluded cells: "),
         "{md}"
     );
+    // The diagnostic at each cell's measured task speed, a third summary.
+    assert!(md.contains("error at that speed %"), "{md}");
     let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
-    assert!(csv.lines().next().unwrap().ends_with(",excluded"), "{csv}");
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",excluded,task_time_ratio,speed_error_percent"),
+        "{csv}"
+    );
+    // Every parallel cell of this CPU-bound folder has its speed and the error at it:
+    // (simulated × ratio − measured) / measured; serial cells have neither.
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (measured, simulated): (f64, f64) = (f[4].parse().unwrap(), f[5].parse().unwrap());
+        if f[1] == "serial" {
+            assert_eq!((f[8], f[9]), ("", ""), "{line}");
+            continue;
+        }
+        let ratio: f64 = f[8].parse().unwrap();
+        assert!((0.5..2.0).contains(&ratio), "{line}");
+        let at_speed: f64 = f[9].parse().unwrap();
+        let expected = (simulated * ratio - measured) / measured * 100.0;
+        assert!((at_speed - expected).abs() < 1e-6, "{line}");
+    }
     // Every measured cell is there (2 workloads × 10 strategies × workers 1, 2, but serial once).
     assert_eq!(csv.lines().count() - 1, 2 * (1 + 9 * 2), "{csv}");
 }

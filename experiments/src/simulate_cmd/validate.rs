@@ -46,6 +46,16 @@ pub struct CellError {
     pub error_percent: f64,
     /// Why the cell is left out of the held-to summary ([`super::flags`]); empty if not.
     pub excluded: String,
+    /// The cell's median measured Σ task time over the serial run's: the speed the
+    /// machine ran the same tasks at during the cell (1: the serial run's). Empty where
+    /// Σ task time was not recorded, and for sleep workloads (their task time is
+    /// mostly the timer's overshoot, not the machine's speed).
+    pub task_time_ratio: Option<f64>,
+    /// The error once the model's tasks are given that speed: (simulated ×
+    /// `task_time_ratio` − measured) / measured × 100. A diagnostic that takes a
+    /// measured input (the cell's own Σ task time), not a prediction: what is left is
+    /// the schedule's model, not the machine's speed.
+    pub speed_error_percent: Option<f64>,
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -101,6 +111,13 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
         read_rows(&Layout::new(dir).workers()).unwrap_or_default();
     let costs = scaled_costs(&meta, &mut groups, cal).map_err(usage)?;
     let where_ = places(&meta.machine.topology);
+    let sleeps: Vec<&str> = meta
+        .config
+        .workloads
+        .iter()
+        .filter(|spec| super::cells::unit_key(spec) == "sleep")
+        .map(|spec| spec.name.as_str())
+        .collect();
     let mut errors = Vec::new();
     let mut rows = Rows::default();
     for ((workload, strategy, workers, placement), runs) in &mut groups {
@@ -147,7 +164,13 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
         let slow = fixed_slowest(&cell.strategy, sim_workers, &measured_workers, &key);
         let excluded = super::flags::exclusion(runs, inflation.get(&key).copied(), slow);
         let (m, s) = (median(runs), median(&mut sims));
+        let speed = inflation
+            .get(&key)
+            .copied()
+            .filter(|_| !sleeps.contains(&workload.as_str()));
         errors.push(CellError {
+            task_time_ratio: speed,
+            speed_error_percent: speed.map(|r| (s * r - m) / m.max(1.0) * 100.0),
             excluded: excluded.unwrap_or_default(),
             workload: workload.clone(),
             strategy: strategy.clone(),
@@ -344,9 +367,10 @@ fn simulate_cell(
     Some(sims)
 }
 
-/// Median and maximum |error| of `cells`, and the three worst, as one markdown line.
-fn summary(cells: &[&CellError]) -> String {
-    let mut abs: Vec<f64> = cells.iter().map(|e| e.error_percent.abs()).collect();
+/// Median and maximum |error| of `cells` (`error` picks which), and the three worst,
+/// as one markdown line.
+fn summary(cells: &[&CellError], error: impl Fn(&CellError) -> f64) -> String {
+    let mut abs: Vec<f64> = cells.iter().map(|e| error(e).abs()).collect();
     let max = abs.iter().cloned().fold(0.0, f64::max);
     let med = if abs.is_empty() {
         0.0
@@ -354,14 +378,17 @@ fn summary(cells: &[&CellError]) -> String {
         median(&mut abs)
     };
     let mut worst = cells.to_vec();
-    worst.sort_by(|a, b| b.error_percent.abs().total_cmp(&a.error_percent.abs()));
+    worst.sort_by(|a, b| error(b).abs().total_cmp(&error(a).abs()));
     let worst: Vec<String> = worst
         .iter()
         .take(3)
         .map(|e| {
             format!(
                 "{} {} p={} {:+.1}%",
-                e.workload, e.strategy, e.workers, e.error_percent
+                e.workload,
+                e.strategy,
+                e.workers,
+                error(e)
             )
         })
         .collect();
@@ -387,14 +414,27 @@ fn write_errors(out: &Path, dir: &Path, errors: &[CellError]) -> CliResult {
         .copied()
         .filter(|e| e.excluded.is_empty())
         .collect();
-    let (all, kept) = (summary(&parallel), summary(&held));
+    let by_error = |e: &CellError| e.error_percent;
+    let (all, kept) = (summary(&parallel, by_error), summary(&held, by_error));
+    let timed: Vec<&CellError> = held
+        .iter()
+        .copied()
+        .filter(|e| e.speed_error_percent.is_some())
+        .collect();
+    let at_speed = if timed.is_empty() {
+        "no held-to cell qualifies (sleep workloads, or Σ task time not recorded)".to_string()
+    } else {
+        summary(&timed, |e| e.speed_error_percent.unwrap_or(0.0))
+    };
     let mut md = format!(
         "# Simulated vs measured: {}\n\nMedian makespan per cell, simulated (`wsbench simulate --validate`) vs measured; \
 error = (simulated − measured) / measured. Serial cells are left out of the summary: they are the scale of CPU-bound workloads (their error is 0 by construction); a sleep workload's tasks cost their durations plus the calibrated sleep overshoot, so its serial cell shows that estimate's error. \
 A cell is marked *excluded* from the second line when its measured runs alone show what the model leaves out \
 (interference: its Σ task time, or for a fixed schedule one worker's busy time against the model's, differs by more than {:.0}%; unstable: the middle half of its repetitions spreads over more than {:.0}% of their median); \
 see `simulator/README.md`.\n\n**All: {all}.**\n\n**Without the {} excluded cells: {kept}.**\n\n\
-| workload | strategy | workers | placement | measured ms | simulated ms | error % | excluded |\n| --- | --- | ---: | --- | ---: | ---: | ---: | --- |\n",
+A diagnostic, not a prediction: the same held-to cells (CPU-bound workloads with Σ task time recorded) with the model's tasks run at the speed the machine had in each cell \
+(`Σ task ÷ serial`: the cell's median measured Σ task time over the serial run's), which separates the schedule's model from the machine's speed: {at_speed}.\n\n\
+| workload | strategy | workers | placement | measured ms | simulated ms | error % | excluded | Σ task ÷ serial | error at that speed % |\n| --- | --- | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |\n",
         dir.display(),
         super::flags::INFLATION_LIMIT * 100.0,
         super::flags::SPREAD_LIMIT * 100.0,
@@ -403,7 +443,7 @@ see `simulator/README.md`.\n\n**All: {all}.**\n\n**Without the {} excluded cells
     for e in errors {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {:.3} | {:.3} | {:+.1} | {} |",
+            "| {} | {} | {} | {} | {:.3} | {:.3} | {:+.1} | {} | {} | {} |",
             e.workload,
             e.strategy,
             e.workers,
@@ -411,7 +451,11 @@ see `simulator/README.md`.\n\n**All: {all}.**\n\n**Without the {} excluded cells
             e.measured_ns as f64 / 1e6,
             e.simulated_ns as f64 / 1e6,
             e.error_percent,
-            e.excluded
+            e.excluded,
+            e.task_time_ratio
+                .map_or(String::new(), |r| format!("{r:.3}")),
+            e.speed_error_percent
+                .map_or(String::new(), |x| format!("{x:+.1}"))
         );
     }
     std::fs::write(out.join("validation.md"), &md).map_err(|e| fail(e.to_string()))?;
