@@ -98,6 +98,33 @@ type Groups = BTreeMap<Key, Vec<f64>>;
 /// A cell's key: (workload, strategy, workers, placement).
 type Key = (String, String, usize, String);
 
+impl CellError {
+    /// Cell `key`'s comparison from the medians `measured` and `simulated` (ns), why it
+    /// is excluded if it is, and its measured task speed where that applies.
+    fn new(
+        key: Key,
+        measured: f64,
+        simulated: f64,
+        excluded: Option<String>,
+        speed: Option<f64>,
+    ) -> CellError {
+        let error = |s: f64| (s - measured) / measured.max(1.0) * 100.0;
+        let (workload, strategy, workers, placement) = key;
+        CellError {
+            workload,
+            strategy,
+            workers,
+            placement,
+            measured_ns: measured as u64,
+            simulated_ns: simulated as u64,
+            error_percent: error(simulated),
+            excluded: excluded.unwrap_or_default(),
+            task_time_ratio: speed,
+            speed_error_percent: speed.map(|r| error(simulated * r)),
+        }
+    }
+}
+
 /// Runs the validation and writes its files and the simulated rows to `out`.
 pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
     let usage = |e: String| CliError::usage(format!("--validate {}: {e}", dir.display()));
@@ -111,13 +138,7 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
         read_rows(&Layout::new(dir).workers()).unwrap_or_default();
     let costs = scaled_costs(&meta, &mut groups, cal).map_err(usage)?;
     let where_ = places(&meta.machine.topology);
-    let sleeps: Vec<&str> = meta
-        .config
-        .workloads
-        .iter()
-        .filter(|spec| super::cells::unit_key(spec) == "sleep")
-        .map(|spec| spec.name.as_str())
-        .collect();
+    let sleeps = sleep_workloads(&meta);
     let mut errors = Vec::new();
     let mut rows = Rows::default();
     for ((workload, strategy, workers, placement), runs) in &mut groups {
@@ -163,28 +184,32 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
         let sim_workers = &rows.workers[first_sim_worker..];
         let slow = fixed_slowest(&cell.strategy, sim_workers, &measured_workers, &key);
         let excluded = super::flags::exclusion(runs, inflation.get(&key).copied(), slow);
-        let (m, s) = (median(runs), median(&mut sims));
         let speed = inflation
             .get(&key)
             .copied()
             .filter(|_| !sleeps.contains(&workload.as_str()));
-        errors.push(CellError {
-            task_time_ratio: speed,
-            speed_error_percent: speed.map(|r| (s * r - m) / m.max(1.0) * 100.0),
-            excluded: excluded.unwrap_or_default(),
-            workload: workload.clone(),
-            strategy: strategy.clone(),
-            workers: *workers,
-            placement: placement.clone(),
-            measured_ns: m as u64,
-            simulated_ns: s as u64,
-            error_percent: (s - m) / m.max(1.0) * 100.0,
-        });
+        errors.push(CellError::new(
+            key,
+            median(runs),
+            median(&mut sims),
+            excluded,
+            speed,
+        ));
     }
     let description = format!("the machine of {}", dir.display());
     let placements = meta.machine.placements.clone();
     super::write_folder(out, meta.config, &rows, cal, &description, placements)?;
     write_errors(out, dir, &errors)
+}
+
+/// The names of the folder's sleep workloads (their task time is the timer's, not the
+/// machine's speed).
+fn sleep_workloads(meta: &Meta) -> Vec<&str> {
+    let specs = meta.config.workloads.iter();
+    specs
+        .filter(|spec| super::cells::unit_key(spec) == "sleep")
+        .map(|spec| spec.name.as_str())
+        .collect()
 }
 
 /// Measured makespans and Σ task times (where recorded) by cell.
