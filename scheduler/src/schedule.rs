@@ -505,6 +505,7 @@ impl Pool {
         if range.is_empty() {
             return;
         }
+        let schedule = schedule.for_workers(self.num_workers());
         if schedule == Schedule::Adaptive && range.len() > adaptive::MAX_LEN {
             // Range slots hold 32-bit offsets: run very long loops in windows.
             let mut lo = range.start;
@@ -525,7 +526,6 @@ impl Pool {
         F: Fn(&TaskCtx, usize) + Sync,
     {
         let parts = self.num_workers();
-        let schedule = schedule.for_workers(parts);
         let caller = self.caller();
         let call = LoopCall {
             body,

@@ -25,9 +25,8 @@ use std::time::Instant;
 /// Rounds of busy-spinning (each `2^round` spin hints, capped at 64; about
 /// 10 µs in all, with a search between rounds) before yielding. A thief that
 /// is in `yield_now` when a frame is shared sees it a syscall late, which is
-/// most of a small fork-join tree: with 2 rounds, depth-10 tree-sum at p = 2
-/// took 1.29× chili's time, with 8 rounds 1.05× (`join_cost`, medians of 8
-/// processes, 2-vCPU VM).
+/// most of a small fork-join tree (how 2 rounds compared with 8:
+/// `docs/HISTORY.md`, session 7).
 const SPIN_ROUNDS: u32 = 8;
 /// Rounds of `yield_now` after spinning, before getting sleepy.
 const YIELD_ROUNDS: u32 = 32;

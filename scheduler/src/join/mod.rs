@@ -151,9 +151,9 @@ pub(crate) struct Frames {
     tail: Cell<u64>,
     /// Joins seen: for [`REGISTER_PERIOD`], and counted into the worker's
     /// `tasks` in bulk ([`Frames::take_uncounted`]) only when a latch is set
-    /// or the worker goes idle: updating the counter at every join cost about
-    /// a tenth of a tree-sum join, and at the end of every registered join
-    /// still about as much (1.06 against 0.94 of chili's time, one run).
+    /// or the worker goes idle: a counter update per join, even only per
+    /// registered join, was a measurable share of a tree-sum join
+    /// (`docs/HISTORY.md`, session 7).
     joins: Cell<u64>,
     /// `joins` already added to the worker's `tasks`.
     counted: Cell<u64>,
@@ -203,8 +203,8 @@ impl Frames {
         len < KEEP_FRAMES || (joins % REGISTER_PERIOD == 0 && len < FRAME_CAPACITY)
     }
 
-    /// Joins not yet added to the worker's `tasks`; marks them added. Only
-    /// loads when there are none: it runs at every latch decrement (once per
+    /// Joins not yet added to the worker's `tasks`; marks them added. Stores
+    /// only when there are some: it runs at every latch decrement (once per
     /// task under `work-stealing:1`).
     pub(crate) fn take_uncounted(&self) -> u64 {
         let (joins, counted) = (self.joins.get(), self.counted.get());
