@@ -131,11 +131,16 @@ fn validate_compares_every_cell_of_a_measured_folder() {
     assert!(md.contains("error at that speed %"), "{md}");
     let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
     assert!(
-        csv.lines()
-            .next()
-            .unwrap()
-            .ends_with(",excluded,task_time_ratio,speed_error_percent"),
+        csv.lines().next().unwrap().ends_with(
+            ",excluded,task_time_ratio,speed_error_percent,\
+measured_low_ns,measured_high_ns,interval_level,outside_interval_percent"
+        ),
         "{csv}"
+    );
+    // The fourth summary: the simulated median against the measured median's interval.
+    assert!(
+        md.contains("held-to cells have the simulated median inside"),
+        "{md}"
     );
     // Every parallel cell of this CPU-bound folder has its speed and the error at it:
     // (simulated × ratio − measured) / measured; serial cells have neither.
@@ -151,6 +156,21 @@ fn validate_compares_every_cell_of_a_measured_folder() {
         let at_speed: f64 = f[9].parse().unwrap();
         let expected = (simulated * ratio - measured) / measured * 100.0;
         assert!((at_speed - expected).abs() < 1e-6, "{line}");
+        // The interval holds the median; the distance outside it is 0 inside, else
+        // the gap to the nearer end over the measured median.
+        let (low, high): (f64, f64) = (f[10].parse().unwrap(), f[11].parse().unwrap());
+        assert!(low <= measured && measured <= high, "{line}");
+        // The default folder has 5 repetitions per cell: min–max, 1 − 2/2⁵.
+        assert_eq!(f[12], "0.9375", "{line}");
+        let outside: f64 = f[13].parse().unwrap();
+        let gap = if simulated > high {
+            simulated - high
+        } else if simulated < low {
+            simulated - low
+        } else {
+            0.0
+        };
+        assert!((outside - gap / measured * 100.0).abs() < 1e-3, "{line}");
     }
     // Every measured cell is there (2 workloads × 10 strategies × workers 1, 2, but serial once).
     assert_eq!(csv.lines().count() - 1, 2 * (1 + 9 * 2), "{csv}");
