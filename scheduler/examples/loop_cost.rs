@@ -1,6 +1,6 @@
 //! What a loop schedule costs per index: `for_each_index` over 1,000,000
 //! cheap indices, each schedule in turn, interleaved, medians of 11
-//! repetitions, ns per index, every run checked against serial.
+//! repetitions (`--reps`), ns per index, every run checked against serial.
 //!
 //! `cargo run --release -p scheduler --example loop_cost -- [--workers 1,2] [--len N] [--work K] [--pin]`
 //!
@@ -48,6 +48,9 @@ fn main() {
         .collect();
     let len: usize = arg(&args, "--len", "1000000").parse().expect("a length");
     let work: u32 = arg(&args, "--work", "16").parse().expect("a work count");
+    let reps: usize = arg(&args, "--reps", "11")
+        .parse()
+        .expect("a repetition count");
     // `--work 0`: the runner's tiny-task cell instead: 10-bit numbers factorized
     // by trial division through `dyn Workload`, as `wsbench run` calls them.
     let mut rng = 2012u64;
@@ -79,6 +82,20 @@ fn main() {
             },
         ),
         ("work-stealing,1", Schedule::WorkStealing { grain: 1 }),
+        (
+            "mfsc",
+            Schedule::Dls {
+                technique: Dls::Mfsc,
+                chunk: 1,
+            },
+        ),
+        (
+            "af",
+            Schedule::Dls {
+                technique: Dls::Af,
+                chunk: 1,
+            },
+        ),
     ];
     let serial: u64 = (0..len).map(&task).fold(0, u64::wrapping_add);
     for p in workers {
@@ -88,7 +105,7 @@ fn main() {
         }
         let pool = builder.build().expect("a pool");
         let mut times = vec![Vec::new(); schedules.len()];
-        for _rep in 0..11 {
+        for _rep in 0..reps {
             for (k, (_, schedule)) in schedules.iter().enumerate() {
                 // One padded sum per worker: the loop's cost, not a shared line's.
                 let sums: Vec<CachePadded<AtomicU64>> =
@@ -106,8 +123,14 @@ fn main() {
                 assert_eq!(total, serial);
             }
         }
+        let adaptive = &times[1];
         for (k, (name, _)) in schedules.iter().enumerate() {
-            println!("p={p} {name:<12} {:.2} ns/index", median(times[k].clone()));
+            // Per round, so that a slow stretch of the machine cancels out.
+            let ratio = median(adaptive.iter().zip(&times[k]).map(|(a, t)| a / t).collect());
+            println!(
+                "p={p} {name:<16} {:.2} ns/index; adaptive ÷ this, median per round {ratio:.3}",
+                median(times[k].clone())
+            );
         }
     }
 }
