@@ -40,6 +40,33 @@ fn arg(args: &[String], name: &str, default: &str) -> String {
         .map_or(default.to_string(), |k| args[k + 1].clone())
 }
 
+/// `--work 0`: the runner's tiny-task cell instead: `len` 10-bit numbers, to be
+/// factorized by trial division through `dyn Workload`, as `wsbench run` calls them.
+fn numbers(len: usize) -> Vec<u64> {
+    let mut rng = 2012u64;
+    (0..len)
+        .map(|_| {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            2 + (rng >> 54)
+        })
+        .collect()
+}
+
+/// Each schedule's median ns per index, and `adaptive` (schedule 1) over it per round.
+fn print_medians(p: usize, names: &[&str], times: &[Vec<f64>]) {
+    let adaptive = &times[1];
+    for (k, name) in names.iter().enumerate() {
+        // Per round, so that a slow stretch of the machine cancels out.
+        let ratio = median(adaptive.iter().zip(&times[k]).map(|(a, t)| a / t).collect());
+        println!(
+            "p={p} {name:<16} {:.2} ns/index; adaptive ÷ this, median per round {ratio:.3}",
+            median(times[k].clone())
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let workers: Vec<usize> = arg(&args, "--workers", "1,2")
@@ -51,18 +78,7 @@ fn main() {
     let reps: usize = arg(&args, "--reps", "11")
         .parse()
         .expect("a repetition count");
-    // `--work 0`: the runner's tiny-task cell instead: 10-bit numbers factorized
-    // by trial division through `dyn Workload`, as `wsbench run` calls them.
-    let mut rng = 2012u64;
-    let numbers: Vec<u64> = (0..len)
-        .map(|_| {
-            rng = rng
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            2 + (rng >> 54)
-        })
-        .collect();
-    let factorize: Arc<dyn Workload> = Arc::new(Factorize::new(numbers, Method::Naive));
+    let factorize: Arc<dyn Workload> = Arc::new(Factorize::new(numbers(len), Method::Naive));
     let task = |i: usize| {
         if work == 0 {
             factorize.run(i)
@@ -123,14 +139,7 @@ fn main() {
                 assert_eq!(total, serial);
             }
         }
-        let adaptive = &times[1];
-        for (k, (name, _)) in schedules.iter().enumerate() {
-            // Per round, so that a slow stretch of the machine cancels out.
-            let ratio = median(adaptive.iter().zip(&times[k]).map(|(a, t)| a / t).collect());
-            println!(
-                "p={p} {name:<16} {:.2} ns/index; adaptive ÷ this, median per round {ratio:.3}",
-                median(times[k].clone())
-            );
-        }
+        let names: Vec<&str> = schedules.iter().map(|(name, _)| *name).collect();
+        print_medians(p, &names, &times);
     }
 }

@@ -12,6 +12,7 @@ pub mod cells;
 pub mod flags;
 pub mod traces;
 pub mod validate;
+mod validation_md;
 
 use std::path::{Path, PathBuf};
 
