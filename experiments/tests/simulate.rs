@@ -172,6 +172,12 @@ measured_low_ns,measured_high_ns,interval_level,outside_interval_percent"
         };
         assert!((outside - gap / measured * 100.0).abs() < 1e-3, "{line}");
     }
+    // The folder names the simulator's build, as a measured folder names the runner's.
+    let meta = std::fs::read_to_string(out.join("meta.json")).unwrap();
+    assert!(
+        meta.contains("\"commit\"") && meta.contains("\"rustc\""),
+        "{meta}"
+    );
     // Every measured cell is there (2 workloads × 10 strategies × workers 1, 2, but serial once).
     assert_eq!(csv.lines().count() - 1, 2 * (1 + 9 * 2), "{csv}");
 }

@@ -248,6 +248,9 @@ pub fn write_folder(
         cpu_model: Some(format!("simulated: {description}")),
         clock: json!({ "simulated": true, "calibrated_on": cal.machine, "calibrated_at": cal.measured_at }),
         placements,
+        // The simulator's own build (commit, dirty), so a simulated folder says what
+        // produced it as a measured one does.
+        build: Some(crate::build_info::build()),
         ..Machine::default()
     };
     let meta = Meta {
