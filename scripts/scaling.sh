@@ -7,6 +7,8 @@
 #   scripts/scaling.sh default,targets         # only these steps
 #   OUT=dir WSBENCH=bin/wsbench scripts/scaling.sh
 #                                              # a prebuilt binary, for a machine without cargo
+#   REPS=11 scripts/scaling.sh default         # more repetitions than the configs' (tighter
+#                                              # medians on a noisy machine: `--repetitions`)
 #
 # Steps: topology default seed-threads-vs-processes seed-factorial-crossover affinity
 #        overhead latency-overhead python targets report
@@ -42,7 +44,9 @@ run() { # run CONFIG WORKERS: one shipped experiment into $out/CONFIG
   [ "$c" = default ] || cfg=("experiments/configs/$c.toml")
   echo "== wsbench run $c --workers $workers"
   local status=0
-  stop "$WSBENCH" run "${cfg[@]}" --workers "$workers" --out "$out/$c" || status=$?
+  local reps=()
+  [ -z "${REPS:-}" ] || reps=(--repetitions "$REPS")
+  stop "$WSBENCH" run "${cfg[@]}" --workers "$workers" "${reps[@]}" --out "$out/$c" || status=$?
   [ "$status" = 0 ] || echo "   $c ended with status $status (see $out/$c/meta.json)" >&2
 }
 

@@ -148,6 +148,28 @@ fn out_of_range_workers_on_the_command_line_are_refused() {
 }
 
 #[test]
+fn out_of_range_repetitions_on_the_command_line_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("good.toml");
+    std::fs::write(&cfg, GOOD).unwrap();
+    let out = tmp.path().join("out");
+    for n in ["0", "-1", "x", "4294967296"] {
+        let o = wsbench(
+            &[
+                "run",
+                cfg.to_str().unwrap(),
+                &format!("--repetitions={n}"),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert_refused(n, &o, &["--repetitions"]);
+        assert!(!out.exists(), "--repetitions {n}: left an output folder");
+    }
+}
+
+#[test]
 fn binary_data_on_factor_input_names_its_line() {
     let o = wsbench(&["factor"], b"12\n# note\n\x00\xff\xfe\x01\n35\n");
     assert_refused(

@@ -238,6 +238,14 @@ seed = 1
             vec!["run", cfg_s, "--resume", out_s, "--workers", "1"],
             "(keys: workers)",
         ),
+        (
+            vec!["run", "--resume", out_s, "--repetitions", "4"],
+            "--repetitions 4: the folder's is 3",
+        ),
+        (
+            vec!["run", cfg_s, "--resume", out_s, "--repetitions", "4"],
+            "(keys: repetitions)",
+        ),
     ] {
         let o = wsbench(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
@@ -288,4 +296,40 @@ fn without_out_results_go_to_wsbench_results_in_the_current_folder() {
     let o = wsbench_in(tmp.path(), &["run", "tiny.toml"]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(std::fs::read_dir(&group).unwrap().count(), 2);
+}
+
+#[test]
+fn repetitions_on_the_command_line_replace_the_configs_and_are_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("spin.toml");
+    let spin = r#"
+name = "spin"
+repetitions = 3
+warmup = 0
+workers = [2]
+placements = ["none"]
+strategies = ["static"]
+latency = false
+
+[[workload]]
+name = "tiny"
+kind = "synthetic"
+distribution = "fixed:time=1us"
+count = 500
+seed = 1
+"#;
+    std::fs::write(&cfg, spin).unwrap();
+    let out = tmp.path().join("out");
+    let (cfg_s, out_s) = (cfg.to_str().unwrap(), out.to_str().unwrap());
+    let o = wsbench(&["run", cfg_s, "--repetitions", "5", "--out", out_s]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(meta(&out)["config"]["repetitions"], 5);
+    // Serial and static, 5 repetitions each, every one checked.
+    let rows = runs(&out);
+    assert_eq!(rows.len(), 2 * 5, "{rows:?}");
+    assert!(rows.iter().all(|r| r["checksum_ok"] == "true"), "{rows:?}");
+    // Resuming alone takes the count from the folder; saying it again is accepted.
+    let o = wsbench(&["run", "--resume", out_s, "--repetitions", "5"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(runs(&out).len(), 2 * 5);
 }

@@ -60,8 +60,8 @@ pub struct RunArgs {
     /// folder, printed at start). Must not hold results yet.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Finish an interrupted sweep in DIR. Alone, it takes the config, --quick and
-    /// --workers from DIR's meta.json; a config file or option given must say the same.
+    /// Finish an interrupted sweep in DIR. Alone, it takes the config, --quick, --workers
+    /// and --repetitions from DIR's meta.json; a config file or option given must say the same.
     #[arg(long, value_name = "DIR", conflicts_with = "out")]
     pub resume: Option<PathBuf>,
     /// Shrink the experiment for a smoke test: at most 2 repetitions, no warmup, a tenth of the tasks.
@@ -71,6 +71,10 @@ pub struct RunArgs {
     /// on a bigger or smaller machine; recorded in meta.json like every other setting.
     #[arg(long, value_name = "LIST", value_parser = config::parse_workers_arg)]
     pub workers: Option<::std::vec::Vec<usize>>,
+    /// Replace the config's `repetitions` (counted runs per cell, at least 1), e.g. for
+    /// tighter medians on a noisy machine; recorded in meta.json like every other setting.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repetitions: Option<u32>,
     /// Run only every n-th cell starting at i (0 ≤ i < n), e.g. 0/4; join the folders with `wsbench merge`.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<String>,

@@ -76,8 +76,8 @@ pub(super) fn read_input(args: &RunArgs) -> CliResult<Input> {
     })
 }
 
-/// `--resume DIR` without a config file: the experiment of DIR's `meta.json`; `--quick`
-/// and `--workers`, if given, must say what it says.
+/// `--resume DIR` without a config file: the experiment of DIR's `meta.json`; `--quick`,
+/// `--workers` and `--repetitions`, if given, must say what it says.
 fn resume_alone(args: &RunArgs, dir: &Path, m: Meta) -> CliResult<Input> {
     let mut differences = Vec::new();
     if args.quick && !m.config.quick {
@@ -93,10 +93,19 @@ fn resume_alone(args: &RunArgs, dir: &Path, m: Meta) -> CliResult<Input> {
             join(&m.config.workers)
         ));
     }
+    if let Some(n) = args
+        .repetitions
+        .filter(|n| *n as usize != m.config.repetitions)
+    {
+        differences.push(format!(
+            "--repetitions {n}: the folder's is {}",
+            m.config.repetitions
+        ));
+    }
     if !differences.is_empty() {
         return Err(CliError::usage(format!(
             "--resume {}: {}; resume with `wsbench run --resume {}` alone (it takes the config, \
-             --quick and --workers from the folder's meta.json), or start a new folder",
+             --quick, --workers and --repetitions from the folder's meta.json), or start a new folder",
             dir.display(),
             differences.join("; "),
             dir.display()
@@ -172,6 +181,9 @@ fn load_config(args: &RunArgs) -> CliResult<(Experiment, PathBuf)> {
     let (mut exp, base) = read_experiment(args.config.as_deref())?;
     if let Some(workers) = &args.workers {
         exp.workers = workers.clone();
+    }
+    if let Some(n) = args.repetitions {
+        exp.repetitions = n as usize;
     }
     if args.quick {
         exp.make_quick();
