@@ -125,48 +125,38 @@ fn out_of_range_config_values_are_refused_before_any_folder_exists() {
     }
 }
 
-#[test]
-fn out_of_range_workers_on_the_command_line_are_refused() {
+/// `wsbench run GOOD --FLAG=V` for each of `values`: refused (exit 2, the message
+/// naming `needles`) before any output folder exists.
+fn assert_flag_values_refused(flag: &str, values: &[&str], needles: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("good.toml");
     std::fs::write(&cfg, GOOD).unwrap();
     let out = tmp.path().join("out");
-    for list in ["100000", "1,4097", "0", "-3", "2,x", "18446744073709551616"] {
-        let o = wsbench(
-            &[
-                "run",
-                cfg.to_str().unwrap(),
-                &format!("--workers={list}"),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            b"",
-        );
-        assert_refused(list, &o, &["--workers", "1..=4096"]);
-        assert!(!out.exists(), "--workers {list}: left an output folder");
+    for v in values {
+        let arg = format!("--{flag}={v}");
+        let args = [
+            "run",
+            cfg.to_str().unwrap(),
+            &arg,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let o = wsbench(&args, b"");
+        assert_refused(&arg, &o, needles);
+        assert!(!out.exists(), "{arg}: left an output folder");
     }
 }
 
 #[test]
+fn out_of_range_workers_on_the_command_line_are_refused() {
+    let lists = ["100000", "1,4097", "0", "-3", "2,x", "18446744073709551616"];
+    assert_flag_values_refused("workers", &lists, &["--workers", "1..=4096"]);
+}
+
+#[test]
 fn out_of_range_repetitions_on_the_command_line_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = tmp.path().join("good.toml");
-    std::fs::write(&cfg, GOOD).unwrap();
-    let out = tmp.path().join("out");
-    for n in ["0", "-1", "x", "4294967296"] {
-        let o = wsbench(
-            &[
-                "run",
-                cfg.to_str().unwrap(),
-                &format!("--repetitions={n}"),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            b"",
-        );
-        assert_refused(n, &o, &["--repetitions"]);
-        assert!(!out.exists(), "--repetitions {n}: left an output folder");
-    }
+    let counts = ["0", "-1", "x", "4294967296"];
+    assert_flag_values_refused("repetitions", &counts, &["--repetitions"]);
 }
 
 #[test]

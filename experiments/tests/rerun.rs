@@ -199,12 +199,8 @@ fn the_interrupt_message_prints_a_command_that_finishes_the_sweep() {
     assert_eq!(run_keys(&out).len(), 3 * 2);
 }
 
-#[test]
-fn a_synthetic_sweep_resumes_with_the_same_tasks() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = tmp.path().join("spin.toml");
-    // Like the shipped overhead.toml, smaller.
-    let spin = r#"
+/// A small synthetic sweep, like the shipped overhead.toml: 3 repetitions after 1 warmup.
+const SPIN: &str = r#"
 name = "spin"
 repetitions = 3
 warmup = 1
@@ -220,7 +216,12 @@ distribution = "fixed:time=2us"
 count = 2000
 seed = 1
 "#;
-    std::fs::write(&cfg, spin).unwrap();
+
+#[test]
+fn a_synthetic_sweep_resumes_with_the_same_tasks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("spin.toml");
+    std::fs::write(&cfg, SPIN).unwrap();
     let out = tmp.path().join("out");
     let (cfg_s, out_s) = (cfg.to_str().unwrap(), out.to_str().unwrap());
     // Warmup (3 runs) and 2 counted runs.
@@ -302,34 +303,18 @@ fn without_out_results_go_to_wsbench_results_in_the_current_folder() {
 fn repetitions_on_the_command_line_replace_the_configs_and_are_recorded() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("spin.toml");
-    let spin = r#"
-name = "spin"
-repetitions = 3
-warmup = 0
-workers = [2]
-placements = ["none"]
-strategies = ["static"]
-latency = false
-
-[[workload]]
-name = "tiny"
-kind = "synthetic"
-distribution = "fixed:time=1us"
-count = 500
-seed = 1
-"#;
-    std::fs::write(&cfg, spin).unwrap();
+    std::fs::write(&cfg, SPIN).unwrap();
     let out = tmp.path().join("out");
     let (cfg_s, out_s) = (cfg.to_str().unwrap(), out.to_str().unwrap());
     let o = wsbench(&["run", cfg_s, "--repetitions", "5", "--out", out_s]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(meta(&out)["config"]["repetitions"], 5);
-    // Serial and static, 5 repetitions each, every one checked.
+    // Serial, static and dynamic:16, 5 repetitions each, every one checked.
     let rows = runs(&out);
-    assert_eq!(rows.len(), 2 * 5, "{rows:?}");
+    assert_eq!(rows.len(), 3 * 5, "{rows:?}");
     assert!(rows.iter().all(|r| r["checksum_ok"] == "true"), "{rows:?}");
     // Resuming alone takes the count from the folder; saying it again is accepted.
     let o = wsbench(&["run", "--resume", out_s, "--repetitions", "5"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(runs(&out).len(), 2 * 5);
+    assert_eq!(runs(&out).len(), 3 * 5);
 }
