@@ -125,10 +125,12 @@ impl CellError {
         let error = |s: f64| (s - measured) / measured.max(1.0) * 100.0;
         let interval = median_interval(runs, MEDIAN_CI_LEVEL);
         let (low, high) = interval.map_or((measured, measured), |i| (i.low, i.high));
+        // The gap to the nearer end, in percent of the measured median; 0 inside.
+        let beyond = |edge: f64| (simulated - edge) / measured.max(1.0) * 100.0;
         let outside = if simulated > high {
-            error(simulated - high + measured)
+            beyond(high)
         } else if simulated < low {
-            error(simulated - low + measured)
+            beyond(low)
         } else {
             0.0
         };

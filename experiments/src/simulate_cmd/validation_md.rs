@@ -8,6 +8,7 @@ use std::path::Path;
 use super::validate::{median, CellError};
 use crate::error::{CliError, CliResult};
 use wsbench_report::intervals::MEDIAN_CI_LEVEL;
+use wsbench_schema::write_atomic;
 
 /// Median and maximum |error| of `cells` (`error` picks which), and the three worst,
 /// as one markdown line.
@@ -55,12 +56,13 @@ fn worst(cells: &[&CellError], error: impl Fn(&CellError) -> f64) -> String {
 /// `validation.csv` and `validation.md`.
 pub(super) fn write_errors(out: &Path, dir: &Path, errors: &[CellError]) -> CliResult {
     let fail = |e: String| CliError::usage(format!("cannot write to {}: {e}", out.display()));
-    let mut w =
-        csv::Writer::from_path(out.join("validation.csv")).map_err(|e| fail(e.to_string()))?;
+    // Whole or absent, as every results file (temporary name, fsync, rename).
+    let mut w = csv::Writer::from_writer(Vec::new());
     for e in errors {
         w.serialize(e).map_err(|e| fail(e.to_string()))?;
     }
-    w.flush().map_err(|e| fail(e.to_string()))?;
+    let csv = w.into_inner().map_err(|e| fail(e.to_string()))?;
+    write_atomic(&out.join("validation.csv"), &csv).map_err(|e| fail(e.to_string()))?;
     let parallel: Vec<&CellError> = errors.iter().filter(|e| e.strategy != "serial").collect();
     let held: Vec<&CellError> = parallel
         .iter()
@@ -85,7 +87,7 @@ pub(super) fn write_errors(out: &Path, dir: &Path, errors: &[CellError]) -> CliR
     for e in errors {
         md.push_str(&table_row(e));
     }
-    std::fs::write(out.join("validation.md"), &md).map_err(|e| fail(e.to_string()))?;
+    write_atomic(&out.join("validation.md"), md.as_bytes()).map_err(|e| fail(e.to_string()))?;
     println!(
         "validation: {all}; without excluded: {kept} ({})",
         out.join("validation.md").display()
