@@ -26,6 +26,7 @@ use crate::run::strategy::Strategy;
 use crate::run::workload::SyntheticSpec;
 use scheduler::Schedule;
 use wsbench_report::intervals::{median_interval, MEDIAN_CI_LEVEL};
+use wsbench_report::stats;
 
 /// One cell's comparison.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -70,14 +71,9 @@ pub struct CellError {
     pub outside_interval_percent: f64,
 }
 
-pub(super) fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+/// The report's median ([`stats::median`]); 0 for none (every group here has a value).
+pub(super) fn median(v: &[f64]) -> f64 {
+    stats::median(v).unwrap_or(0.0)
 }
 
 /// Every measured CPU's place, from `meta.json`'s `machine.topology.cpus`.
@@ -121,7 +117,7 @@ impl CellError {
         excluded: Option<String>,
         speed: Option<f64>,
     ) -> CellError {
-        let measured = median(&mut runs.to_vec());
+        let measured = median(runs);
         let error = |s: f64| (s - measured) / measured.max(1.0) * 100.0;
         let interval = median_interval(runs, MEDIAN_CI_LEVEL);
         let (low, high) = interval.map_or((measured, measured), |i| (i.low, i.high));
@@ -161,16 +157,16 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
     let measured: Vec<RunRow> =
         read_rows(&Layout::new(dir).runs()).map_err(|e| usage(e.to_string()))?;
     SyntheticSpec::use_spin_rate(meta.spin_iterations_per_ns.unwrap_or(1.0));
-    let (mut groups, mut sums) = group(&measured);
-    let inflation = inflations(&mut sums);
+    let (groups, sums) = group(&measured);
+    let inflation = inflations(&sums);
     let measured_workers: Vec<WorkerRow> =
         read_rows(&Layout::new(dir).workers()).unwrap_or_default();
-    let costs = scaled_costs(&meta, &mut groups, cal).map_err(usage)?;
+    let costs = scaled_costs(&meta, &groups, cal).map_err(usage)?;
     let where_ = places(&meta.machine.topology);
     let sleeps = sleep_workloads(&meta);
     let mut errors = Vec::new();
     let mut rows = Rows::default();
-    for ((workload, strategy, workers, placement), runs) in &mut groups {
+    for ((workload, strategy, workers, placement), runs) in &groups {
         let (Some(tasks), Ok(s), Ok(pl)) = (
             costs.get(workload.as_str()),
             strategy.parse::<Strategy>(),
@@ -192,7 +188,7 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
         let machine = cpus.map(|cpus| machine_of(cpus, &where_));
         let steal_half = meta.config.steal == Steal::Half;
         let first_sim_worker = rows.workers.len();
-        let Some(mut sims) = simulate_cell(
+        let Some(sims) = simulate_cell(
             &cell,
             tasks,
             machine.as_ref(),
@@ -217,13 +213,7 @@ pub fn main(dir: &Path, cal: &Calibration, seed: u64, out: &Path) -> CliResult {
             .get(&key)
             .copied()
             .filter(|_| !sleeps.contains(&workload.as_str()));
-        errors.push(CellError::new(
-            key,
-            runs,
-            median(&mut sims),
-            excluded,
-            speed,
-        ));
+        errors.push(CellError::new(key, runs, median(&sims), excluded, speed));
     }
     let description = format!("the machine of {}", dir.display());
     let placements = meta.machine.placements.clone();
@@ -306,13 +296,13 @@ fn measured_busy(rows: &[WorkerRow], key: &Key) -> Vec<Vec<f64>> {
 }
 
 /// Each parallel cell's median measured Σ task time over its workload's serial one.
-fn inflations(sums: &mut Groups) -> HashMap<Key, f64> {
+fn inflations(sums: &Groups) -> HashMap<Key, f64> {
     let serial: HashMap<String, f64> = sums
-        .iter_mut()
+        .iter()
         .filter(|(k, _)| k.1 == "serial")
         .map(|(k, v)| (k.0.clone(), median(v)))
         .collect();
-    sums.iter_mut()
+    sums.iter()
         .filter(|(k, v)| k.1 != "serial" && !v.is_empty())
         .filter_map(|(k, v)| {
             let s = serial.get(&k.0).copied().filter(|s| *s > 0.0)?;
@@ -325,13 +315,13 @@ fn inflations(sums: &mut Groups) -> HashMap<Key, f64> {
 /// serial makespan (workloads without serial runs are left out).
 fn scaled_costs(
     meta: &Meta,
-    groups: &mut Groups,
+    groups: &Groups,
     cal: &Calibration,
 ) -> Result<HashMap<String, Vec<f64>>, String> {
     let mut costs = HashMap::new();
     for spec in &meta.config.workloads {
         let serial = groups
-            .iter_mut()
+            .iter()
             .find(|(k, _)| k.0 == spec.name && k.1 == "serial");
         let Some((_, serial)) = serial else { continue };
         let serial = median(serial);

@@ -23,14 +23,9 @@ fn summary(cells: &[&CellError], error: impl Fn(&CellError) -> f64) -> String {
 
 /// Median and maximum of |`error`| over `cells` (0 and 0 for none).
 fn median_and_max(cells: &[&CellError], error: impl Fn(&CellError) -> f64) -> (f64, f64) {
-    let mut abs: Vec<f64> = cells.iter().map(|e| error(e).abs()).collect();
+    let abs: Vec<f64> = cells.iter().map(|e| error(e).abs()).collect();
     let max = abs.iter().cloned().fold(0.0, f64::max);
-    let med = if abs.is_empty() {
-        0.0
-    } else {
-        median(&mut abs)
-    };
-    (med, max)
+    (median(&abs), max)
 }
 
 /// The three cells of largest |`error`|, e.g. `mixed-shuffled guided p=12 -13.1%; …`.
